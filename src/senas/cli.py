@@ -1,0 +1,188 @@
+"""The ``senas`` command: run the whole platform, one service, or one queue consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from senas.core.logging import configure_logging
+from senas.core.settings import SERVICE_PORTS, Settings, SettingsError, load_settings
+from senas.platform import catalog
+
+if TYPE_CHECKING:
+    from senas.platform.wiring import Platform
+
+app = typer.Typer(help="Señas — plataforma de aprendizaje de lengua de señas.", no_args_is_help=True)
+queues_app = typer.Typer(help="Inspect and operate the queues.", no_args_is_help=True)
+app.add_typer(queues_app, name="queues")
+console = Console(stderr=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    configure_logging(settings.log_level, json=settings.log_json)
+    return settings
+
+
+def _build_platform(settings: Settings) -> Platform:
+    from senas.platform.wiring import build_platform
+
+    try:
+        return build_platform(settings)
+    except SettingsError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def up(
+    host: Annotated[str | None, typer.Option(help="address to bind (default SENAS_HOST or 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default SENAS_PORT or 8080)")] = None,
+    workers: Annotated[bool, typer.Option(help="run the queue consumers in this process")] = True,
+) -> None:
+    """Run all three services behind the local load balancer on one port, with their consumers."""
+    import uvicorn
+
+    from senas.gateway.app import create_gateway
+    from senas.services import SERVICE_NAMES, app_factory
+
+    settings = _settings()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    platform = _build_platform(settings)
+    run_consumers = workers and settings.run_workers
+    services = {name: app_factory(name)(platform, run_consumers=run_consumers) for name in SERVICE_NAMES}
+    gateway = create_gateway(platform, services)
+    shown_host = "localhost" if bind_host in ("127.0.0.1", "0.0.0.0") else bind_host  # noqa: S104
+    console.print(
+        f"[bold green]Señas[/] escuchando en / listening on [bold]http://{shown_host}:{bind_port}[/]  "
+        f"(profile {settings.profile}, data {settings.state_dir})",
+        soft_wrap=True,
+    )
+    uvicorn.run(gateway, host=bind_host, port=bind_port, log_config=None, access_log=False)
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="content | users | ml")],
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="port (default 8000 / 8001 / 8002)")] = None,
+    workers: Annotated[bool, typer.Option(help="run this service's queue consumers")] = True,
+) -> None:
+    """Run one service alone on its own port, as its container does."""
+    import uvicorn
+
+    from senas.gateway.app import PathRouter, local_blob_app
+    from senas.services import SERVICE_NAMES, app_factory
+
+    if service not in SERVICE_NAMES:
+        console.print(f"[bold red]error:[/] unknown service {service!r}; choose one of {', '.join(SERVICE_NAMES)}")
+        raise typer.Exit(code=2)
+    settings = _settings()
+    platform = _build_platform(settings)
+    service_app = app_factory(service)(platform, run_consumers=workers, owns_platform=True)
+    blob_app = local_blob_app(platform)
+    asgi = PathRouter({"/_blobs": blob_app}, service_app) if blob_app is not None else service_app
+    bind_port = port or SERVICE_PORTS[service]
+    console.print(f"[bold green]Señas {service}[/] listening on http://{host}:{bind_port}", soft_wrap=True)
+    uvicorn.run(asgi, host=host, port=bind_port, log_config=None, access_log=False)
+
+
+@app.command()
+def worker(
+    queue: Annotated[str, typer.Argument(help="logical queue name, e.g. video-processing")],
+    concurrency: Annotated[int | None, typer.Option(help="messages handled at once")] = None,
+) -> None:
+    """Run one queue's consumer alone (stops cleanly on SIGTERM / Ctrl-C, finishing what it holds)."""
+    from senas.core.app import build_consumers
+    from senas.services import service_spec
+
+    owners = [name for name, queues in catalog.CONSUMERS.items() if queue in queues]
+    if not owners:
+        known = ", ".join(q for queues in catalog.CONSUMERS.values() for q in queues)
+        console.print(f"[bold red]error:[/] no service consumes {queue!r}; consumed queues: {known}")
+        raise typer.Exit(code=2)
+    settings = _settings(**({"consumer_concurrency": concurrency} if concurrency else {}))
+    spec = service_spec(owners[0])
+
+    async def main() -> None:
+        platform = _build_platform(settings)
+        wanted = settings.resource_name(queue)
+        consumers = [c for c in build_consumers(spec, platform, None) if c.queue.name == wanted]
+        if not consumers:
+            console.print(f"[bold red]error:[/] the {spec.name} service has no handlers for {queue!r} yet")
+            await platform.close()
+            raise typer.Exit(code=2)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, consumers[0].stop)
+        console.print(f"[bold green]worker[/] consuming {consumers[0].queue.name}")
+        try:
+            await consumers[0].run()
+        finally:
+            await platform.close()
+
+    asyncio.run(main())
+
+
+@queues_app.command("depth")
+def queues_depth() -> None:
+    """Messages visible, in flight and delayed in every queue and dead-letter queue."""
+    settings = _settings()
+
+    async def main() -> None:
+        platform = _build_platform(settings)
+        table = RichTable("queue", "visible", "in flight", "delayed")
+        try:
+            for config in catalog.queue_configs(physical=settings.resource_name):
+                depth = await platform.queues.queue(config.name).depth()
+                table.add_row(config.name, str(depth.visible), str(depth.in_flight), str(depth.delayed))
+        finally:
+            await platform.close()
+        Console().print(table)
+
+    asyncio.run(main())
+
+
+@queues_app.command("redrive")
+def queues_redrive(
+    queue: Annotated[str, typer.Argument(help="logical queue name whose DLQ to drain")],
+) -> None:
+    """Move the messages of a queue's dead-letter queue back to it."""
+    if queue not in catalog.WORK_QUEUES:
+        console.print(f"[bold red]error:[/] unknown queue {queue!r}; choose one of {', '.join(catalog.WORK_QUEUES)}")
+        raise typer.Exit(code=2)
+    settings = _settings()
+
+    async def main() -> int:
+        platform = _build_platform(settings)
+        try:
+            return await platform.queues.queue(settings.resource_name(queue)).redrive_dead_letters()
+        finally:
+            await platform.close()
+
+    moved = asyncio.run(main())
+    Console().print(f"moved {moved} message(s) from {queue}-dlq back to {queue}")
+
+
+@app.command("check-settings")
+def check_settings() -> None:
+    """Validate the configuration and print it (secrets hidden)."""
+    settings = _settings()
+    table = RichTable("setting", "value")
+    for name, value in settings.model_dump().items():
+        table.add_row(name, str(value))
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    app()

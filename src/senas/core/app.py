@@ -1,0 +1,183 @@
+"""The service app factory used by all three services.
+
+Every service gets: ``GET /health`` (liveness) and ``GET /health/ready`` (checks the service's own
+dependencies and names the one that fails), ``/metrics`` in Prometheus format, request ids, JSON logs, errors as
+``{"error", "detail"}`` and OpenAPI docs — each under the service prefix (``/content/health``, as the load balancer
+forwards paths unchanged) and at the root (``/health``, what the load balancer's health check calls).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+import senas
+from senas.core.consumer import Consumer, Handler
+from senas.core.errors import error_body, install_error_handlers
+from senas.core.metrics import ServiceMetrics
+from senas.core.requests import RequestContextMiddleware
+from senas.platform import catalog
+from senas.platform.wiring import Platform, declare_subscriptions
+
+log = structlog.get_logger(__name__)
+
+Check = Callable[[], Awaitable[None]]
+HandlerFactory = Callable[[Platform], Mapping[str, Mapping[str, Handler]]]
+Lifespan = Callable[[FastAPI, Platform], contextlib.AbstractAsyncContextManager[None]]
+
+READINESS_TIMEOUT_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes one service: its routes, the resources it depends on, and its queue consumers."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    tables: Sequence[str] = ()  # logical names (catalog.TABLES)
+    buckets: Sequence[str] = ()
+    queues: Sequence[str] = ()  # queues it sends to or consumes
+    handlers: HandlerFactory | None = None  # queue name → {message type → handler}
+    extra_checks: Callable[[Platform], Mapping[str, Check]] | None = None
+    lifespan: Lifespan | None = None
+    tags: Sequence[dict[str, Any]] = field(default_factory=tuple)
+
+    @property
+    def prefix(self) -> str:
+        return f"/{self.name}"
+
+
+def readiness_checks(spec: ServiceSpec, platform: Platform) -> dict[str, Check]:
+    settings = platform.settings
+    checks: dict[str, Check] = {}
+    for table in spec.tables:
+        checks[f"table:{table}"] = platform.tables.table(settings.table_name(table)).ping
+    for bucket in spec.buckets:
+        checks[f"bucket:{bucket}"] = platform.blobs.store(settings.resource_name(bucket)).ping
+    for queue in spec.queues:
+        checks[f"queue:{queue}"] = platform.queues.queue(settings.resource_name(queue)).ping
+    if spec.extra_checks is not None:
+        checks.update(spec.extra_checks(platform))
+    return checks
+
+
+async def run_checks(checks: Mapping[str, Check]) -> dict[str, str]:
+    async def one(check: Check) -> str:
+        try:
+            await asyncio.wait_for(check(), timeout=READINESS_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return f"timed out after {READINESS_TIMEOUT_SECONDS:g}s"
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return "ok"
+
+    results = await asyncio.gather(*(one(check) for check in checks.values()))
+    return dict(zip(checks, results, strict=True))
+
+
+def build_consumers(spec: ServiceSpec, platform: Platform, metrics: ServiceMetrics | None) -> list[Consumer]:
+    if spec.handlers is None:
+        return []
+    settings = platform.settings
+    consumers = []
+    for queue_name, handlers in spec.handlers(platform).items():
+        consumers.append(
+            Consumer(
+                platform.queues.queue(settings.resource_name(queue_name)),
+                handlers,
+                concurrency=settings.consumer_concurrency,
+                visibility_timeout=catalog.VISIBILITY_TIMEOUTS.get(queue_name, 30.0),
+                max_receive_count=settings.queue_max_receive_count,
+                metrics=metrics,
+            )
+        )
+    return consumers
+
+
+def create_service_app(
+    spec: ServiceSpec, platform: Platform, *, run_consumers: bool = True, owns_platform: bool = False
+) -> FastAPI:
+    """Build the FastAPI app of one service around an already-wired platform."""
+    metrics = ServiceMetrics(spec.name)
+    consumers = build_consumers(spec, platform, metrics) if run_consumers else []
+    for consumer in consumers:
+        metrics.watch_queue(consumer.queue.name, consumer.queue.depth)
+    checks = readiness_checks(spec, platform)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await declare_subscriptions(platform)
+        async with contextlib.AsyncExitStack() as stack:
+            if spec.lifespan is not None:
+                await stack.enter_async_context(spec.lifespan(app, platform))
+            tasks = [asyncio.create_task(consumer.run()) for consumer in consumers]
+            app.state.consumer_tasks = tasks
+            log.info("service_started", service=spec.name, consumers=[c.queue.name for c in consumers])
+            try:
+                yield
+            finally:
+                for consumer in consumers:
+                    consumer.stop()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                if owns_platform:
+                    await platform.close()
+                log.info("service_stopped", service=spec.name)
+
+    prefix = spec.prefix
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=senas.__version__,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        openapi_tags=list(spec.tags) or None,
+    )
+    app.state.platform = platform
+    app.state.spec = spec
+    app.state.metrics = metrics
+    app.state.consumers = consumers
+    app.state.readiness_checks = checks
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, service=spec.name, prefix=prefix)
+
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name, "version": senas.__version__}
+
+    async def ready() -> JSONResponse:
+        results = await run_checks(checks)
+        failing = {name: outcome for name, outcome in results.items() if outcome != "ok"}
+        if failing:
+            detail = "; ".join(f"{name} failed: {outcome}" for name, outcome in failing.items())
+            body = error_body("not_ready", detail, service=spec.name, checks=results)
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ready", "service": spec.name, "checks": results})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(await metrics.render(), media_type=ServiceMetrics.content_type)
+
+    for base in ("", prefix):
+        app.add_api_route(f"{base}/health", health, methods=["GET"], tags=["health"], summary="Liveness")
+        app.add_api_route(
+            f"{base}/health/ready",
+            ready,
+            methods=["GET"],
+            tags=["health"],
+            summary="Readiness of dependencies",
+        )
+        app.add_api_route(
+            f"{base}/metrics", metrics_endpoint, methods=["GET"], tags=["health"], include_in_schema=False
+        )
+    for router in spec.routers:
+        app.include_router(router, prefix=prefix)
+    return app

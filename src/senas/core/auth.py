@@ -1,0 +1,53 @@
+"""The caller of a request, read from a verified bearer token, and role checks — as injectable dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from senas.core.deps import PlatformDep
+from senas.core.errors import ForbiddenError, UnauthorizedError
+from senas.platform.identity import InvalidToken, Principal
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /users/auth/login")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+async def optional_principal(
+    platform: PlatformDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    if credentials is None:
+        return None
+    try:
+        return await platform.token_verifier.verify(credentials.credentials)
+    except InvalidToken as exc:
+        raise UnauthorizedError(str(exc), code="invalid_token", headers=_CHALLENGE) from None
+
+
+async def current_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise UnauthorizedError(
+            "inicia sesión para continuar / sign in to continue", code="not_authenticated", headers=_CHALLENGE
+        )
+    return principal
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.has_role(*roles):
+            raise ForbiddenError(f"requires one of the roles: {', '.join(roles)}", code="forbidden")
+        return principal
+
+    return check
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+OptionalUser = Annotated[Principal | None, Depends(optional_principal)]
+Author = Annotated[Principal, Depends(require_roles("teacher", "admin"))]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]

@@ -1,0 +1,147 @@
+"""Domain errors that carry an HTTP status, and the handlers that render every error as
+``{"error": <code>, "detail": <human message>}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from senas.platform import errors as port_errors
+
+log = structlog.get_logger(__name__)
+
+
+class DomainError(Exception):
+    """Raised below the routers; the handler turns it into a response with ``status`` and ``code``."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra or {}
+        self.headers = headers
+
+
+class NotFoundError(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class ConflictError(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class UnauthorizedError(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class PayloadTooLargeError(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class InvalidInputError(DomainError):
+    status = 422
+    code = "invalid_input"
+
+
+class TooManyRequestsError(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+
+class ServiceUnavailableError(DomainError):
+    status = 503
+    code = "unavailable"
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"error": code, "detail": detail, **extra}
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    fields = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
+        fields.append({"field": ".".join(location) or "body", "message": str(error.get("msg", ""))})
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+    return f"invalid request — {summary}", fields
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def domain_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=exc.status, headers=exc.headers)
+
+    async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        detail, fields = _describe_validation(exc)
+        return JSONResponse(error_body("invalid_input", detail, fields=fields), status_code=422)
+
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
+
+    async def port_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("dependency_unavailable", error=str(exc))
+        return JSONResponse(
+            error_body("unavailable", "a service this request needs is unavailable; try again shortly"),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error_type=type(exc).__name__)
+        return JSONResponse(error_body("internal_error", "an unexpected error occurred"), status_code=500)
+
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(port_errors.Unavailable, port_unavailable)
+    app.add_exception_handler(Exception, unexpected)

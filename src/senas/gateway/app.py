@@ -1,0 +1,120 @@
+"""The local stand-in for the load balancer: one ASGI app on one port that forwards ``/content/*``,
+``/users/*`` and ``/ml/*`` to the three service apps with the path kept (as the real load balancer forwards
+it), answers an aggregate ``/health``, serves signed blob URLs (``/_blobs``) and the web client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from importlib import resources
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from senas.platform.wiring import Platform
+
+
+class PathRouter:
+    """Dispatches by path prefix, keeping the path; everything else goes to ``fallback``."""
+
+    def __init__(self, services: Mapping[str, ASGIApp], fallback: ASGIApp) -> None:
+        self.services = dict(services)
+        self.fallback = fallback
+
+    def route(self, path: str) -> ASGIApp:
+        for prefix, app in self.services.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return app
+        return self.fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            await self.route(scope["path"])(scope, receive, send)
+        else:
+            await self.fallback(scope, receive, send)
+
+
+async def _probe(client: httpx.AsyncClient, path: str) -> tuple[int, dict[str, Any]]:
+    try:
+        response = await client.get(path)
+        body = response.json()
+    except Exception as exc:
+        return 503, {"status": "error", "detail": f"{type(exc).__name__}: {exc}"}
+    return response.status_code, body if isinstance(body, dict) else {"body": body}
+
+
+def create_gateway(platform: Platform, services: Mapping[str, Any]) -> PathRouter:
+    """``services`` maps a service name to its FastAPI app; the gateway runs their lifespans and owns the
+    platform (closed on shutdown)."""
+    prefixes = {f"/{name}": app for name, app in services.items()}
+    for name, app in services.items():
+        platform.services.register_in_process(name, app)
+    in_process = {
+        name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
+        for name, app in services.items()
+    }
+
+    async def aggregate(path: str) -> JSONResponse:
+        probes = await asyncio.gather(*(_probe(c, f"/{name}{path}") for name, c in in_process.items()))
+        results = {name: body for name, (_, body) in zip(in_process, probes, strict=True)}
+        failing = [name for name, (status, _) in zip(in_process, probes, strict=True) if status != 200]
+        if failing:
+            detail = "unhealthy: " + ", ".join(failing)
+            return JSONResponse({"error": "unhealthy", "detail": detail, "services": results}, status_code=503)
+        return JSONResponse({"status": "ok", "services": results})
+
+    async def health(_: Request) -> JSONResponse:
+        return await aggregate("/health")
+
+    async def ready(_: Request) -> JSONResponse:
+        return await aggregate("/health/ready")
+
+    async def index(_: Request) -> HTMLResponse:
+        page = resources.files("senas.gateway").joinpath("index.html").read_text(encoding="utf-8")
+        return HTMLResponse(page)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for app in services.values():
+                await stack.enter_async_context(app.router.lifespan_context(app))
+            try:
+                yield
+            finally:
+                for client in in_process.values():
+                    await client.aclose()
+        await platform.close()
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/health/ready", ready, methods=["GET"]),
+        Route("/", index, methods=["GET"]),
+    ]
+    fallback = Starlette(routes=routes, lifespan=lifespan)
+    blob_app = local_blob_app(platform)
+    if blob_app is not None:
+        prefixes["/_blobs"] = blob_app
+    return PathRouter(prefixes, fallback)
+
+
+def local_blob_app(platform: Platform) -> ASGIApp | None:
+    """Signed URLs of the embedded blob store point at this server, so it must answer them (on AWS they point
+    at S3 and there is nothing to serve)."""
+    from fastapi import FastAPI
+
+    from senas.core.errors import install_error_handlers
+    from senas.platform.blobs.http import blob_router
+    from senas.platform.blobs.local import LocalBlobs
+
+    if not isinstance(platform.blobs, LocalBlobs):
+        return None
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    install_error_handlers(app)
+    app.include_router(blob_router(platform.blobs))
+    return app

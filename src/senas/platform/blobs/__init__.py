@@ -1,0 +1,75 @@
+"""The blob store port, shaped after S3 (one store per bucket: content-assets, user-uploads, ml-models,
+video-processing).
+
+Signed URLs let a browser upload or download one key directly. An upload URL is bound to one key, one
+content type and a maximum size, and expires; the store refuses anything else (403 bad signature/expired,
+413 too large, 415 wrong content type).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+    content_type: str
+    etag: str  # hex digest of the content (sha256 locally, S3's ETag on AWS)
+    modified_at: datetime
+
+
+@dataclass(frozen=True)
+class SignedUpload:
+    """Everything a client needs to upload: PUT ``url`` with ``headers`` and at most ``max_bytes`` of body."""
+
+    url: str
+    method: str
+    headers: dict[str, str] = field(default_factory=dict)
+    max_bytes: int = 0
+    expires_at: datetime | None = None
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """One bucket."""
+
+    bucket: str
+
+    async def put(self, key: str, data: bytes | AsyncIterator[bytes], *, content_type: str) -> BlobInfo:
+        """Store ``data`` (bytes or a stream of chunks) under ``key``, replacing what was there."""
+
+    async def get(self, key: str) -> bytes:
+        """The whole content. Raises NotFound."""
+
+    def stream(self, key: str, *, chunk_size: int = 1 << 16) -> AsyncIterator[bytes]:
+        """The content in chunks, without holding it all in memory. Raises NotFound on first iteration."""
+
+    async def head(self, key: str) -> BlobInfo | None:
+        """Metadata of the blob, or None."""
+
+    async def delete(self, key: str) -> bool:
+        """Delete; True when the key existed."""
+
+    async def signed_upload(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int = 900
+    ) -> SignedUpload:
+        """A URL through which exactly this key, of this content type, up to ``max_bytes``, can be PUT until
+        it expires (``expires_in`` seconds)."""
+
+    async def signed_download(self, key: str, *, expires_in: int = 900) -> str:
+        """A URL through which this key can be GET until it expires."""
+
+    async def ping(self) -> None:
+        """Raise Unavailable when the store cannot be reached (used by readiness)."""
+
+
+@runtime_checkable
+class Blobs(Protocol):
+    """Gives access to the named buckets of one deployment."""
+
+    def store(self, bucket: str) -> BlobStore: ...

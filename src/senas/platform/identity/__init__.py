@@ -1,0 +1,95 @@
+"""The identity port: accounts, tokens and MFA (local accounts when embedded, a Cognito user pool on AWS).
+
+Services never call the identity provider to authenticate a request: they verify the access token locally with
+a ``TokenVerifier`` built from the provider's public keys (JWKS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+ROLES = ("learner", "teacher", "admin")
+
+
+class InvalidToken(Exception):
+    """The token is malformed, badly signed, expired, not yet valid, or meant for someone else."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as read from a verified access token."""
+
+    user_id: str
+    email: str | None = None
+    roles: frozenset[str] = frozenset({"learner"})
+    mfa: bool = False
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Either tokens, or an MFA challenge to answer with ``answer_mfa_challenge`` (``challenge`` names what is
+    asked: ``totp`` for a code, ``mfa_setup`` when the account must enrol first)."""
+
+    tokens: TokenPair | None = None
+    challenge: str | None = None
+    session: str | None = None
+
+
+@dataclass(frozen=True)
+class MfaEnrolment:
+    secret: str
+    otpauth_uri: str
+
+
+@runtime_checkable
+class Identity(Protocol):
+    async def sign_up(self, email: str, password: str) -> str:
+        """Create an account; returns its user id."""
+
+    async def login(self, email: str, password: str) -> LoginResult: ...
+
+    async def answer_mfa_challenge(self, session: str, code: str) -> TokenPair: ...
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        """Rotate: the presented token is spent; presenting a spent token revokes its whole family."""
+
+    async def logout(self, refresh_token: str) -> None: ...
+
+    async def begin_mfa_enrolment(self, access_token: str) -> MfaEnrolment: ...
+
+    async def confirm_mfa_enrolment(self, access_token: str, code: str) -> None: ...
+
+    async def set_roles(self, user_id: str, roles: frozenset[str]) -> None: ...
+
+    async def delete_user(self, user_id: str) -> None: ...
+
+    async def jwks(self) -> dict[str, Any]:
+        """The public signing keys as a JSON Web Key Set."""
+
+
+@runtime_checkable
+class TokenVerifier(Protocol):
+    async def verify(self, token: str) -> Principal:
+        """The caller of a valid access token. Raises InvalidToken."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Checks an access token must pass besides its signature."""
+
+    issuer: str
+    audience: str | None = None
+    leeway_seconds: int = 30
+    extra: dict[str, Any] = field(default_factory=dict)

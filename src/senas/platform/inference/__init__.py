@@ -1,0 +1,16 @@
+"""The inference port: one JSON request in, one JSON answer out (an in-process model when embedded, a SageMaker
+endpoint on AWS). The request/response contract of each model is defined and tested by the ML service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Inference(Protocol):
+    async def invoke(self, model: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Run ``model`` on ``payload``. Raises NotFound for an unknown model, InvalidRequest for a payload the
+        model refuses, Unavailable when the endpoint cannot be reached."""
+
+    async def ping(self) -> None: ...

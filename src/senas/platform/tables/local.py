@@ -1,0 +1,648 @@
+"""The embedded key-value tables: every table of a deployment lives in one SQLite file.
+
+The file is opened in WAL mode with a busy timeout, so several processes may use it at once. Every write is
+a ``BEGIN IMMEDIATE`` transaction, which takes the database's write lock before anything is read: a
+read-check-write sequence (conditions, counters, transactions) is therefore atomic across threads and
+processes alike.
+
+Each :class:`SqliteTables` owns one connection, used only from one dedicated worker thread; the coroutines
+hand their work to that thread, so the event loop never blocks on the disk or on another process's lock.
+
+Semantics follow DynamoDB for the access patterns of the port (see :mod:`senas.platform.tables`): whole-item
+puts, ``not_exists``/``version`` conditions, atomic ``ADD`` counters, sort keys compared by their UTF-8 bytes
+(SQLite's ``BINARY`` collation on UTF-8 text), keyset pagination with opaque cursors, a sparse ``gsi1``
+index, all-or-nothing transactions with per-operation cancellation reasons, and TTL: an item whose
+``expires_at`` is at or before the injected clock's "now" is invisible and counts as absent; such items are
+deleted lazily.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import json
+import math
+import pathlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
+
+from senas.platform.errors import (
+    ConditionFailed,
+    InvalidRequest,
+    NotFound,
+    TransactionCancelled,
+    Unavailable,
+)
+from senas.platform.tables import (
+    EXPIRES_AT,
+    GSI1,
+    GSI1_PK,
+    GSI1_SK,
+    MAX_TRANSACTION_ITEMS,
+    PK,
+    SK,
+    VERSION,
+    Add,
+    Condition,
+    ConditionCheck,
+    Delete,
+    Item,
+    KeyRange,
+    Page,
+    Put,
+    WriteOp,
+)
+
+__all__ = ["BUSY_TIMEOUT_MS", "MAX_ITEM_BYTES", "SqliteTable", "SqliteTables"]
+
+_T = TypeVar("_T")
+
+MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit (measured the way DynamoDB does, approximately)
+MAX_NESTING_DEPTH = 32  # DynamoDB's limit for nested lists and maps
+BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another connection's write lock
+SCHEMA_VERSION = 1
+_SWEEP_INTERVAL_S = 60.0  # how often (by the injected clock) a writer deletes a batch of expired items
+_SWEEP_BATCH = 500
+_CONDITION_FAILED = "ConditionalCheckFailed"  # DynamoDB's cancellation reason codes
+_VALIDATION_ERROR = "ValidationError"
+
+_SCHEMA = (
+    """
+    CREATE TABLE IF NOT EXISTS items (
+        tbl        TEXT NOT NULL,
+        pk         TEXT NOT NULL,
+        sk         TEXT NOT NULL,
+        gsi1pk     TEXT,
+        gsi1sk     TEXT,
+        expires_at REAL,
+        body       TEXT NOT NULL,
+        PRIMARY KEY (tbl, pk, sk)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX IF NOT EXISTS items_gsi1 ON items (tbl, gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL",
+)
+
+
+# -------------------- validation
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _utf8_len(text: str, what: str) -> int:
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidRequest(f"{what} is not valid Unicode text (lone surrogate)") from None
+
+
+def _check_key(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"{what} must be a non-empty string, got {value!r}")
+    _utf8_len(value, what)
+    return value
+
+
+def _number_size(value: int | float) -> int:
+    digits = repr(abs(value)).replace(".", "").replace("e", "").replace("+", "").replace("-", "").strip("0")
+    return (len(digits) + 1) // 2 + 1
+
+
+def _value_size(value: object, depth: int) -> int:
+    """Validate one attribute value (JSON-like, as DynamoDB can hold it) and return its approximate size."""
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, int):
+        return _number_size(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidRequest(f"numbers must be finite, got {value!r}")
+        return _number_size(value)
+    if isinstance(value, str):
+        return _utf8_len(value, "a string value")
+    if depth >= MAX_NESTING_DEPTH:
+        raise InvalidRequest(f"lists and maps may be nested at most {MAX_NESTING_DEPTH} deep")
+    if isinstance(value, list):
+        return 3 + sum(1 + _value_size(element, depth + 1) for element in value)
+    if isinstance(value, dict):
+        total = 3
+        for name, element in value.items():
+            if not isinstance(name, str):
+                raise InvalidRequest(f"map keys must be strings, got {name!r}")
+            total += 1 + _utf8_len(name, "a map key") + _value_size(element, depth + 1)
+        return total
+    raise InvalidRequest(f"unsupported value of type {type(value).__name__}: items must be JSON-like")
+
+
+class _Row(NamedTuple):
+    pk: str
+    sk: str
+    gsi1pk: str | None
+    gsi1sk: str | None
+    expires_at: float | None
+    body: str
+
+
+def _expiry(item: Item) -> float | None:
+    """The TTL of an item; like DynamoDB, a non-numeric ``expires_at`` means "never expires"."""
+    value = item.get(EXPIRES_AT)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
+
+
+def _encode(item: object) -> _Row:
+    """Validate an item and turn it into the row that stores it; raises InvalidRequest."""
+    if not isinstance(item, dict):
+        raise InvalidRequest(f"an item must be a dict, got {type(item).__name__}")
+    pk = _check_key(item.get(PK), "the partition key 'pk'")
+    sk = _check_key(item.get(SK), "the sort key 'sk'")
+    size = 0
+    for name, value in item.items():
+        if not isinstance(name, str) or not name:
+            raise InvalidRequest(f"attribute names must be non-empty strings, got {name!r}")
+        size += _utf8_len(name, "an attribute name") + _value_size(value, 0)
+    if size > MAX_ITEM_BYTES:
+        raise InvalidRequest(f"item size {size} bytes exceeds the maximum of {MAX_ITEM_BYTES} bytes")
+    gsi1pk, gsi1sk = item.get(GSI1_PK), item.get(GSI1_SK)
+    if gsi1pk is not None:
+        _check_key(gsi1pk, f"the index key {GSI1_PK!r}")
+    if gsi1sk is not None:
+        _check_key(gsi1sk, f"the index key {GSI1_SK!r}")
+    indexed = isinstance(gsi1pk, str) and isinstance(gsi1sk, str)  # sparse: needs both, as a DynamoDB GSI
+    try:
+        body = json.dumps(item, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:  # pragma: no cover - _value_size rejects these first
+        raise InvalidRequest(f"item is not JSON-serialisable: {exc}") from None
+    return _Row(
+        pk=pk,
+        sk=sk,
+        gsi1pk=gsi1pk if indexed else None,
+        gsi1sk=gsi1sk if indexed else None,
+        expires_at=_expiry(item),
+        body=body,
+    )
+
+
+def _check_condition(condition: object) -> Condition | None:
+    if condition is None:
+        return None
+    if not isinstance(condition, Condition):
+        raise InvalidRequest(f"a condition must be a Condition, got {type(condition).__name__}")
+    if condition.not_exists and condition.version is not None:
+        raise InvalidRequest("a condition is either not_exists or version, never both")
+    if condition.version is not None and not _is_number(condition.version):
+        raise InvalidRequest(f"a version condition needs a number, got {condition.version!r}")
+    if not condition.not_exists and condition.version is None:
+        return None  # the empty condition always holds
+    return condition
+
+
+def _holds(condition: Condition | None, current: Item | None) -> bool:
+    if condition is None:
+        return True
+    if condition.not_exists:
+        return current is None
+    if current is None:
+        return False
+    stored = current.get(VERSION)
+    return _is_number(stored) and stored == condition.version
+
+
+def _check_amounts(amounts: object) -> dict[str, int | float]:
+    if not isinstance(amounts, dict):
+        raise InvalidRequest(f"amounts must be a dict, got {type(amounts).__name__}")
+    checked: dict[str, int | float] = {}
+    for name, amount in amounts.items():
+        if not isinstance(name, str) or not name:
+            raise InvalidRequest(f"attribute names must be non-empty strings, got {name!r}")
+        if name in (PK, SK, GSI1_PK, GSI1_SK):
+            raise InvalidRequest(f"cannot add to the key attribute {name!r}")
+        if not _is_number(amount) or not math.isfinite(amount):
+            raise InvalidRequest(f"the amount for {name!r} must be a finite number, got {amount!r}")
+        checked[name] = amount
+    return checked
+
+
+def _added(current: Item, amounts: dict[str, int | float]) -> Item:
+    """The item after adding ``amounts``; InvalidRequest when an attribute holds anything but a number."""
+    after = dict(current)
+    for name, amount in amounts.items():
+        before = after.get(name, 0)
+        if not _is_number(before):
+            raise InvalidRequest(f"cannot add to {name!r}: it holds {type(before).__name__}, not a number")
+        after[name] = before + amount
+    return after
+
+
+def _check_range(sk: object) -> KeyRange | None:
+    if sk is None:
+        return None
+    if not isinstance(sk, KeyRange):
+        raise InvalidRequest(f"a sort-key restriction must be a KeyRange, got {type(sk).__name__}")
+    if sk.begins_with is not None:
+        if sk.gte is not None or sk.lte is not None:
+            raise InvalidRequest("begins_with cannot be combined with gte/lte")
+        _check_key(sk.begins_with, "begins_with")
+    if sk.gte is not None:
+        _check_key(sk.gte, "gte")
+    if sk.lte is not None:
+        _check_key(sk.lte, "lte")
+    if sk.gte is not None and sk.lte is not None and sk.gte.encode() > sk.lte.encode():
+        raise InvalidRequest(f"between needs low <= high, got {sk.gte!r} > {sk.lte!r}")
+    if sk.begins_with is None and sk.gte is None and sk.lte is None:
+        return None
+    return sk
+
+
+def _prefix_end(prefix: str) -> str | None:
+    """The smallest string greater than every string that starts with ``prefix`` (in code point order,
+    which is UTF-8 byte order), or None when there is none."""
+    chars = list(prefix)
+    while chars:
+        code = ord(chars.pop()) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be encoded in UTF-8
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return "".join(chars) + chr(code)
+    return None
+
+
+# -------------------- cursors
+
+
+def _query_identity(table: str, index: str | None, pk: str, sk: KeyRange | None, ascending: bool) -> str:
+    parts = [table, index, pk, ascending]
+    if sk is not None:
+        parts += [sk.begins_with, sk.gte, sk.lte]
+    raw = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
+
+
+def _encode_cursor(identity: str, key: list[str]) -> str:
+    raw = json.dumps({"q": identity, "k": key}, ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(cursor: object, identity: str, key_length: int) -> list[str]:
+    if not isinstance(cursor, str) or not cursor:
+        raise InvalidRequest("the cursor must be a non-empty string")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8"))
+    except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError are all ValueErrors
+        raise InvalidRequest("the cursor is not one this table issued") from None
+    if not isinstance(data, dict) or not isinstance(data.get("k"), list):
+        raise InvalidRequest("the cursor is not one this table issued")
+    if data.get("q") != identity:
+        raise InvalidRequest("the cursor belongs to a different query")
+    key: list[Any] = data["k"]
+    if len(key) != key_length or not all(isinstance(part, str) for part in key):
+        raise InvalidRequest("the cursor is not one this table issued")
+    return [str(part) for part in key]
+
+
+# -------------------- SQL helpers
+
+
+@contextlib.contextmanager
+def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back when the body raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _live(expires_at: float | None, now: float) -> bool:
+    return expires_at is None or expires_at > now
+
+
+class SqliteTable:
+    """One named table inside the shared SQLite file. Obtain it from :meth:`SqliteTables.table`."""
+
+    def __init__(self, owner: SqliteTables, name: str) -> None:
+        self.name = name
+        self._owner = owner
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, path={str(self._owner.path)!r})"
+
+    # ---- the port
+
+    async def put(self, item: Item, *, condition: Condition | None = None) -> None:
+        row = _encode(item)
+        checked = _check_condition(condition)
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _write_transaction(conn):
+                now = self._owner.now()  # read once the write lock is held
+                if checked is not None and not _holds(checked, self._load(conn, row.pk, row.sk, now)):
+                    raise ConditionFailed(f"{self.name}: condition failed for put of ({row.pk!r}, {row.sk!r})")
+                self._store(conn, row)
+                self._owner.sweep(conn, now)
+
+        await self._owner.run(work)
+
+    async def get(self, pk: str, sk: str) -> Item | None:
+        _check_key(pk, "pk")
+        _check_key(sk, "sk")
+        return await self._owner.run(lambda conn: self._load(conn, pk, sk, self._owner.now()))
+
+    async def delete(self, pk: str, sk: str, *, condition: Condition | None = None) -> bool:
+        _check_key(pk, "pk")
+        _check_key(sk, "sk")
+        checked = _check_condition(condition)
+
+        def work(conn: sqlite3.Connection) -> bool:
+            with _write_transaction(conn):
+                now = self._owner.now()  # read once the write lock is held
+                current = self._load(conn, pk, sk, now)
+                if not _holds(checked, current):
+                    raise ConditionFailed(f"{self.name}: condition failed for delete of ({pk!r}, {sk!r})")
+                self._remove(conn, pk, sk)  # also removes an expired leftover
+                return current is not None
+
+        return await self._owner.run(work)
+
+    async def add(self, pk: str, sk: str, amounts: dict[str, int | float]) -> Item:
+        _check_key(pk, "pk")
+        _check_key(sk, "sk")
+        checked = _check_amounts(amounts)
+
+        def work(conn: sqlite3.Connection) -> Item:
+            with _write_transaction(conn):
+                now = self._owner.now()  # read once the write lock is held
+                current = self._load(conn, pk, sk, now) or {PK: pk, SK: sk}
+                after = _added(current, checked)
+                self._store(conn, _encode(after))
+                return after
+
+        return await self._owner.run(work)
+
+    async def query(
+        self,
+        pk: str,
+        *,
+        sk: KeyRange | None = None,
+        index: str | None = None,
+        ascending: bool = True,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page:
+        _check_key(pk, "pk")
+        key_range = _check_range(sk)
+        if index not in (None, GSI1):
+            raise InvalidRequest(f"{self.name}: unknown index {index!r} (the only index is {GSI1!r})")
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise InvalidRequest(f"limit must be a positive integer, got {limit!r}")
+        identity = _query_identity(self.name, index, pk, key_range, bool(ascending))
+        # The columns that order the results; the last row's values are the cursor's key.
+        order = ["sk"] if index is None else ["gsi1sk", "pk", "sk"]
+        after = None if cursor is None else _decode_cursor(cursor, identity, len(order))
+        partition_column, sort_column = ("pk", "sk") if index is None else ("gsi1pk", "gsi1sk")
+
+        # The first parameter, "now", is filled in when the query runs.
+        where = ["(expires_at IS NULL OR expires_at > ?)", "tbl = ?", f"{partition_column} = ?"]
+        params: list[Any] = [self.name, pk]
+        if key_range is not None:
+            if key_range.begins_with is not None:
+                where.append(f"{sort_column} >= ?")
+                params.append(key_range.begins_with)
+                end = _prefix_end(key_range.begins_with)
+                if end is not None:
+                    where.append(f"{sort_column} < ?")
+                    params.append(end)
+            if key_range.gte is not None:
+                where.append(f"{sort_column} >= ?")
+                params.append(key_range.gte)
+            if key_range.lte is not None:
+                where.append(f"{sort_column} <= ?")
+                params.append(key_range.lte)
+        if after is not None:
+            columns = ", ".join(order)
+            marks = ", ".join("?" * len(order))
+            where.append(f"({columns}) {'>' if ascending else '<'} ({marks})")
+            params += after
+        direction = "ASC" if ascending else "DESC"
+        sql = (
+            f"SELECT body, {', '.join(order)} FROM items WHERE {' AND '.join(where)} "  # noqa: S608 - fixed text
+            f"ORDER BY {', '.join(f'{column} {direction}' for column in order)} LIMIT ?"
+        )
+        params.append(min(limit, 2**62) + 1)  # one more than asked tells whether another page exists
+
+        def work(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            return conn.execute(sql, [self._owner.now(), *params]).fetchall()
+
+        rows = await self._owner.run(work)
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = _encode_cursor(identity, [str(value) for value in rows[-1][1:]])
+        return Page(items=[json.loads(row[0]) for row in rows], cursor=next_cursor)
+
+    async def transact_write(self, ops: Sequence[WriteOp]) -> None:
+        ops = list(ops)
+        if not ops:
+            raise InvalidRequest("a transaction needs at least one operation")
+        if len(ops) > MAX_TRANSACTION_ITEMS:
+            raise InvalidRequest(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} operations, got {len(ops)}")
+        prepared: list[tuple[WriteOp, str, str, Condition | None, _Row | None, dict[str, int | float]]] = []
+        seen: set[tuple[str, str]] = set()
+        for op in ops:
+            row: _Row | None = None
+            amounts: dict[str, int | float] = {}
+            if isinstance(op, Put):
+                row = _encode(op.item)
+                pk, sk = row.pk, row.sk
+            elif isinstance(op, Delete | Add | ConditionCheck):
+                pk, sk = _check_key(op.pk, "pk"), _check_key(op.sk, "sk")
+                if isinstance(op, Add):
+                    amounts = _check_amounts(op.amounts)
+            else:
+                raise InvalidRequest(f"unknown transaction operation {op!r}")
+            if (pk, sk) in seen:
+                raise InvalidRequest(f"a transaction cannot address the item ({pk!r}, {sk!r}) twice")
+            seen.add((pk, sk))
+            prepared.append((op, pk, sk, _check_condition(op.condition), row, amounts))
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _write_transaction(conn):
+                now = self._owner.now()  # read once the write lock is held
+                reasons: list[str | None] = []
+                writes: list[tuple[str, str, _Row | None]] = []  # row None = delete
+                for op, pk, sk, condition, row, amounts in prepared:
+                    current = self._load(conn, pk, sk, now)
+                    if not _holds(condition, current):
+                        reasons.append(_CONDITION_FAILED)
+                        continue
+                    reason: str | None = None
+                    if isinstance(op, Put):
+                        writes.append((pk, sk, row))
+                    elif isinstance(op, Delete):
+                        writes.append((pk, sk, None))
+                    elif isinstance(op, Add):
+                        try:
+                            writes.append((pk, sk, _encode(_added(current or {PK: pk, SK: sk}, amounts))))
+                        except InvalidRequest:
+                            reason = _VALIDATION_ERROR
+                    reasons.append(reason)
+                if any(reason is not None for reason in reasons):
+                    raise TransactionCancelled(reasons)
+                for pk, sk, row in writes:
+                    if row is None:
+                        self._remove(conn, pk, sk)
+                    else:
+                        self._store(conn, row)
+                self._owner.sweep(conn, now)
+
+        await self._owner.run(work)
+
+    async def ping(self) -> None:
+        await self._owner.ping()
+
+    # ---- SQL, run on the owner's worker thread
+
+    def _load(self, conn: sqlite3.Connection, pk: str, sk: str, now: float) -> Item | None:
+        row = conn.execute(
+            "SELECT body, expires_at FROM items WHERE tbl = ? AND pk = ? AND sk = ?", (self.name, pk, sk)
+        ).fetchone()
+        if row is None or not _live(row[1], now):
+            return None
+        item: Item = json.loads(row[0])
+        return item
+
+    def _store(self, conn: sqlite3.Connection, row: _Row) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO items (tbl, pk, sk, gsi1pk, gsi1sk, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.name, *row),
+        )
+
+    def _remove(self, conn: sqlite3.Connection, pk: str, sk: str) -> None:
+        conn.execute("DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?", (self.name, pk, sk))
+
+
+class SqliteTables:
+    """The named tables of one deployment, all in the SQLite file at ``path`` (created, with its folder, on
+    first use). ``clock`` gives "now" in epoch seconds for TTL decisions."""
+
+    table_class: ClassVar[type[SqliteTable]] = SqliteTable
+
+    def __init__(
+        self, path: pathlib.Path, table_names: Iterable[str], *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = pathlib.Path(path)
+        self._clock = clock
+        self._tables: dict[str, SqliteTable] = {}
+        for name in table_names:
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"table names must be non-empty strings, got {name!r}")
+            self._tables[name] = self.table_class(self, name)
+        # One thread owns the connection: sqlite3 connections must not be used from two threads at once.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="senas-tables")
+        self._conn: sqlite3.Connection | None = None  # touched only on the worker thread
+        self._last_sweep = -math.inf  # likewise
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r}, {sorted(self._tables)!r})"
+
+    def table(self, name: str) -> SqliteTable:
+        try:
+            return self._tables[name]
+        except KeyError:
+            raise NotFound(f"no table named {name!r} (known: {', '.join(sorted(self._tables))})") from None
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._close_connection)
+        finally:
+            self._executor.shutdown(wait=False)
+
+    async def ping(self) -> None:
+        await self.run(lambda conn: conn.execute("SELECT count(*) FROM items WHERE 0").fetchall())
+
+    # ---- for the tables
+
+    def now(self) -> float:
+        return float(self._clock())
+
+    async def run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` with the connection on the worker thread."""
+        if self._closed:
+            raise Unavailable(f"the tables at {self.path} are closed")
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._executor, self._call, work)
+        except RuntimeError:  # the executor was shut down meanwhile
+            raise Unavailable(f"the tables at {self.path} are closed") from None
+        return await future
+
+    def sweep(self, conn: sqlite3.Connection, now: float) -> None:
+        """Delete a batch of expired items now and then (inside a caller's write transaction)."""
+        if now - self._last_sweep < _SWEEP_INTERVAL_S:
+            return
+        self._last_sweep = now
+        conn.execute(
+            "DELETE FROM items WHERE (tbl, pk, sk) IN (SELECT tbl, pk, sk FROM items WHERE expires_at <= ? LIMIT ?)",
+            (now, _SWEEP_BATCH),
+        )
+
+    # ---- the worker thread
+
+    def _call(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        try:
+            return work(self._connection())
+        except (sqlite3.Error, OSError) as exc:
+            raise Unavailable(f"the tables at {self.path} are unavailable: {exc}") from exc
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot use WAL journaling (journal_mode is {mode!r})")
+            conn.execute("PRAGMA synchronous = FULL")
+            with _write_transaction(conn):
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise sqlite3.OperationalError(f"schema version {version} is newer than {SCHEMA_VERSION}")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+if TYPE_CHECKING:  # static proof that the classes implement the port
+    from senas.platform.tables import Table, Tables
+
+    def _conforms(tables: SqliteTables, table: SqliteTable) -> tuple[Tables, Table]:
+        return tables, table

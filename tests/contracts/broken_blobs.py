@@ -1,0 +1,60 @@
+"""Variants of the embedded blob store that each break ONE rule of the blobs contract, to show that the
+contract suite notices (see ``test_blobs_catches_broken.py``). Everything else about them is the real
+implementation."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from senas.platform.blobs.local import LocalBlobs
+from senas.platform.blobs.signing import SignedGrant, UrlSigner
+
+
+class _UnlimitedSizeSigner(UrlSigner):
+    def verify(self, method: str, bucket: str, key: str, params: Mapping[str, str]) -> SignedGrant:
+        grant = super().verify(method, bucket, key, params)
+        return grant if grant.max_bytes is None else dataclasses.replace(grant, max_bytes=1 << 62)
+
+
+class NoSizeLimitBlobs(LocalBlobs):
+    """Upload URLs accept bodies of any size."""
+
+    signer_class = _UnlimitedSizeSigner
+
+
+class NoContentTypeCheckBlobs(LocalBlobs):
+    """Upload URLs accept any Content-Type (the blob is still stored with the signed one)."""
+
+    def accepts_content_type(self, signed: str, sent: str | None) -> bool:
+        return True
+
+
+class _KeylessSigner(UrlSigner):
+    def _canonical(self, grant: SignedGrant) -> list[object]:
+        return [value for value in super()._canonical(grant) if value != grant.key]
+
+
+class KeyUnboundBlobs(LocalBlobs):
+    """The signature does not cover the key: a URL for one key works for every key of the bucket."""
+
+    signer_class = _KeylessSigner
+
+
+class _NeverExpiringSigner(UrlSigner):
+    def _is_expired(self, grant: SignedGrant) -> bool:
+        return False
+
+
+class ExpiryIgnoredBlobs(LocalBlobs):
+    """Signed URLs never expire."""
+
+    signer_class = _NeverExpiringSigner
+
+
+BROKEN_VARIANTS: dict[str, type[LocalBlobs]] = {
+    "broken-no-size-limit": NoSizeLimitBlobs,
+    "broken-no-content-type-check": NoContentTypeCheckBlobs,
+    "broken-key-unbound": KeyUnboundBlobs,
+    "broken-expiry-ignored": ExpiryIgnoredBlobs,
+}
