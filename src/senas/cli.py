@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from senas.content.cli import app as content_cli
 from senas.core.logging import configure_logging
 from senas.core.settings import SERVICE_PORTS, Settings, SettingsError, load_settings
 from senas.platform import catalog
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Señas — plataforma de aprendizaje de lengua de señas.", no_args_is_help=True)
 queues_app = typer.Typer(help="Inspect and operate the queues.", no_args_is_help=True)
 app.add_typer(queues_app, name="queues")
+app.add_typer(content_cli, name="content")
 console = Console(stderr=True)
 
 

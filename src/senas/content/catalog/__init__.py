@@ -1,0 +1,1 @@
+"""The course catalogue: sign languages, levels, lessons, signs and exercises."""

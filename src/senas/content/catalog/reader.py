@@ -1,0 +1,346 @@
+"""The learner-facing read side: builds the views of languages, levels, lessons, signs and dictionary pages.
+
+Learners (and anonymous visitors) see published content only: a lesson is visible when it, its level and its
+language are published; a sign when it and its language are. Authors asking for a preview see drafts too.
+An exercise that refers to a sign the viewer cannot see is left out rather than shown half-empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+from senas.content.catalog.models import PUBLISHED, Exercise, Lesson, Level, Sign, SignLanguage
+from senas.content.catalog.repository import CatalogRepository
+from senas.content.db import Database
+from senas.content.media.models import VISIBLE_STATES, MediaAsset
+from senas.content.text import fingerspelling_letters, letter_key, normalise
+from senas.content.views import MediaRef, View, ViewCache
+from senas.core.errors import NotFoundError
+
+ALPHABET_CATEGORY = "alfabeto"
+MULTIPLE_CHOICE = ("watch_choose_meaning", "meaning_choose_video")
+
+
+_NOT_FOUND_ES = {
+    "language": "lengua de señas no encontrada",
+    "level": "nivel no encontrado",
+    "lesson": "lección no encontrada",
+    "sign": "seña no encontrada",
+}
+
+
+def _not_found(what: str, ident: str) -> NotFoundError:
+    return NotFoundError(f"{_NOT_FOUND_ES[what]} / {what} not found: {ident}", code=f"{what}_not_found")
+
+
+class CatalogReader:
+    """Reads through the view cache; a database session is opened only when the cache needs one."""
+
+    def __init__(self, database: Database, cache: ViewCache, *, include_drafts: bool) -> None:
+        self.database = database
+        self.cache = cache
+        self.include_drafts = include_drafts
+        self._repo: CatalogRepository | None = None
+
+    @property
+    def repo(self) -> CatalogRepository:
+        assert self._repo is not None, "the repository is only available while loading a view"
+        return self._repo
+
+    async def _cached(self, key: Hashable, load: Callable[[], Awaitable[View]]) -> View:
+        async def with_session(action: Callable[[], Awaitable[Any]]) -> Any:
+            async with self.database.sessions() as session:
+                self._repo = CatalogRepository(session)
+                try:
+                    return await action()
+                finally:
+                    self._repo = None
+
+        async def revision() -> int:
+            value: int = await with_session(lambda: self.repo.revision())
+            return value
+
+        async def load_view() -> View:
+            view: View = await with_session(load)
+            return view
+
+        return await self.cache.get((key, self.include_drafts), load_view, revision)
+
+    def _visible(self, *rows: SignLanguage | Level | Lesson | Sign | None) -> bool:
+        return all(row is not None and (self.include_drafts or row.status == PUBLISHED) for row in rows)
+
+    # -- languages ----------------------------------------------------------------------------------------
+
+    async def languages(self) -> View:
+        async def load() -> View:
+            rows = await self.repo.languages(include_drafts=self.include_drafts)
+            return View([self._language(language) | {"level_count": count} for language, count in rows])
+
+        return await self._cached(("languages",), load)
+
+    @staticmethod
+    def _language(language: SignLanguage) -> dict[str, Any]:
+        return {
+            "id": language.id,
+            "code": language.code,
+            "name_es": language.name_es,
+            "name_en": language.name_en,
+            "description_es": language.description_es,
+            "description_en": language.description_en,
+            "status": language.status,
+        }
+
+    async def levels_of_language(self, code: str) -> View:
+        async def load() -> View:
+            language = await self.repo.language_by_code(code)
+            if language is None or not self._visible(language):
+                raise _not_found("language", code)
+            rows = await self.repo.levels_with_lesson_counts(language.id, include_drafts=self.include_drafts)
+            levels = [
+                {
+                    "id": level.id,
+                    "slug": level.slug,
+                    "position": level.position,
+                    "title_es": level.title_es,
+                    "title_en": level.title_en,
+                    "description_es": level.description_es,
+                    "description_en": level.description_en,
+                    "status": level.status,
+                    "lesson_count": count,
+                }
+                for level, count in rows
+            ]
+            return View({"language": self._language(language), "levels": levels})
+
+        return await self._cached(("levels", code), load)
+
+    # -- level ---------------------------------------------------------------------------------------------
+
+    async def level(self, level_id: str) -> View:
+        async def load() -> View:
+            level = await self.repo.level(level_id)
+            language = await self.repo.language(level.language_id) if level else None
+            if level is None or language is None or not self._visible(level, language):
+                raise _not_found("level", level_id)
+            lessons = await self.repo.lessons_of(level.id, include_drafts=self.include_drafts)
+            sign_ids = await self.repo.lesson_sign_ids(
+                [lesson.id for lesson in lessons], include_drafts=self.include_drafts
+            )
+            return View(
+                {
+                    "id": level.id,
+                    "slug": level.slug,
+                    "language": language.code,
+                    "position": level.position,
+                    "title_es": level.title_es,
+                    "title_en": level.title_en,
+                    "description_es": level.description_es,
+                    "description_en": level.description_en,
+                    "status": level.status,
+                    "lessons": [
+                        {
+                            "id": lesson.id,
+                            "slug": lesson.slug,
+                            "position": lesson.position,
+                            "title_es": lesson.title_es,
+                            "title_en": lesson.title_en,
+                            "status": lesson.status,
+                            "sign_ids": sign_ids.get(lesson.id, []),
+                        }
+                        for lesson in lessons
+                    ],
+                }
+            )
+
+        return await self._cached(("level", level_id), load)
+
+    # -- lesson --------------------------------------------------------------------------------------------
+
+    async def lesson(self, lesson_id: str) -> View:
+        async def load() -> View:
+            lesson = await self.repo.lesson(lesson_id)
+            level = await self.repo.level(lesson.level_id) if lesson else None
+            language = await self.repo.language(level.language_id) if level else None
+            if lesson is None or not self._visible(lesson, level, language):
+                raise _not_found("lesson", lesson_id)
+            assert level is not None
+            assert language is not None
+            return await self._lesson_view(lesson, level, language)
+
+        return await self._cached(("lesson", lesson_id), load)
+
+    async def _lesson_view(self, lesson: Lesson, level: Level, language: SignLanguage) -> View:
+        lesson_sign_ids = (await self.repo.lesson_sign_ids([lesson.id], include_drafts=self.include_drafts))[lesson.id]
+        exercises = await self.repo.exercises_of(lesson.id)
+        wanted = set(lesson_sign_ids)
+        letters_needed = any(exercise.kind == "fingerspell" for exercise in exercises)
+        for exercise in exercises:
+            if exercise.sign_id:
+                wanted.add(exercise.sign_id)
+            wanted.update(str(sign_id) for sign_id in exercise.distractor_ids)
+        signs = await self.repo.signs_by_ids(wanted)
+        letters: dict[str, Sign] = {}
+        if letters_needed:
+            for sign in await self.repo.letter_signs(language.id, ALPHABET_CATEGORY):
+                letters[letter_key(sign.gloss)] = sign
+        visible = {sid: sign for sid, sign in signs.items() if self._visible(sign)}
+        assets = await self.repo.assets_by_ids(
+            sign.reference_asset_id for sign in [*visible.values(), *letters.values()]
+        )
+        refs: list[MediaRef] = []
+
+        def media(sign: Sign) -> MediaRef | None:
+            ref = _media_ref(assets.get(sign.reference_asset_id or ""))
+            if ref is not None:
+                refs.append(ref)
+            return ref
+
+        summaries = {sid: _sign_summary(sign, media(sign)) for sid, sign in visible.items()}
+        exercise_views = []
+        for exercise in exercises:
+            built = self._exercise(exercise, summaries, letters, media)
+            if built is not None:
+                exercise_views.append(built)
+        payload = {
+            "id": lesson.id,
+            "slug": lesson.slug,
+            "level_id": level.id,
+            "language": language.code,
+            "position": lesson.position,
+            "title_es": lesson.title_es,
+            "title_en": lesson.title_en,
+            "description_es": lesson.description_es,
+            "description_en": lesson.description_en,
+            "status": lesson.status,
+            "signs": [summaries[sid] for sid in lesson_sign_ids if sid in summaries],
+            "exercises": exercise_views,
+        }
+        return View(payload, refs)
+
+    def _exercise(
+        self,
+        exercise: Exercise,
+        summaries: dict[str, dict[str, Any]],
+        letters: dict[str, Sign],
+        media: Any,
+    ) -> dict[str, Any] | None:
+        view: dict[str, Any] = {
+            "id": exercise.id,
+            "slug": exercise.slug,
+            "position": exercise.position,
+            "kind": exercise.kind,
+            "prompt_es": exercise.prompt_es,
+            "prompt_en": exercise.prompt_en,
+            "sign_id": exercise.sign_id,
+            "choices": [],
+            "word": exercise.word,
+            "letters": [],
+        }
+        if exercise.kind == "fingerspell":
+            for letter in fingerspelling_letters(exercise.word):
+                sign = letters.get(letter)
+                if sign is None or not self._visible(sign):
+                    return None
+                view["letters"].append({"letter": letter.upper(), "sign_id": sign.id, "media": media(sign)})
+            return view
+        if exercise.sign_id not in summaries:
+            return None
+        if exercise.kind in MULTIPLE_CHOICE:
+            options = [exercise.sign_id, *(str(d) for d in exercise.distractor_ids)]
+            if any(option not in summaries for option in options):
+                return None
+            # A stable order per exercise so the right answer is not always first.
+            options.sort(key=lambda sid: hashlib.sha256(f"{exercise.id}:{sid}".encode()).digest())
+            view["choices"] = [
+                {key: summaries[sid][key] for key in ("id", "gloss", "meaning_es", "meaning_en", "media")}
+                for sid in options
+            ]
+        return view
+
+    # -- sign and dictionary -------------------------------------------------------------------------------
+
+    async def sign(self, sign_id: str) -> View:
+        async def load() -> View:
+            sign = await self.repo.sign(sign_id)
+            language = await self.repo.language(sign.language_id) if sign else None
+            if sign is None or not self._visible(sign, language):
+                raise _not_found("sign", sign_id)
+            assert language is not None
+            assets = await self.repo.assets_by_ids([sign.reference_asset_id, sign.image_asset_id])
+            refs: list[MediaRef] = []
+            video = _media_ref(assets.get(sign.reference_asset_id or ""))
+            image = _media_ref(assets.get(sign.image_asset_id or ""))
+            refs.extend(ref for ref in (video, image) if ref is not None)
+            payload = _sign_summary(sign, video) | {
+                "language": language.code,
+                "description_es": sign.description_es,
+                "description_en": sign.description_en,
+                "image": image,
+                "template_version": sign.template_version,
+            }
+            return View(payload, refs)
+
+        return await self._cached(("sign", sign_id), load)
+
+    async def dictionary(
+        self, code: str, *, query: str, category: str, handshape: str, page: int, page_size: int
+    ) -> View:
+        key = ("dictionary", code, normalise(query), normalise(category), normalise(handshape), page, page_size)
+
+        async def load() -> View:
+            language = await self.repo.language_by_code(code)
+            if language is None or not self._visible(language):
+                raise _not_found("language", code)
+            signs, total = await self.repo.search_signs(
+                language.id,
+                text=normalise(query),
+                category=normalise(category),
+                handshape=normalise(handshape),
+                include_drafts=self.include_drafts,
+                offset=(page - 1) * page_size,
+                limit=page_size,
+            )
+            assets = await self.repo.assets_by_ids(sign.reference_asset_id for sign in signs)
+            refs: list[MediaRef] = []
+            items = []
+            for sign in signs:
+                ref = _media_ref(assets.get(sign.reference_asset_id or ""))
+                if ref is not None:
+                    refs.append(ref)
+                items.append(_sign_summary(sign, ref))
+            pages = (total + page_size - 1) // page_size
+            payload = {
+                "language": code,
+                "items": items,
+                "page": page,
+                "page_size": page_size,
+                "total": total,
+                "pages": pages,
+            }
+            return View(payload, refs)
+
+        return await self._cached(key, load)
+
+
+def _media_ref(asset: MediaAsset | None) -> MediaRef | None:
+    if asset is None or asset.state not in VISIBLE_STATES:
+        return None
+    return MediaRef(asset.id, asset.bucket, asset.key, asset.content_type, asset.demo)
+
+
+def _sign_summary(sign: Sign, media: MediaRef | None) -> dict[str, Any]:
+    return {
+        "id": sign.id,
+        "slug": sign.slug,
+        "gloss": sign.gloss,
+        "meaning_es": sign.meaning_es,
+        "meaning_en": sign.meaning_en,
+        "category": sign.category,
+        "handshape": sign.handshape,
+        "region": sign.region,
+        "status": sign.status,
+        "template_status": sign.template_status,
+        "media": media,
+    }

@@ -1,0 +1,295 @@
+"""Request and response bodies of the catalogue API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Text200 = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=5000)]
+Slug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+Id = Annotated[str, Field(min_length=1, max_length=36)]
+Position = Annotated[int, Field(ge=1, le=10_000, description="1-based place among its siblings")]
+ExerciseKind = Literal["watch_choose_meaning", "meaning_choose_video", "perform_sign", "fingerspell"]
+LanguageCode = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=16,
+        pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$",
+        description="ISO 639-3 code where one exists (ase = ASL, lsm… for others), lower case",
+    ),
+]
+MAX_DISTRACTORS = 5
+MAX_LESSON_SIGNS = 60
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LanguageCreate(_In):
+    code: LanguageCode
+    name_es: Text200
+    name_en: Text200
+    description_es: LongText = ""
+    description_en: LongText = ""
+
+
+class LanguageUpdate(_In):
+    name_es: Text200 | None = None
+    name_en: Text200 | None = None
+    description_es: LongText | None = None
+    description_en: LongText | None = None
+
+
+class LevelCreate(_In):
+    slug: Slug | None = Field(None, description="generated from title_es when omitted")
+    title_es: Text200
+    title_en: Text200
+    description_es: LongText = ""
+    description_en: LongText = ""
+    position: Position | None = Field(None, description="where to insert it; at the end when omitted")
+
+
+class LevelUpdate(_In):
+    slug: Slug | None = None
+    title_es: Text200 | None = None
+    title_en: Text200 | None = None
+    description_es: LongText | None = None
+    description_en: LongText | None = None
+
+
+LessonCreate = LevelCreate
+LessonUpdate = LevelUpdate
+
+
+class SignCreate(_In):
+    slug: Slug | None = Field(None, description="generated from gloss when omitted")
+    gloss: Annotated[str, Field(min_length=1, max_length=120)]
+    meaning_es: Annotated[str, Field(min_length=1, max_length=300)]
+    meaning_en: Annotated[str, Field(min_length=1, max_length=300)]
+    category: Annotated[str, Field(max_length=80)] = ""
+    handshape: Annotated[str, Field(max_length=80)] = ""
+    region: Annotated[str, Field(max_length=120, description="regional variant; empty = general")] = ""
+    description_es: LongText = ""
+    description_en: LongText = ""
+
+
+class SignUpdate(_In):
+    slug: Slug | None = None
+    gloss: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    meaning_es: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    meaning_en: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    category: Annotated[str, Field(max_length=80)] | None = None
+    handshape: Annotated[str, Field(max_length=80)] | None = None
+    region: Annotated[str, Field(max_length=120)] | None = None
+    description_es: LongText | None = None
+    description_en: LongText | None = None
+
+
+Word = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\W\d_]+( [^\W\d_]+)*$")]
+
+
+class ExerciseCreate(_In):
+    """``watch_choose_meaning``: watch ``sign_id`` and pick its meaning among it and ``distractor_ids``.
+    ``meaning_choose_video``: read the meaning and pick the right video. ``perform_sign``: sign ``sign_id`` on
+    camera. ``fingerspell``: spell ``word`` letter by letter (every letter needs an alphabet sign)."""
+
+    slug: Slug | None = Field(None, description="generated from the kind when omitted")
+    kind: ExerciseKind
+    sign_id: Id | None = None
+    distractor_ids: Annotated[list[Id], Field(max_length=MAX_DISTRACTORS)] = []
+    word: Word | None = None
+    prompt_es: Annotated[str, Field(max_length=300)] = ""
+    prompt_en: Annotated[str, Field(max_length=300)] = ""
+    position: Position | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_the_kind(self) -> ExerciseCreate:
+        check_exercise_shape(self.kind, self.sign_id, self.distractor_ids, self.word)
+        return self
+
+
+class ExerciseUpdate(_In):
+    slug: Slug | None = None
+    sign_id: Id | None = None
+    distractor_ids: Annotated[list[Id], Field(max_length=MAX_DISTRACTORS)] | None = None
+    word: Word | None = None
+    prompt_es: Annotated[str, Field(max_length=300)] | None = None
+    prompt_en: Annotated[str, Field(max_length=300)] | None = None
+
+
+def check_exercise_shape(kind: str, sign_id: str | None, distractor_ids: list[str], word: str | None) -> None:
+    """Raises ValueError naming the field when the fields do not fit the kind of exercise."""
+    if kind == "fingerspell":
+        if not word:
+            raise ValueError("word: a fingerspell exercise needs a word")
+        if sign_id or distractor_ids:
+            raise ValueError("sign_id: a fingerspell exercise takes a word, not signs")
+        return
+    if not sign_id:
+        raise ValueError(f"sign_id: a {kind} exercise needs the sign")
+    if word:
+        raise ValueError(f"word: a {kind} exercise takes no word")
+    if kind == "perform_sign":
+        if distractor_ids:
+            raise ValueError("distractor_ids: a perform_sign exercise has no choices")
+        return
+    if not distractor_ids:
+        raise ValueError(f"distractor_ids: a {kind} exercise needs at least one wrong answer")
+    if len(set(distractor_ids)) != len(distractor_ids) or sign_id in distractor_ids:
+        raise ValueError("distractor_ids: must be distinct and not include the right answer")
+
+
+class OrderIn(_In):
+    ids: Annotated[list[Id], Field(min_length=1, max_length=1000, description="every child's id, in order")]
+
+
+class LessonSignsIn(_In):
+    sign_ids: Annotated[list[Id], Field(max_length=MAX_LESSON_SIGNS, description="the lesson's signs, in order")]
+
+
+# -- responses (documented shapes; read routes serve cached JSON directly) ------------------------------------
+
+
+class MediaOut(BaseModel):
+    url: str = Field(description="time-limited signed URL")
+    content_type: str
+    expires_at: str
+    demo: bool = Field(description="generated illustrative media, not a real signer")
+    notice_es: str | None = None
+    notice_en: str | None = None
+
+
+class SignSummaryOut(BaseModel):
+    id: str
+    slug: str
+    gloss: str
+    meaning_es: str
+    meaning_en: str
+    category: str
+    handshape: str
+    region: str
+    status: str
+    template_status: str
+    media: MediaOut | None
+
+
+class SignOut(SignSummaryOut):
+    language: str
+    description_es: str
+    description_en: str
+    image: MediaOut | None
+    template_version: str | None
+
+
+class ChoiceOut(BaseModel):
+    id: str
+    gloss: str
+    meaning_es: str
+    meaning_en: str
+    media: MediaOut | None
+
+
+class LetterOut(BaseModel):
+    letter: str
+    sign_id: str
+    media: MediaOut | None
+
+
+class ExerciseOut(BaseModel):
+    id: str
+    slug: str
+    position: int
+    kind: ExerciseKind
+    prompt_es: str
+    prompt_en: str
+    sign_id: str | None = Field(description="the right answer / the sign to perform")
+    choices: list[ChoiceOut]
+    word: str | None
+    letters: list[LetterOut]
+
+
+class LessonOut(BaseModel):
+    id: str
+    slug: str
+    level_id: str
+    language: str
+    position: int
+    title_es: str
+    title_en: str
+    description_es: str
+    description_en: str
+    status: str
+    signs: list[SignSummaryOut]
+    exercises: list[ExerciseOut]
+
+
+class LessonInLevelOut(BaseModel):
+    id: str
+    slug: str
+    position: int
+    title_es: str
+    title_en: str
+    status: str
+    sign_ids: list[str]
+
+
+class LevelOut(BaseModel):
+    id: str
+    slug: str
+    language: str
+    position: int
+    title_es: str
+    title_en: str
+    description_es: str
+    description_en: str
+    status: str
+    lessons: list[LessonInLevelOut]
+
+
+class LanguageOut(BaseModel):
+    id: str
+    code: str
+    name_es: str
+    name_en: str
+    description_es: str
+    description_en: str
+    status: str
+    level_count: int = 0
+
+
+class LevelSummaryOut(BaseModel):
+    id: str
+    slug: str
+    position: int
+    title_es: str
+    title_en: str
+    description_es: str
+    description_en: str
+    status: str
+    lesson_count: int
+
+
+class LanguageLevelsOut(BaseModel):
+    language: LanguageOut
+    levels: list[LevelSummaryOut]
+
+
+class DictionaryPageOut(BaseModel):
+    language: str
+    items: list[SignSummaryOut]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+class CreatedOut(BaseModel):
+    id: str
+    slug: str | None = None
+    position: int | None = None
+    status: str | None = None
+    version: int | None = None

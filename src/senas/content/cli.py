@@ -1,0 +1,147 @@
+"""``senas content …``: migrations, bundle import/export and the demo course, for operators and containers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from senas.core.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Contenido: migraciones, paquetes de contenido y curso de demostración.", no_args_is_help=True)
+console = Console(stderr=True)
+out = Console()
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+
+
+@asynccontextmanager
+async def _runtime(migrate_first: bool = False) -> AsyncIterator[tuple[Any, Any]]:
+    from senas.content import migrate
+    from senas.content.db import Database, resolve_database_url
+    from senas.platform.wiring import build_platform
+
+    settings = _settings()
+    try:
+        platform = build_platform(settings)
+    except SettingsError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    database = Database.from_url(await resolve_database_url(settings, platform.secrets))
+    try:
+        if migrate_first:
+            await migrate.upgrade(database.engine)
+        yield database, platform
+    finally:
+        await database.close()
+        await platform.close()
+
+
+def _progress_bar() -> tuple[Progress, Callable[[int, int, str], None]]:
+    bar = Progress(
+        TextColumn("[bold]media[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+    task = bar.add_task("", total=None)
+
+    def advance(done: int, total: int, name: str) -> None:
+        bar.update(task, completed=done, total=total, description=name)
+
+    return bar, advance
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the content database to the latest schema (what a container runs before it serves)."""
+
+    async def main() -> str | None:
+        from senas.content import migrate as migrations
+
+        async with _runtime() as (database, _):
+            await migrations.upgrade(database.engine)
+            return await migrations.current(database.engine)
+
+    revision = asyncio.run(main())
+    out.print(f"content database at revision [bold]{revision}[/]")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="bundle folder (bundle.yaml + media/)")],
+) -> None:
+    """Import a content bundle: all or nothing; every problem is listed with its location."""
+    from senas.content.bundles.format import BundleInvalid
+    from senas.content.bundles.importer import import_bundle
+
+    async def main() -> dict[str, int]:
+        async with _runtime(migrate_first=True) as (database, platform):
+            bar, advance = _progress_bar()
+            with bar:
+                async with database.sessions() as session:
+                    report = await import_bundle(session, platform, path, progress=advance)
+            return report.as_dict()
+
+    try:
+        report = asyncio.run(main())
+    except BundleInvalid as exc:
+        console.print(f"[bold red]bundle refused, nothing changed[/] — {len(exc.problems)} problem(s):")
+        for problem in exc.problems:
+            console.print(f"  • {problem}", markup=False)
+        raise typer.Exit(code=1) from None
+    out.print("imported: " + ", ".join(f"{name} {count}" for name, count in report.items()))
+
+
+@app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="folder to write (created if missing)")],
+    language: Annotated[list[str] | None, typer.Option(help="only these language codes")] = None,
+) -> None:
+    """Export the catalogue (drafts included) as a bundle that `senas content import` reads back."""
+    from senas.content.bundles.exporter import export_bundle
+
+    async def main() -> dict[str, int]:
+        async with _runtime() as (database, platform):
+            bar, advance = _progress_bar()
+            with bar:
+                async with database.sessions() as session:
+                    return await export_bundle(session, platform, path, codes=language or (), progress=advance)
+
+    counts = asyncio.run(main())
+    out.print(f"exported to {path}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+@app.command("seed-demo")
+def seed_demo_command(
+    force: Annotated[bool, typer.Option(help="import even when the database already has languages")] = False,
+) -> None:
+    """Load the demo course (ASL alphabet and numbers, generated demo media)."""
+    from senas.content.seed import seed_demo
+
+    async def main() -> dict[str, int] | None:
+        async with _runtime(migrate_first=True) as (database, platform):
+            bar, advance = _progress_bar()
+            with bar:
+                report = await seed_demo(database, platform, only_if_empty=not force, progress=advance)
+            return None if report is None else report.as_dict()
+
+    report = asyncio.run(main())
+    if report is None:
+        out.print("the database already has content; nothing loaded (use --force to import anyway)")
+    else:
+        out.print("demo course loaded: " + ", ".join(f"{name} {count}" for name, count in report.items()))

@@ -1,0 +1,58 @@
+"""Author media routes: signed upload URL → PUT the file → confirm → (reference videos) ML processing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, status
+
+from senas.content.catalog.author import as_dict
+from senas.content.catalog.repository import CatalogRepository
+from senas.content.deps import SessionDep
+from senas.content.media.repository import MediaRepository
+from senas.content.media.schemas import AssetOut, UploadRequest, UploadTicketOut
+from senas.content.media.service import MediaService
+from senas.core.auth import Author
+from senas.core.deps import PlatformDep
+
+router = APIRouter(prefix="/author/media", tags=["media"])
+
+
+async def get_media_service(session: SessionDep, platform: PlatformDep) -> MediaService:
+    return MediaService(MediaRepository(session), CatalogRepository(session), platform)
+
+
+MediaServiceDep = Annotated[MediaService, Depends(get_media_service)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Not a teacher or admin"},
+    413: {"description": "Declared size over the limit (video 50 MB, image 5 MB)"},
+    415: {"description": "Content type not allowed"},
+    422: {"description": "Invalid payload; the field is named"},
+}
+
+
+@router.post(
+    "/uploads",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UploadTicketOut,
+    responses=_ERRORS,
+    summary="Ask for a signed upload URL (video/mp4, video/webm ≤ 50 MB; image/png, jpeg, webp ≤ 5 MB)",
+)
+async def request_upload(data: UploadRequest, user: Author, media: MediaServiceDep) -> UploadTicketOut:
+    return await media.request_upload(data, user.user_id)
+
+
+@router.post(
+    "/{asset_id}/confirm",
+    response_model=AssetOut,
+    responses={**_ERRORS, 404: {"description": "Unknown asset"}, 409: {"description": "Not uploaded / mismatch"}},
+    summary="Confirm an upload: the asset becomes `uploaded`; reference videos go to processing",
+)
+async def confirm_upload(asset_id: str, _: Author, media: MediaServiceDep) -> dict[str, Any]:
+    return as_dict(await media.confirm(asset_id))
+
+
+@router.get("/{asset_id}", response_model=AssetOut, summary="An asset with its state (and failure reason)")
+async def get_asset(asset_id: str, _: Author, media: MediaServiceDep) -> dict[str, Any]:
+    return as_dict(await media.asset(asset_id))

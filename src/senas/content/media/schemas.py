@@ -1,0 +1,51 @@
+"""Bodies of the media upload flow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class UploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: Annotated[
+        str, Field(min_length=3, max_length=100, description="video/mp4, video/webm, image/png, image/jpeg, image/webp")
+    ]
+    size: Annotated[int, Field(gt=0, description="bytes; at most 50 MB for video, 5 MB for images")]
+    purpose: Literal["reference", "image"]
+    sign_id: Annotated[str | None, Field(max_length=36)] = None
+
+
+class SignedUploadOut(BaseModel):
+    url: str
+    method: str
+    headers: dict[str, str]
+    max_bytes: int
+    expires_at: datetime | None
+
+
+class UploadTicketOut(BaseModel):
+    asset_id: str
+    upload: SignedUploadOut
+
+
+class AssetOut(BaseModel):
+    id: str
+    bucket: str
+    key: str
+    content_type: str
+    size: int
+    checksum: str | None
+    state: str
+    purpose: str
+    demo: bool
+    sign_id: str | None
+    original_filename: str
+    failure_reason_es: str | None
+    failure_reason_en: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Learners' practice videos: signed uploads bound to an ML practice session."""

@@ -1,0 +1,29 @@
+"""Queries of practice uploads."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from senas.content.practice.models import PracticeUpload
+
+
+class PracticeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, upload: PracticeUpload) -> None:
+        self.session.add(upload)
+
+    async def get(self, upload_id: str) -> PracticeUpload | None:
+        return await self.session.get(PracticeUpload, upload_id)
+
+    async def of_user(self, user_id: str) -> list[PracticeUpload]:
+        return list(await self.session.scalars(select(PracticeUpload).where(PracticeUpload.user_id == user_id)))
+
+    async def delete_ids(self, upload_ids: list[str]) -> None:
+        if upload_ids:
+            await self.session.execute(delete(PracticeUpload).where(PracticeUpload.id.in_(upload_ids)))
+
+    async def commit(self) -> None:
+        await self.session.commit()

@@ -1,0 +1,114 @@
+"""Learners' practice uploads: a signed URL into ``user-uploads`` at ``practice/<user>/<session>/<id>.<ext>``,
+confirmed by its owner, then a ``video.uploaded`` message (purpose ``practice``) for the ML service.
+
+The ML service owns the practice session; the content service only binds the upload to the id it is given."""
+
+from __future__ import annotations
+
+import re
+
+import structlog
+
+from senas.content.db import new_id
+from senas.content.media import rules
+from senas.content.media.schemas import SignedUploadOut
+from senas.content.media.service import check_upload
+from senas.content.practice.models import PracticeUpload
+from senas.content.practice.repository import PracticeRepository
+from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadRequest
+from senas.contracts.media import VideoUploaded
+from senas.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from senas.core.messages import send
+from senas.platform import catalog
+from senas.platform.identity import Principal
+from senas.platform.wiring import Platform
+
+log = structlog.get_logger(__name__)
+_SAFE_KEY_PART = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+
+
+class PracticeService:
+    def __init__(self, repository: PracticeRepository, platform: Platform) -> None:
+        self.repo = repository
+        self.platform = platform
+        self.store = platform.blobs.store(platform.settings.resource_name(catalog.USER_UPLOADS))
+
+    async def request_upload(self, user: Principal, data: PracticeUploadRequest) -> PracticeTicketOut:
+        ext = check_upload(data.content_type, data.size, rules.VIDEO_TYPES, rules.VIDEO_LIMIT)
+        if not _SAFE_KEY_PART.fullmatch(user.user_id):
+            raise InvalidInputError("this account id cannot name an upload / id de cuenta no válido")
+        upload_id = new_id()
+        key = f"practice/{user.user_id}/{data.session_id}/{upload_id}.{ext}"
+        content_type = rules.base_type(data.content_type)
+        signed = await self.store.signed_upload(
+            key, content_type=content_type, max_bytes=data.size, expires_in=rules.UPLOAD_URL_TTL_SECONDS
+        )
+        self.repo.add(
+            PracticeUpload(
+                id=upload_id,
+                user_id=user.user_id,
+                session_id=data.session_id,
+                bucket=catalog.USER_UPLOADS,
+                key=key,
+                content_type=content_type,
+                size=data.size,
+                state="pending_upload",
+            )
+        )
+        await self.repo.commit()
+        return PracticeTicketOut(
+            upload_id=upload_id,
+            session_id=data.session_id,
+            upload=SignedUploadOut(
+                url=signed.url,
+                method=signed.method,
+                headers=signed.headers,
+                max_bytes=signed.max_bytes,
+                expires_at=signed.expires_at,
+            ),
+        )
+
+    async def confirm(self, user: Principal, upload_id: str) -> PracticeUpload:
+        upload = await self.repo.get(upload_id)
+        if upload is None:
+            raise NotFoundError(f"subida no encontrada / upload not found: {upload_id}", code="upload_not_found")
+        if upload.user_id != user.user_id:
+            raise ForbiddenError("esta subida no es tuya / this upload is not yours", code="not_owner")
+        if upload.state == "uploaded":
+            return upload
+        info = await self.store.head(upload.key)
+        if info is None:
+            raise ConflictError(
+                "aún no se ha subido el video / the video has not been uploaded yet", code="upload_missing"
+            )
+        if info.size != upload.size or rules.base_type(info.content_type) != upload.content_type:
+            raise ConflictError(
+                "el video no coincide con lo anunciado / the upload does not match what was announced",
+                code="upload_mismatch",
+            )
+        upload.state = "uploaded"
+        upload.checksum = info.etag
+        message = VideoUploaded(
+            upload_id=upload.id,
+            purpose="practice",
+            bucket=upload.bucket,
+            key=upload.key,
+            content_type=upload.content_type,
+            size=info.size,
+            session_id=upload.session_id,
+            user_id=upload.user_id,
+        )
+        queue = self.platform.queues.queue(self.platform.settings.resource_name(catalog.VIDEO_PROCESSING))
+        await send(queue, message.to_envelope("content"))
+        await self.repo.commit()
+        return upload
+
+    async def delete_user_uploads(self, user_id: str) -> int:
+        """Deletes every practice video of the user (blob first, then the row; idempotent)."""
+        uploads = await self.repo.of_user(user_id)
+        for upload in uploads:
+            await self.platform.blobs.store(self.platform.settings.resource_name(upload.bucket)).delete(upload.key)
+        await self.repo.delete_ids([upload.id for upload in uploads])
+        await self.repo.commit()
+        log.info("practice_uploads_deleted", user_id=user_id, count=len(uploads))
+        return len(uploads)
