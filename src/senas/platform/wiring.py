@@ -53,6 +53,7 @@ def build_platform(settings: Settings) -> Platform:
 
 def _embedded(settings: Settings) -> Platform:
     from senas.platform.blobs.local import LocalBlobs
+    from senas.platform.identity.local import LocalIdentity
     from senas.platform.queues.local import SqliteQueues
     from senas.platform.secrets.local import EnvironmentSecrets
     from senas.platform.tables.local import SqliteTables
@@ -69,6 +70,15 @@ def _embedded(settings: Settings) -> Platform:
     )
     tables = SqliteTables(state / "tables.db", [settings.table_name(t) for t in catalog.TABLES])
     token_verifier = JwtVerifier(local_jwks, issuer=local_issuer(settings.public_url), audience=LOCAL_AUDIENCE)
+    identity = LocalIdentity(
+        tables.table(settings.table_name(catalog.USER_DATA)),
+        signing_keys,
+        token_verifier,
+        issuer=local_issuer(settings.public_url),
+        access_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+        mfa_required_for_all=settings.mfa_required_for_all,
+    )
     return Platform(
         settings=settings,
         tables=tables,
@@ -83,6 +93,7 @@ def _embedded(settings: Settings) -> Platform:
         token_verifier=token_verifier,
         signing_keys=signing_keys,
         services=ServiceClients(settings.service_urls()),
+        identity=identity,
     )
 
 

@@ -1,0 +1,561 @@
+"""The embedded identity provider: local accounts in the UserData table.
+
+- Passwords: argon2 (pwdlib), hashed off the event loop; an unknown email costs the same hash as a known one.
+- Access tokens: short-lived RS256 JWTs signed with ``LocalSigningKeys`` (the same claims Cognito carries).
+- Refresh tokens: opaque random strings stored only as their sha256, each in a *family* (one login). Refreshing
+  spends the presented token and issues the next one of the family in one conditional transaction, so two
+  concurrent refreshes of one token cannot both succeed; presenting a spent token revokes the whole family.
+- TOTP MFA (pyotp, otpauth URI with issuer "Señas"), with a replay guard: the last accepted time step is kept on
+  the account and a code of that step or an earlier one is refused.
+- Throttling: failed logins are counted per email in a 15-minute window; at the limit the email is locked for
+  a window (429 with Retry-After), even for the right password — so guessing cannot continue.
+
+Items (UserData): ``USER#<id>/ACCOUNT`` (email, hash, roles, MFA state, version), ``EMAIL#<email>/EMAIL``
+(uniqueness, written in the same transaction as the account), ``USER#<id>/FAMILY#<id>`` (revoked flag),
+``REFRESH#<sha256>/REFRESH`` (spent flag; ``gsi1pk=TOKENS#<user>`` so deletion finds them),
+``MFA#<sha256>/SESSION`` (a pending login challenge) and ``THROTTLE#<email>/…`` counters; all short-lived items
+carry ``expires_at``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import math
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import jwt
+
+from senas.platform.errors import ConditionFailed, TransactionCancelled
+from senas.platform.identity import (
+    ROLES,
+    InvalidToken,
+    LoginResult,
+    MfaEnrolment,
+    Principal,
+    TokenPair,
+    TokenVerifier,
+)
+from senas.platform.identity.claims import access_token_claims
+from senas.platform.identity.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidMfaCode,
+    InvalidSession,
+    InvalidSignUp,
+    LoginThrottled,
+    MfaNotStarted,
+    RefreshTokenInvalid,
+    RefreshTokenReused,
+    UnknownUser,
+)
+from senas.platform.identity.keys import LocalSigningKeys
+from senas.platform.tables import GSI1, ConditionCheck, Delete, Item, Put, Table
+from senas.platform.tables import Condition as Cond
+
+if TYPE_CHECKING:
+    from pwdlib import PasswordHash
+
+# pwdlib and pyotp belong to the `users` extra: they are imported when an account is touched, so building the
+# embedded platform in an image without them (content, ml) still works.
+
+TOTP_ISSUER = "Señas"
+MFA_ROLES = frozenset({"teacher", "admin"})
+MFA_SESSION_TTL_SECONDS = 300
+MFA_SESSION_MAX_ATTEMPTS = 5
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The passwords people pick first; NIST SP 800-63B asks to refuse commonly used ones.
+_COMMON_PASSWORDS = frozenset(
+    {
+        "1234567890",
+        "12345678910",
+        "0123456789",
+        "qwertyuiop",
+        "password123",
+        "password1234",
+        "contraseña",
+        "contraseña1",
+        "contrasena123",
+        "iloveyou123",
+        "abcdefghij",
+        "aaaaaaaaaa",
+    }
+)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_email(email: str) -> str:
+    normalised = normalise_email(email)
+    if len(normalised) > 254 or not _EMAIL.match(normalised):
+        raise InvalidSignUp("email", "el correo no es válido / the email address is not valid")
+    return normalised
+
+
+def check_password(password: str, email: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidSignUp(
+            "password",
+            f"la contraseña necesita al menos {MIN_PASSWORD_LENGTH} caracteres / "
+            f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidSignUp(
+            "password",
+            f"la contraseña admite como mucho {MAX_PASSWORD_LENGTH} caracteres / "
+            f"the password may have at most {MAX_PASSWORD_LENGTH} characters",
+        )
+    lowered = password.lower()
+    local_part = email.split("@", 1)[0]
+    if len(set(password)) < 5 or lowered in _COMMON_PASSWORDS or (len(local_part) >= 4 and local_part in lowered):
+        raise InvalidSignUp(
+            "password",
+            "la contraseña es demasiado fácil de adivinar / the password is too easy to guess",
+        )
+
+
+class LocalIdentity:
+    """The ``Identity`` port on the embedded profile. ``clock`` gives epoch seconds (tests move it)."""
+
+    def __init__(
+        self,
+        table: Table,
+        signing_keys: LocalSigningKeys,
+        verifier: TokenVerifier,
+        *,
+        issuer: str,
+        access_ttl_seconds: int = 900,
+        refresh_ttl_seconds: int = 30 * 86400,
+        mfa_required_for_all: bool = False,
+        max_failed_logins: int = 5,
+        throttle_window_seconds: int = 900,
+        clock: Callable[[], float] = time.time,
+        password_hash: PasswordHash | None = None,
+    ) -> None:
+        self.table = table
+        self.signing_keys = signing_keys
+        self.verifier = verifier
+        self.issuer = issuer
+        self.access_ttl = access_ttl_seconds
+        self.refresh_ttl = refresh_ttl_seconds
+        self.mfa_required_for_all = mfa_required_for_all
+        self.max_failed_logins = max_failed_logins
+        self.throttle_window = throttle_window_seconds
+        self.clock = clock
+        self._passwords = password_hash
+        self._dummy_hash: str | None = None
+
+    @property
+    def passwords(self) -> PasswordHash:
+        if self._passwords is None:
+            from pwdlib import PasswordHash
+            from pwdlib.hashers.argon2 import Argon2Hasher
+
+            self._passwords = PasswordHash((Argon2Hasher(),))
+        return self._passwords
+
+    # ---------------------------------------------------------------- accounts
+
+    async def sign_up(self, email: str, password: str) -> str:
+        normalised = check_email(email)
+        check_password(password, normalised)
+        password_hash = await asyncio.to_thread(self.passwords.hash, password)
+        user_id = uuid.uuid4().hex
+        account: Item = {
+            "pk": f"USER#{user_id}",
+            "sk": "ACCOUNT",
+            "user_id": user_id,
+            "email": normalised,
+            "password_hash": password_hash,
+            "roles": ["learner"],
+            "mfa_enabled": False,
+            "totp_secret": None,
+            "pending_totp_secret": None,
+            "totp_last_step": 0,
+            "created_at": int(self.clock()),
+            "version": 1,
+        }
+        email_item: Item = {"pk": f"EMAIL#{normalised}", "sk": "EMAIL", "user_id": user_id}
+        try:
+            await self.table.transact_write(
+                [Put(email_item, condition=Cond.item_absent()), Put(account, condition=Cond.item_absent())]
+            )
+        except TransactionCancelled:
+            raise EmailTaken(
+                "ya existe una cuenta con ese correo / an account with that email already exists"
+            ) from None
+        return user_id
+
+    async def _account(self, user_id: str) -> Item | None:
+        return await self.table.get(f"USER#{user_id}", "ACCOUNT")
+
+    async def _account_by_email(self, email: str) -> Item | None:
+        link = await self.table.get(f"EMAIL#{email}", "EMAIL")
+        if link is None:
+            return None
+        return await self._account(str(link["user_id"]))
+
+    async def user_id_for_email(self, email: str) -> str | None:
+        """The account of an email (used by the bootstrap of the first admin)."""
+        account = await self._account_by_email(normalise_email(email))
+        return None if account is None else str(account["user_id"])
+
+    async def roles_of(self, user_id: str) -> frozenset[str]:
+        account = await self._account(user_id)
+        if account is None:
+            raise UnknownUser("no existe ese usuario / no such user")
+        return frozenset(account["roles"])
+
+    async def set_roles(self, user_id: str, roles: frozenset[str]) -> None:
+        unknown = set(roles) - set(ROLES)
+        if not roles or unknown:
+            raise InvalidSignUp("roles", f"roles must be a non-empty subset of {', '.join(ROLES)}")
+        await self._update_account(user_id, lambda account: {**account, "roles": sorted(roles)})
+
+    async def _update_account(self, user_id: str, change: Callable[[Item], Item]) -> Item:
+        """Read-modify-write of the account guarded by its version (retried when another write won)."""
+        for _ in range(10):
+            account = await self._account(user_id)
+            if account is None:
+                raise UnknownUser("no existe ese usuario / no such user")
+            updated = {**change(account), "version": int(account["version"]) + 1}
+            try:
+                await self.table.put(updated, condition=Cond.version_is(int(account["version"])))
+            except ConditionFailed:
+                continue
+            return updated
+        raise ConditionFailed(f"account {user_id} is changing too often to update")
+
+    async def delete_user(self, user_id: str) -> None:
+        account = await self._account(user_id)
+        page = await self.table.query(f"TOKENS#{user_id}", index=GSI1, limit=1000)
+        keys = [(str(item["pk"]), str(item["sk"])) for item in page.items]
+        families = await self.table.query(f"USER#{user_id}", limit=1000)
+        keys += [(str(i["pk"]), str(i["sk"])) for i in families.items if str(i["sk"]).startswith("FAMILY#")]
+        for pk, sk in keys:
+            await self.table.delete(pk, sk)
+        if account is not None:
+            await self.table.transact_write(
+                [Delete(f"EMAIL#{account['email']}", "EMAIL"), Delete(f"USER#{user_id}", "ACCOUNT")]
+            )
+
+    # ---------------------------------------------------------------- login
+
+    def _mfa_required(self, account: Item) -> bool:
+        return self.mfa_required_for_all or bool(MFA_ROLES.intersection(account["roles"]))
+
+    async def login(self, email: str, password: str) -> LoginResult:
+        normalised = normalise_email(email)
+        await self._refuse_when_locked(normalised)
+        account = await self._account_by_email(normalised)
+        if account is None:
+            await asyncio.to_thread(self.passwords.verify, password, await self._dummy())
+            valid, new_hash = False, None
+        else:
+            valid, new_hash = await asyncio.to_thread(
+                self.passwords.verify_and_update, password, str(account["password_hash"])
+            )
+        if not valid or account is None:
+            await self._record_failure(normalised)
+            raise InvalidCredentials("correo o contraseña incorrectos / wrong email or password")
+        await self.table.delete(f"THROTTLE#{normalised}", self._window_key())
+        user_id = str(account["user_id"])
+        if new_hash is not None:
+            await self._update_account(user_id, lambda a: {**a, "password_hash": new_hash})
+        if account["mfa_enabled"]:
+            return LoginResult(challenge="totp", session=await self._new_session(user_id, "totp"))
+        if self._mfa_required(account):
+            return LoginResult(challenge="mfa_setup", session=await self._new_session(user_id, "mfa_setup"))
+        return LoginResult(tokens=await self._issue(account, mfa=False))
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await asyncio.to_thread(self.passwords.hash, secrets.token_hex(16))
+        return self._dummy_hash
+
+    def _window_key(self) -> str:
+        return f"FAILS#{int(self.clock() // self.throttle_window)}"
+
+    async def _refuse_when_locked(self, email: str) -> None:
+        lock = await self.table.get(f"THROTTLE#{email}", "LOCK")
+        now = self.clock()
+        if lock is not None and float(lock["expires_at"]) > now:
+            retry_after = max(1, math.ceil(float(lock["expires_at"]) - now))
+            raise LoginThrottled(
+                "demasiados intentos fallidos; inténtalo más tarde / too many failed attempts; try again later",
+                retry_after=retry_after,
+            )
+
+    async def _record_failure(self, email: str) -> None:
+        now = self.clock()
+        pk, sk = f"THROTTLE#{email}", self._window_key()
+        # The counter carries its own expiry so the table forgets it (add() keeps the other attributes).
+        with contextlib.suppress(ConditionFailed):
+            await self.table.put(
+                {"pk": pk, "sk": sk, "failures": 0, "expires_at": int(now) + 2 * self.throttle_window},
+                condition=Cond.item_absent(),
+            )
+        counter = await self.table.add(pk, sk, {"failures": 1})
+        if int(counter["failures"]) >= self.max_failed_logins:
+            await self.table.put({"pk": pk, "sk": "LOCK", "expires_at": int(now) + self.throttle_window})
+            await self.table.delete(pk, sk)
+
+    # ---------------------------------------------------------------- MFA
+
+    async def _new_session(self, user_id: str, kind: str) -> str:
+        session = secrets.token_urlsafe(32)
+        await self.table.put(
+            {
+                "pk": f"MFA#{_hash(session)}",
+                "sk": "SESSION",
+                "user_id": user_id,
+                "kind": kind,
+                "attempts": 0,
+                "expires_at": int(self.clock()) + MFA_SESSION_TTL_SECONDS,
+            },
+            condition=Cond.item_absent(),
+        )
+        return session
+
+    async def _session(self, session: str) -> Item:
+        item = await self.table.get(f"MFA#{_hash(session)}", "SESSION")
+        if item is None or float(item["expires_at"]) <= self.clock():
+            raise InvalidSession(
+                "la sesión de verificación caducó; inicia sesión de nuevo / "
+                "the verification session expired; sign in again"
+            )
+        return item
+
+    async def answer_mfa_challenge(self, session: str, code: str) -> TokenPair:
+        item = await self._session(session)
+        user_id = str(item["user_id"])
+        account = await self._account(user_id)
+        if account is None:
+            raise InvalidSession("la cuenta ya no existe / the account no longer exists")
+        if item["kind"] == "mfa_setup":
+            secret = account.get("pending_totp_secret")
+            if not secret:
+                raise MfaNotStarted("primero inicia la configuración de MFA / begin the MFA enrolment first")
+        else:
+            secret = account.get("totp_secret")
+        try:
+            await self._accept_code(user_id, str(secret), code, enable=item["kind"] == "mfa_setup")
+        except InvalidMfaCode:
+            attempts = await self.table.add(item["pk"], "SESSION", {"attempts": 1})
+            if int(attempts["attempts"]) >= MFA_SESSION_MAX_ATTEMPTS:
+                await self.table.delete(item["pk"], "SESSION")
+            raise
+        # Single use: only the request that deletes the session gets the tokens.
+        if not await self.table.delete(item["pk"], "SESSION"):
+            raise InvalidSession("la sesión ya se usó / the session was already used")
+        refreshed = await self._account(user_id)
+        assert refreshed is not None
+        return await self._issue(refreshed, mfa=True)
+
+    def _matching_step(self, secret: str, code: str) -> int | None:
+        import pyotp
+
+        if not re.fullmatch(r"\d{6}", code.strip()):
+            return None
+        totp = pyotp.TOTP(secret)
+        now = self.clock()
+        current = int(now // totp.interval)
+        for step in (current, current - 1, current + 1):  # one step of clock drift either way
+            if hmac.compare_digest(totp.generate_otp(step), code.strip()):
+                return step
+        return None
+
+    async def _accept_code(self, user_id: str, secret: str, code: str, *, enable: bool) -> None:
+        step = self._matching_step(secret, code)
+        invalid = InvalidMfaCode("código incorrecto o ya usado / wrong or already used code")
+        if step is None:
+            raise invalid
+
+        def accept(account: Item) -> Item:
+            if step <= int(account.get("totp_last_step") or 0):
+                raise invalid  # replay: this code (or a later one) was already accepted
+            changed = {**account, "totp_last_step": step}
+            if enable:
+                changed.update(mfa_enabled=True, totp_secret=secret, pending_totp_secret=None)
+            return changed
+
+        await self._update_account(user_id, accept)
+
+    async def _enrolment_user(self, token: str) -> str:
+        """Enrolment is allowed with an access token, or with an ``mfa_setup`` session (a login that must
+        enrol before it gets tokens) — as Cognito's AssociateSoftwareToken takes either."""
+        if token.count(".") == 2:
+            try:
+                return (await self.verifier.verify(token)).user_id
+            except InvalidToken as exc:
+                raise InvalidSession(str(exc)) from None
+        item = await self._session(token)
+        if item["kind"] != "mfa_setup":
+            raise InvalidSession("esta sesión no permite configurar MFA / this session cannot enrol MFA")
+        return str(item["user_id"])
+
+    async def begin_mfa_enrolment(self, access_token: str) -> MfaEnrolment:
+        import pyotp
+
+        user_id = await self._enrolment_user(access_token)
+        secret = pyotp.random_base32()
+        account = await self._update_account(user_id, lambda a: {**a, "pending_totp_secret": secret})
+        uri = pyotp.TOTP(secret).provisioning_uri(name=str(account["email"]), issuer_name=TOTP_ISSUER)
+        return MfaEnrolment(secret=secret, otpauth_uri=uri)
+
+    async def confirm_mfa_enrolment(self, access_token: str, code: str) -> None:
+        user_id = (await self._verified(access_token)).user_id
+        account = await self._account(user_id)
+        if account is None:
+            raise UnknownUser("no existe ese usuario / no such user")
+        secret = account.get("pending_totp_secret")
+        if not secret:
+            raise MfaNotStarted("primero inicia la configuración de MFA / begin the MFA enrolment first")
+        await self._accept_code(user_id, str(secret), code, enable=True)
+
+    async def _verified(self, access_token: str) -> Principal:
+        try:
+            return await self.verifier.verify(access_token)
+        except InvalidToken as exc:
+            raise InvalidSession(str(exc)) from None
+
+    # ---------------------------------------------------------------- tokens
+
+    async def _issue(self, account: Item, *, mfa: bool) -> TokenPair:
+        """Tokens of a new login: an access token and the first refresh token of a new family."""
+        user_id = str(account["user_id"])
+        now = self.clock()
+        claims = access_token_claims(
+            user_id=user_id,
+            issuer=self.issuer,
+            roles=account["roles"],
+            ttl_seconds=self.access_ttl,
+            email=str(account["email"]),
+            mfa=mfa,
+            now=now,
+        )
+        refresh = secrets.token_urlsafe(32)
+        family_id = uuid.uuid4().hex
+        family: Item = {
+            "pk": f"USER#{user_id}",
+            "sk": f"FAMILY#{family_id}",
+            "revoked": False,
+            "mfa": mfa,
+            "version": 1,
+            "expires_at": int(now) + self.refresh_ttl,
+        }
+        await self.table.transact_write(
+            [
+                Put(self._token_item(refresh, user_id, family_id), Cond.item_absent()),
+                Put(family, Cond.item_absent()),
+            ]
+        )
+        return TokenPair(access_token=self.signing_keys.sign(claims), refresh_token=refresh, expires_in=self.access_ttl)
+
+    def _token_item(self, refresh: str, user_id: str, family_id: str) -> Item:
+        digest = _hash(refresh)
+        return {
+            "pk": f"REFRESH#{digest}",
+            "sk": "REFRESH",
+            "user_id": user_id,
+            "family_id": family_id,
+            "spent": False,
+            "version": 1,
+            "expires_at": int(self.clock()) + self.refresh_ttl,
+            "gsi1pk": f"TOKENS#{user_id}",
+            "gsi1sk": digest,
+        }
+
+    async def _revoke_family(self, user_id: str, family_id: str) -> None:
+        def revoke(family: Item) -> Item:
+            return {**family, "revoked": True, "version": int(family["version"]) + 1}
+
+        for _ in range(10):
+            family = await self.table.get(f"USER#{user_id}", f"FAMILY#{family_id}")
+            if family is None or family["revoked"]:
+                return
+            try:
+                await self.table.put(revoke(family), condition=Cond.version_is(int(family["version"])))
+                return
+            except ConditionFailed:
+                continue
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        invalid = RefreshTokenInvalid("la sesión terminó; inicia sesión de nuevo / the session ended; sign in again")
+        token = await self.table.get(f"REFRESH#{_hash(refresh_token)}", "REFRESH")
+        if token is None or float(token["expires_at"]) <= self.clock():
+            raise invalid
+        user_id, family_id = str(token["user_id"]), str(token["family_id"])
+        reused = RefreshTokenReused(
+            "se reutilizó un token ya gastado; cerramos la sesión por seguridad / "
+            "a spent refresh token was reused; the session was closed for safety"
+        )
+        if token["spent"]:
+            await self._revoke_family(user_id, family_id)
+            raise reused
+        family = await self.table.get(f"USER#{user_id}", f"FAMILY#{family_id}")
+        account = await self._account(user_id)
+        if family is None or family["revoked"] or account is None:
+            raise invalid
+        if self._mfa_required(account) and not family["mfa"]:
+            raise invalid  # a role that needs MFA was granted since this login: sign in again with MFA
+        spent = {**token, "spent": True, "version": int(token["version"]) + 1}
+        following = secrets.token_urlsafe(32)
+        try:
+            await self.table.transact_write(
+                [
+                    Put(spent, condition=Cond.version_is(int(token["version"]))),
+                    ConditionCheck(family["pk"], family["sk"], Cond.version_is(int(family["version"]))),
+                    Put(self._token_item(following, user_id, family_id), condition=Cond.item_absent()),
+                ]
+            )
+        except TransactionCancelled as exc:
+            if exc.reasons[0] is not None:  # another refresh spent this token first: that is reuse too
+                await self._revoke_family(user_id, family_id)
+                raise reused from None
+            raise invalid from None
+        claims = access_token_claims(
+            user_id=user_id,
+            issuer=self.issuer,
+            roles=account["roles"],
+            ttl_seconds=self.access_ttl,
+            email=str(account["email"]),
+            mfa=bool(family["mfa"]),
+            now=self.clock(),
+        )
+        return TokenPair(
+            access_token=self.signing_keys.sign(claims), refresh_token=following, expires_in=self.access_ttl
+        )
+
+    async def logout(self, refresh_token: str) -> None:
+        token = await self.table.get(f"REFRESH#{_hash(refresh_token)}", "REFRESH")
+        if token is not None:
+            await self._revoke_family(str(token["user_id"]), str(token["family_id"]))
+
+    async def jwks(self) -> dict[str, Any]:
+        return self.signing_keys.jwks()
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """Claims of a token *already verified* elsewhere (e.g. to read ``iat`` for a recent-login check)."""
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return claims
+
+
+def roles_need_mfa(roles: Iterable[str]) -> bool:
+    return bool(MFA_ROLES.intersection(roles))

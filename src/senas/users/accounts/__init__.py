@@ -1,0 +1,1 @@
+"""The learner's profile and settings (UserData), roles and account deletion."""

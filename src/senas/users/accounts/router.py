@@ -1,0 +1,73 @@
+"""HTTP routes of the caller's profile (``/users/me``) and of role management."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import jwt
+from fastapi import APIRouter, Body, Depends, Response, status
+
+from senas.core.auth import Admin, CurrentUser
+from senas.core.errors import ForbiddenError
+from senas.platform.identity import Principal
+from senas.users.accounts.models import Profile
+from senas.users.accounts.schemas import DeleteAccount, ProfileOut, ProfilePatch, RolesIn, RolesOut
+from senas.users.accounts.service import AccountsService
+from senas.users.deps import BearerToken, ClockDep, RuntimeDep
+
+router = APIRouter(tags=["profile"])
+
+
+def get_accounts_service(runtime: RuntimeDep, clock: ClockDep) -> AccountsService:
+    return AccountsService(runtime, clock)
+
+
+AccountsDep = Annotated[AccountsService, Depends(get_accounts_service)]
+
+
+def _out(profile: Profile, principal: Principal) -> ProfileOut:
+    return ProfileOut(
+        user_id=profile.user_id,
+        email=profile.email or principal.email,
+        display_name=profile.display_name,
+        sign_language=profile.sign_language,
+        dominant_hand=profile.dominant_hand,
+        daily_goal_xp=profile.daily_goal_xp,
+        timezone=profile.timezone,
+        locale=profile.locale,
+        roles=sorted(principal.roles),
+    )
+
+
+@router.get("/me", response_model=ProfileOut)
+async def read_me(user: CurrentUser, accounts: AccountsDep) -> ProfileOut:
+    return _out(await accounts.profile(user), user)
+
+
+@router.patch("/me", response_model=ProfileOut)
+async def update_me(body: ProfilePatch, user: CurrentUser, accounts: AccountsDep) -> ProfileOut:
+    return _out(await accounts.update(user, body), user)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_me(
+    user: CurrentUser,
+    accounts: AccountsDep,
+    token: BearerToken,
+    body: Annotated[DeleteAccount | None, Body()] = None,
+) -> Response:
+    issued_at = None
+    if token is not None:  # already verified by CurrentUser; only its age is read here
+        issued_at = jwt.decode(token, options={"verify_signature": False}).get("iat")
+    await accounts.delete(user, password=body.password if body else None, token_issued_at=issued_at)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/{user_id}/roles", response_model=RolesOut, tags=["admin"])
+async def set_roles(user_id: str, body: RolesIn, admin: Admin, accounts: AccountsDep) -> RolesOut:
+    if not admin.mfa:
+        raise ForbiddenError(
+            "cambiar roles exige una sesión con MFA / changing roles needs an MFA sign-in", code="mfa_required"
+        )
+    roles = await accounts.set_roles(admin, user_id, set(body.roles))
+    return RolesOut(user_id=user_id, roles=roles)

@@ -1,0 +1,80 @@
+"""Request and response bodies of /users/me and role management."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SIGN_LANGUAGE = r"^[a-z]{2,8}(-[a-z0-9]{2,8})?$"
+LOCALE = r"^(es|en)(-[A-Z]{2})?$"
+
+
+def check_timezone(value: str) -> str:
+    if not value or len(value) > 64 or ".." in value or value.startswith("/"):
+        raise ValueError("not an IANA time zone (e.g. Europe/Madrid)")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Mexico_City") from None
+    return value
+
+
+class ProfileOut(BaseModel):
+    user_id: str
+    email: str | None
+    display_name: str
+    sign_language: str
+    dominant_hand: Literal["right", "left"]
+    daily_goal_xp: int
+    timezone: str
+    locale: str
+    roles: list[str]
+
+
+class ProfilePatch(BaseModel):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(None, min_length=1, max_length=50)
+    sign_language: str | None = Field(None, pattern=SIGN_LANGUAGE)
+    dominant_hand: Literal["right", "left"] | None = None
+    daily_goal_xp: int | None = Field(None, ge=10, le=500)
+    timezone: str | None = None
+    locale: str | None = Field(None, pattern=LOCALE)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        stripped = value.strip()
+        if not stripped:
+            raise ValueError("the display name cannot be blank")
+        return stripped
+
+
+class DeleteAccount(BaseModel):
+    """Deleting needs a fresh sign-in: the password, or an access token issued in the last few minutes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(None, max_length=256)
+
+
+class RolesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[Literal["learner", "teacher", "admin"]] = Field(min_length=1, max_length=3)
+
+
+class RolesOut(BaseModel):
+    user_id: str
+    roles: list[str]

@@ -1,0 +1,137 @@
+"""Profile, settings, roles and account deletion."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import structlog
+
+from senas.contracts.accounts import AccountDeleted
+from senas.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
+from senas.core.messages import publish
+from senas.platform import catalog
+from senas.platform.errors import ConditionFailed
+from senas.platform.identity import Principal
+from senas.platform.identity.errors import (
+    IdentityError,
+    InvalidCredentials,
+    InvalidSignUp,
+    LoginThrottled,
+    UnknownUser,
+)
+from senas.users.accounts.models import Profile
+from senas.users.accounts.repository import AccountsRepository
+from senas.users.accounts.schemas import ProfilePatch
+from senas.users.clock import Clock
+from senas.users.runtime import PRODUCER, UsersRuntime
+
+log = structlog.get_logger(__name__)
+
+ACCOUNT_DELETED = UnauthorizedError("esta cuenta se eliminó / this account was deleted", code="account_deleted")
+
+
+class AccountsService:
+    def __init__(self, runtime: UsersRuntime, clock: Clock) -> None:
+        self.runtime = runtime
+        self.clock = clock
+        self.repository = AccountsRepository(runtime.user_data, runtime.progress)
+
+    def default_profile(self, user_id: str, email: str | None, **given: Any) -> Profile:
+        name = (email or "").split("@", 1)[0] or "aprendiz"
+        values: dict[str, Any] = {
+            "display_name": name[:50],
+            "sign_language": self.runtime.settings.default_sign_language,
+        }
+        values.update({key: value for key, value in given.items() if value is not None})
+        return Profile(user_id=user_id, email=email, created_at=self.clock.now().isoformat(), **values)
+
+    async def profile(self, principal: Principal) -> Profile:
+        """The caller's profile; made with defaults the first time (an account created by the identity
+        provider directly, or a sign-up whose profile write was lost)."""
+        existing = await self.repository.profile(principal.user_id)
+        if existing is not None:
+            return existing
+        if await self.repository.is_deleted(principal.user_id):
+            raise ACCOUNT_DELETED
+        return await self.repository.create_profile(self.default_profile(principal.user_id, principal.email))
+
+    async def update(self, principal: Principal, patch: ProfilePatch) -> Profile:
+        changes = patch.model_dump(exclude_none=True)
+        for _ in range(20):
+            current = await self.profile(principal)
+            if not changes:
+                return current
+            updated = current.changed(**changes)
+            try:
+                await self.repository.replace_profile(updated, expected_version=current.version)
+            except ConditionFailed:
+                continue
+            return updated
+        raise ServiceUnavailableError(
+            "el perfil cambia demasiado a la vez; reinténtalo / the profile is changing too fast; retry",
+            code="busy",
+            headers={"Retry-After": "1"},
+        )
+
+    async def set_roles(self, admin: Principal, user_id: str, roles: set[str]) -> list[str]:
+        if user_id == admin.user_id and "admin" not in roles:
+            raise ConflictError(
+                "no puedes quitarte tu propio rol de admin / you cannot remove your own admin role",
+                code="last_admin_guard",
+            )
+        try:
+            await self.runtime.identity.set_roles(user_id, frozenset(roles))
+        except UnknownUser as exc:
+            raise NotFoundError(str(exc), code="user_not_found") from None
+        except InvalidSignUp as exc:
+            raise ConflictError(str(exc)) from None
+        log.info("roles_changed", user_id=user_id, roles=sorted(roles), by=admin.user_id)
+        return sorted(roles)
+
+    async def delete(self, principal: Principal, *, password: str | None, token_issued_at: int | None) -> None:
+        await self._require_fresh_sign_in(principal, password, token_issued_at)
+        # The other services are told first: if this request dies half-way, the client's retry (its token is
+        # still valid) publishes again — consumers are idempotent — and finishes the local deletion.
+        event = AccountDeleted(user_id=principal.user_id).to_envelope(PRODUCER)
+        await publish(self.runtime.platform.topics, self.runtime.topic(catalog.ACCOUNT_EVENTS), event)
+        await self.runtime.identity.delete_user(principal.user_id)
+        removed = await self.repository.wipe(
+            principal.user_id,
+            now=self.clock.now(),
+            tombstone_seconds=self.runtime.platform.settings.access_token_ttl_seconds + 120,
+        )
+        self.runtime.hub.notify(principal.user_id)
+        log.info("account_deleted", user_id=principal.user_id, items_removed=removed)
+
+    async def _require_fresh_sign_in(
+        self, principal: Principal, password: str | None, token_issued_at: int | None
+    ) -> None:
+        if password is not None:
+            if not principal.email:
+                raise ForbiddenError("vuelve a iniciar sesión / sign in again", code="reauthentication_required")
+            try:
+                await self.runtime.identity.login(principal.email, password)
+            except LoginThrottled as exc:
+                raise TooManyRequestsError(
+                    str(exc), code="login_throttled", headers={"Retry-After": str(exc.retry_after)}
+                ) from None
+            except (InvalidCredentials, IdentityError):
+                raise ForbiddenError(
+                    "la contraseña no es correcta / the password is not correct", code="reauthentication_failed"
+                ) from None
+            return
+        max_age = self.runtime.settings.recent_login_seconds
+        if token_issued_at is None or time.time() - token_issued_at > max_age:
+            raise ForbiddenError(
+                "para eliminar la cuenta confirma tu contraseña o vuelve a iniciar sesión / "
+                "to delete the account confirm your password or sign in again",
+                code="reauthentication_required",
+            )

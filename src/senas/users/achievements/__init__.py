@@ -1,0 +1,1 @@
+"""Declarative achievement rules, earned once each, announced through an outbox."""

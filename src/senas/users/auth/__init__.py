@@ -1,0 +1,1 @@
+"""Sign-up, login, tokens and MFA over the identity port."""

@@ -1,0 +1,106 @@
+"""HTTP routes of sign-up, login, MFA and tokens (``/users/auth/*``) and the JWKS."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response, status
+
+from senas.core.errors import InvalidInputError, UnauthorizedError
+from senas.platform.identity import TokenPair
+from senas.users.auth.schemas import (
+    ChallengeIn,
+    ConfirmIn,
+    ConfirmOut,
+    EnrolIn,
+    EnrolOut,
+    LoginIn,
+    LoginOut,
+    RefreshIn,
+    SignUpIn,
+    SignUpOut,
+    TokensOut,
+)
+from senas.users.auth.service import AuthService
+from senas.users.deps import BearerToken, ClockDep, RuntimeDep
+
+router = APIRouter(tags=["auth"])
+
+
+def get_auth_service(runtime: RuntimeDep, clock: ClockDep) -> AuthService:
+    return AuthService(runtime, clock)
+
+
+AuthDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+def _tokens(pair: TokenPair) -> TokensOut:
+    return TokensOut(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        token_type=pair.token_type,
+        expires_in=pair.expires_in,
+    )
+
+
+@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=SignUpOut)
+async def sign_up(body: SignUpIn, auth: AuthDep) -> SignUpOut:
+    user_id, email, roles = await auth.sign_up(body)
+    return SignUpOut(user_id=user_id, email=email, roles=roles)
+
+
+@router.post("/auth/login", response_model=LoginOut, response_model_exclude_none=True)
+async def login(body: LoginIn, auth: AuthDep) -> LoginOut:
+    result = await auth.login(body.email, body.password)
+    if result.tokens is not None:
+        return LoginOut(status="authenticated", tokens=_tokens(result.tokens))
+    return LoginOut(status="challenge", challenge=result.challenge, session=result.session)
+
+
+@router.post("/auth/mfa/challenge", response_model=TokensOut)
+async def answer_challenge(body: ChallengeIn, auth: AuthDep) -> TokensOut:
+    return _tokens(await auth.answer(body.session, body.code))
+
+
+@router.post("/auth/refresh", response_model=TokensOut)
+async def refresh(body: RefreshIn, auth: AuthDep) -> TokensOut:
+    return _tokens(await auth.refresh(body.refresh_token))
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshIn, auth: AuthDep) -> Response:
+    await auth.logout(body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _one_credential(token: str | None, session: str | None) -> str:
+    if token is None and session is None:
+        raise UnauthorizedError(
+            "inicia sesión para continuar / sign in to continue",
+            code="not_authenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if token is not None and session is not None:
+        raise InvalidInputError("send either a bearer token or a session, not both", code="invalid_input")
+    return token or session or ""
+
+
+@router.post("/auth/mfa/enrol", response_model=EnrolOut)
+async def begin_enrolment(body: EnrolIn, auth: AuthDep, token: BearerToken) -> EnrolOut:
+    enrolment = await auth.begin_enrolment(_one_credential(token, body.session))
+    return EnrolOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
+
+
+@router.post("/auth/mfa/confirm", response_model=ConfirmOut, response_model_exclude_none=True)
+async def confirm_enrolment(body: ConfirmIn, auth: AuthDep, token: BearerToken) -> ConfirmOut:
+    credential = _one_credential(token, body.session)
+    if body.session is not None:
+        # A login that had to enrol: confirming the code completes the login.
+        return ConfirmOut(mfa_enabled=True, tokens=_tokens(await auth.answer(credential, body.code)))
+    await auth.confirm_enrolment(credential, body.code)
+    return ConfirmOut(mfa_enabled=True)
+
+
+@router.get("/.well-known/jwks.json", tags=["auth"])
+async def jwks(runtime: RuntimeDep) -> dict[str, Any]:
+    return await runtime.identity.jwks()

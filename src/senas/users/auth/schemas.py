@@ -1,0 +1,95 @@
+"""Bodies of the /users/auth routes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from senas.users.accounts.schemas import LOCALE, SIGN_LANGUAGE, check_timezone
+
+
+class SignUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+    display_name: str | None = Field(None, min_length=1, max_length=50)
+    sign_language: str | None = Field(None, pattern=SIGN_LANGUAGE)
+    dominant_hand: Literal["right", "left"] | None = None
+    timezone: str | None = None
+    locale: str | None = Field(None, pattern=LOCALE)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+
+class SignUpOut(BaseModel):
+    user_id: str
+    email: str
+    roles: list[str]
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+
+
+class LoginOut(BaseModel):
+    """``status`` says which half is filled: ``authenticated`` (tokens) or ``challenge`` (answer it at
+    /auth/mfa/challenge with a TOTP code, or — for ``mfa_setup`` — enrol at /auth/mfa/enrol and confirm at
+    /auth/mfa/confirm with the session)."""
+
+    status: Literal["authenticated", "challenge"]
+    tokens: TokensOut | None = None
+    challenge: Literal["totp", "mfa_setup"] | None = None
+    session: str | None = None
+
+
+class ChallengeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    session: str = Field(min_length=10, max_length=512)
+    code: str = Field(min_length=6, max_length=10)
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=10, max_length=512)
+
+
+class EnrolIn(BaseModel):
+    """Send ``session`` when the login answered ``mfa_setup``; otherwise authenticate with the access token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session: str | None = Field(None, min_length=10, max_length=512)
+
+
+class EnrolOut(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=6, max_length=10)
+    session: str | None = Field(None, min_length=10, max_length=512)
+
+
+class ConfirmOut(BaseModel):
+    mfa_enabled: bool
+    tokens: TokensOut | None = None

@@ -1,0 +1,1 @@
+"""Weekly XP per sign language."""

@@ -1,0 +1,122 @@
+"""Filling the inbox from the topics' messages (once per announcement), reading it, and the live stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from senas.contracts.progress import AchievementEarned, LevelCompleted
+from senas.core.errors import NotFoundError
+from senas.platform.tables import Item
+from senas.users import keys
+from senas.users.accounts.repository import AccountsRepository
+from senas.users.notifications.repository import NotificationsRepository
+from senas.users.notifications.schemas import NotificationOut
+from senas.users.runtime import UsersRuntime
+
+log = structlog.get_logger(__name__)
+
+
+def new_id(at: datetime) -> str:
+    return f"{keys.iso(at).replace('-', '').replace(':', '').replace('.', '')}-{secrets.token_hex(4)}"
+
+
+def to_out(item: Item) -> NotificationOut:
+    return NotificationOut(**{name: item[name] for name in NotificationOut.model_fields})
+
+
+class NotificationsService:
+    def __init__(self, runtime: UsersRuntime) -> None:
+        self.runtime = runtime
+        self.repository = NotificationsRepository(runtime.progress)
+        self.accounts = AccountsRepository(runtime.user_data, runtime.progress)
+
+    async def _deliver(self, user_id: str, natural_key: str, at: datetime, **fields: Any) -> bool:
+        if await self.accounts.is_deleted(user_id):
+            return False
+        notification = {
+            "id": new_id(at),
+            "created_at": keys.iso(at),
+            "read": False,
+            "version": 1,
+            **fields,
+        }
+        stored = await self.repository.add_once(user_id, natural_key, notification)
+        if stored:
+            self.runtime.hub.notify(user_id)
+        else:
+            log.info("duplicate_notification_ignored", user_id=user_id, key=natural_key)
+        return stored
+
+    async def achievement_earned(self, message: AchievementEarned) -> bool:
+        return await self._deliver(
+            message.user_id,
+            f"achievement:{message.code}",
+            message.earned_at,
+            kind="achievement",
+            title_es=f"¡Logro desbloqueado: {message.title_es}!",
+            title_en=f"Achievement unlocked: {message.title_en}!",
+            body_es=f"Has conseguido «{message.title_es}».",
+            body_en=f"You earned “{message.title_en}”.",
+            data={"code": message.code},
+        )
+
+    async def level_completed(self, message: LevelCompleted) -> bool:
+        return await self._deliver(
+            message.user_id,
+            f"level:{message.level_id}",
+            message.completed_at,
+            kind="level_completed",
+            title_es="¡Nivel completado!",
+            title_en="Level completed!",
+            body_es="Terminaste todas las lecciones del nivel. ¡Sigue así!",
+            body_en="You finished every lesson of the level. Keep going!",
+            data={"level_id": message.level_id, "language": message.language},
+        )
+
+    async def inbox(self, user_id: str, *, limit: int, cursor: str | None) -> tuple[list[NotificationOut], str | None]:
+        page = await self.repository.page(user_id, limit=limit, cursor=cursor)
+        return [to_out(item) for item in page.items], page.cursor
+
+    async def mark_read(self, user_id: str, notification_id: str, now: datetime) -> NotificationOut:
+        item = await self.repository.mark_read(user_id, notification_id, keys.iso(now))
+        if item is None:
+            raise NotFoundError("no existe esa notificación / no such notification", code="notification_not_found")
+        return to_out(item)
+
+    async def stream(self, user_id: str, last_event_id: str | None) -> AsyncIterator[str]:
+        """Server-sent events: each new notification as an ``event: notification``, a comment every
+        keep-alive interval so proxies keep the connection, and the end when the service shuts down."""
+        settings = self.runtime.settings
+        hub = self.runtime.hub
+        cursor = last_event_id or await self.repository.latest_id(user_id)
+        wake = hub.subscribe(user_id)
+        last_sent = time.monotonic()
+        try:
+            yield "retry: 3000\n: connected\n\n"
+            while not hub.closed:
+                for item in await self.repository.after(user_id, cursor):
+                    cursor = str(item["id"])
+                    body = json.dumps(to_out(item).model_dump(), ensure_ascii=False)
+                    yield f"id: {cursor}\nevent: notification\ndata: {body}\n\n"
+                    last_sent = time.monotonic()
+                if hub.closed:
+                    break
+                try:
+                    await asyncio.wait_for(wake.wait(), timeout=settings.sse_poll_seconds)
+                    wake.clear()
+                except TimeoutError:
+                    pass
+                if time.monotonic() - last_sent >= settings.sse_keepalive_seconds:
+                    yield ": keep-alive\n\n"
+                    last_sent = time.monotonic()
+            yield "event: bye\ndata: {}\n\n"
+        finally:
+            hub.unsubscribe(user_id, wake)

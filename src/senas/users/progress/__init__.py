@@ -1,0 +1,1 @@
+"""Exercise results, lesson completions, XP, daily goal, streaks and level completion (UserProgress)."""

@@ -1,0 +1,162 @@
+"""All queries of UserProgress for progress events, streaks, lessons, levels, cards and the leaderboard.
+
+Recording an event is one ``transact_write``: the idempotency record (absent-condition), the attempt log, the
+XP and counters (atomic ``Add``), the day's and week's XP, and the state the event changes (lesson best,
+review card, first-practice marker) under version or absent conditions. A duplicate key cancels the whole
+transaction, so XP can never be counted twice; a concurrent change of the same lesson or card cancels it too,
+and the caller re-reads and tries again, so no XP is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from senas.platform.errors import ConditionFailed
+from senas.platform.tables import GSI1, Add, Condition, Item, KeyRange, Put, Table, WriteOp
+from senas.users import keys
+from senas.users.progress.streaks import Streak
+
+LEADERBOARD_DIGITS = 10
+
+
+@dataclass
+class TransactionPlan:
+    """The writes of one event, and which of them are the idempotency record and optimistic checks."""
+
+    ops: list[WriteOp]
+    idempotency_index: int = 0
+
+
+class ProgressRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # ---- single items
+
+    async def item(self, user_id: str, sk: str) -> Item | None:
+        return await self.table.get(keys.user(user_id), sk)
+
+    async def stats(self, user_id: str) -> Item:
+        return await self.item(user_id, keys.STATS) or {}
+
+    async def day_xp(self, user_id: str, day: date) -> int:
+        item = await self.item(user_id, keys.day(day))
+        return int(item["xp"]) if item else 0
+
+    async def streak(self, user_id: str) -> Streak:
+        return Streak.from_item(await self.item(user_id, keys.STREAK))
+
+    async def save_streak(self, user_id: str, streak: Streak, *, previous_version: int) -> None:
+        """Raises ConditionFailed when another event moved the streak first."""
+        condition = Condition.item_absent() if previous_version == 0 else Condition.version_is(previous_version)
+        item = {"pk": keys.user(user_id), "sk": keys.STREAK, **streak.to_fields()}
+        await self.table.put(item, condition=condition)
+
+    async def transact(self, ops: list[WriteOp]) -> None:
+        await self.table.transact_write(ops)
+
+    # ---- partitions by prefix
+
+    async def items_with_prefix(self, user_id: str, prefix: str, *, limit: int | None = None) -> list[Item]:
+        found: list[Item] = []
+        async for item in self._scan(user_id, prefix):
+            found.append(item)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
+
+    async def _scan(self, user_id: str, prefix: str) -> AsyncIterator[Item]:
+        cursor: str | None = None
+        while True:
+            page = await self.table.query(keys.user(user_id), sk=KeyRange.prefix(prefix), limit=200, cursor=cursor)
+            for item in page.items:
+                yield item
+            if page.cursor is None:
+                return
+            cursor = page.cursor
+
+    async def completed_lessons(self, user_id: str) -> dict[str, Item]:
+        return {str(item["lesson_id"]): item for item in await self.items_with_prefix(user_id, "LESSON#")}
+
+    async def delete(self, user_id: str, sk: str) -> None:
+        await self.table.delete(keys.user(user_id), sk)
+
+    async def put_if_absent(self, item: Item) -> bool:
+        try:
+            await self.table.put(item, condition=Condition.item_absent())
+        except ConditionFailed:
+            return False
+        return True
+
+    # ---- review cards
+
+    async def due_cards(self, user_id: str, *, until: str, limit: int) -> list[Item]:
+        page = await self.table.query(
+            keys.due_partition(user_id), index=GSI1, sk=KeyRange(lte=until + "~"), limit=limit
+        )
+        return page.items
+
+    # ---- leaderboard
+
+    async def raise_leaderboard_entry(self, user_id: str, *, week: str, language: str, display_name: str) -> None:
+        """Bring the indexed weekly entry up to the week's XP counter. The entry's ``version`` is its XP, which
+        only grows, so concurrent updaters converge on the largest value and none can lower it."""
+        for _ in range(20):
+            counter = await self.item(user_id, keys.week_counter(week, language))
+            xp = int(counter["xp"]) if counter else 0
+            entry = await self.item(user_id, keys.leaderboard_item(week, language))
+            stored = int(entry["version"]) if entry else -1
+            if xp <= stored:
+                return
+            item: dict[str, Any] = {
+                "pk": keys.user(user_id),
+                "sk": keys.leaderboard_item(week, language),
+                "user_id": user_id,
+                "display_name": display_name,
+                "language": language,
+                "week": week,
+                "xp": xp,
+                "version": xp,
+                "gsi1pk": keys.leaderboard_partition(language, week),
+                "gsi1sk": f"{xp:0{LEADERBOARD_DIGITS}d}#{user_id}",
+            }
+            condition = Condition.item_absent() if entry is None else Condition.version_is(stored)
+            try:
+                await self.table.put(item, condition=condition)
+                return
+            except ConditionFailed:
+                continue
+
+    async def leaderboard(self, language: str, week: str, limit: int) -> list[Item]:
+        page = await self.table.query(
+            keys.leaderboard_partition(language, week), index=GSI1, ascending=False, limit=limit
+        )
+        return page.items
+
+    async def count_ahead(self, language: str, week: str, xp: int) -> int:
+        """How many entries of the week have more XP than ``xp``."""
+        ahead, cursor = 0, None
+        low = f"{xp + 1:0{LEADERBOARD_DIGITS}d}"
+        while True:
+            page = await self.table.query(
+                keys.leaderboard_partition(language, week),
+                index=GSI1,
+                sk=KeyRange(gte=low),
+                limit=500,
+                cursor=cursor,
+            )
+            ahead += len(page.items)
+            if page.cursor is None:
+                return ahead
+            cursor = page.cursor
+
+
+def add_op(user_id: str, sk: str, amounts: dict[str, int | float]) -> Add:
+    return Add(keys.user(user_id), sk, amounts)
+
+
+def put_op(item: Item, condition: Condition | None = None) -> Put:
+    return Put(item, condition)

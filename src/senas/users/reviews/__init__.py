@@ -1,0 +1,1 @@
+"""Spaced review: one FSRS card per sign and direction."""

@@ -1,0 +1,157 @@
+"""Fixtures of the user-service tests: the service app on the embedded platform, a fake content service
+(a small real FastAPI app registered in-process, answering the content service's JSON shapes), a manual clock,
+and helpers to sign up and log in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, HTTPException
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from senas.platform import catalog
+from senas.platform.identity.claims import local_issuer
+from senas.platform.identity.local import LocalIdentity
+from senas.platform.wiring import Platform
+from senas.users.app import create_app
+from senas.users.clock import ManualClock
+from senas.users.deps import get_clock
+from senas.users.runtime import UsersRuntime, runtime_for
+
+
+class MovableTime:
+    """Epoch seconds for the identity provider, real time plus an offset the test can move forward."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@dataclass
+class FakeContent:
+    """The content service's answers for GET /content/levels/{id} and /content/lessons/{id}."""
+
+    levels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lessons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    down: bool = False
+    calls: int = 0
+
+    def add_level(self, level_id: str, lessons: dict[str, list[str]], language: str = "lse") -> None:
+        entries = []
+        for position, (lesson_id, signs) in enumerate(lessons.items()):
+            entries.append(
+                {
+                    "id": lesson_id,
+                    "slug": lesson_id,
+                    "position": position,
+                    "title_es": f"Lección {lesson_id}",
+                    "title_en": f"Lesson {lesson_id}",
+                    "sign_ids": signs,
+                }
+            )
+            self.lessons[lesson_id] = {
+                "id": lesson_id,
+                "slug": lesson_id,
+                "level_id": level_id,
+                "language": language,
+                "position": position,
+                "title_es": f"Lección {lesson_id}",
+                "title_en": f"Lesson {lesson_id}",
+                "signs": [{"id": sign, "gloss": sign.upper()} for sign in signs],
+            }
+        self.levels[level_id] = {
+            "id": level_id,
+            "slug": level_id,
+            "language": language,
+            "position": 1,
+            "title_es": f"Nivel {level_id}",
+            "title_en": f"Level {level_id}",
+            "lessons": entries,
+        }
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        def check() -> None:
+            self.calls += 1
+            if self.down:
+                raise HTTPException(503, "down")
+
+        @app.get("/content/levels/{level_id}")
+        async def level(level_id: str) -> dict[str, Any]:
+            check()
+            if level_id not in self.levels:
+                raise HTTPException(404, "no such level")
+            return self.levels[level_id]
+
+        @app.get("/content/lessons/{lesson_id}")
+        async def lesson(lesson_id: str) -> dict[str, Any]:
+            check()
+            if lesson_id not in self.lessons:
+                raise HTTPException(404, "no such lesson")
+            return self.lessons[lesson_id]
+
+        return app
+
+
+@pytest.fixture
+def content() -> FakeContent:
+    fake = FakeContent()
+    fake.add_level("lvl-1", {"les-1": ["hola", "gracias"], "les-2": ["adios"]})
+    return fake
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2025, 10, 20, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def identity_time() -> MovableTime:
+    return MovableTime()
+
+
+@pytest.fixture
+def users_platform(platform: Platform, content: FakeContent, identity_time: MovableTime) -> Platform:
+    """The embedded platform with a cheaper argon2 cost (the real algorithm, test-sized parameters) and a clock
+    the throttling tests can move."""
+    settings = platform.settings
+    platform.identity = LocalIdentity(
+        platform.tables.table(settings.table_name(catalog.USER_DATA)),
+        platform.signing_keys,  # type: ignore[arg-type]
+        platform.token_verifier,
+        issuer=local_issuer(settings.public_url),
+        access_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+        mfa_required_for_all=settings.mfa_required_for_all,
+        clock=identity_time,
+        password_hash=PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),)),
+    )
+    platform.services.register_in_process("content", content.app())
+    return platform
+
+
+@pytest.fixture
+def runtime(users_platform: Platform, clock: ManualClock) -> UsersRuntime:
+    built = runtime_for(users_platform)
+    built.clock = clock  # the consumers read the runtime's clock; routes get it through get_clock
+    return built
+
+
+@pytest.fixture
+async def client(
+    users_platform: Platform, runtime: UsersRuntime, clock: ManualClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(users_platform, run_consumers=False)
+    app.dependency_overrides[get_clock] = lambda: clock
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield c
