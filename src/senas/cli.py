@@ -13,6 +13,7 @@ from rich.table import Table as RichTable
 from senas.content.cli import app as content_cli
 from senas.core.logging import configure_logging
 from senas.core.settings import SERVICE_PORTS, Settings, SettingsError, load_settings
+from senas.ml.cli import app as ml_cli
 from senas.platform import catalog
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Señas — plataforma de aprendizaje de lengua de señas.", no_args_is_help=True)
 queues_app = typer.Typer(help="Inspect and operate the queues.", no_args_is_help=True)
 app.add_typer(queues_app, name="queues")
+app.add_typer(ml_cli, name="ml")
 app.add_typer(content_cli, name="content")
 console = Console(stderr=True)
 

@@ -1,0 +1,176 @@
+"""``senas ml …``: the model registry, training, templates and the offline hand model.
+
+Kept cheap to import (no NumPy, MediaPipe or PyAV at import time): the content and user images load the CLI too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+if TYPE_CHECKING:
+    from senas.ml.runtime import MlRuntime
+
+app = typer.Typer(help="ML service: models, templates, training.", no_args_is_help=True)
+templates_app = typer.Typer(help="Reference templates of signs.", no_args_is_help=True)
+train_app = typer.Typer(help="Train models.", no_args_is_help=True)
+models_app = typer.Typer(help="The model registry in the ml-models store.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+app.add_typer(train_app, name="train")
+app.add_typer(models_app, name="models")
+console = Console(stderr=True)
+out = Console()
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[MlRuntime], Awaitable[T]]) -> T:
+    from senas.cli import _build_platform, _settings
+    from senas.ml.runtime import MlRuntime
+
+    settings = _settings()
+
+    async def main() -> T:
+        platform = _build_platform(settings)
+        runtime = MlRuntime(platform)
+        try:
+            return await work(runtime)
+        finally:
+            runtime.close()
+            await platform.close()
+
+    return asyncio.run(main())
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=1)
+
+
+@app.command("install-models")
+def install_models(
+    path: Annotated[
+        Path | None, typer.Option(help="hand_landmarker.task to register (default: the installed one)")
+    ] = None,
+) -> None:
+    """Register the offline hand model in the ml-models store (a new version only if the file changed)."""
+    from senas.ml.models.hand_model import bundled_hand_model, install_hand_model
+
+    async def work(runtime: MlRuntime) -> None:
+        try:
+            source = bundled_hand_model(path or runtime.ml.hand_model_path)
+        except FileNotFoundError as exc:
+            _fail(str(exc))
+            return
+        version, created = await install_hand_model(runtime.registry, source)
+        digest = next(iter(version.files.values())).sha256
+        state = "registered" if created else "already active"
+        out.print(f"hand-landmarker v{version.version} {state} (sha256 {digest}) from {source}")
+
+    _run(work)
+
+
+@templates_app.command("rebuild")
+def templates_rebuild(
+    datasets: Annotated[Path | None, typer.Option(help="folder with asl_alphabet_landmarks.csv")] = None,
+) -> None:
+    """Rebuild the demo course's templates (ASL letters A–Z) as new versions."""
+    from senas.ml.bootstrap import rebuild_demo_templates
+    from senas.ml.datasets import DatasetMissing, alphabet_csv
+    from senas.ml.recognition.demo import POSES_FILE
+
+    async def work(runtime: MlRuntime) -> None:
+        csv_path = None
+        try:
+            csv_path = alphabet_csv(datasets or runtime.ml.datasets_dir)
+        except DatasetMissing as exc:
+            if not POSES_FILE.is_file():
+                _fail(str(exc))
+        entries = await rebuild_demo_templates(runtime.templates, csv_path)
+        out.print(f"rebuilt {len(entries)} templates: " + ", ".join(f"{e.key} v{e.version}" for e in entries))
+
+    _run(work)
+
+
+@train_app.command("fingerspelling")
+def train_fingerspelling(
+    datasets: Annotated[Path | None, typer.Option(help="folder with asl_alphabet_landmarks.csv")] = None,
+    epochs: Annotated[int, typer.Option(min=1, max=1000)] = 40,
+    activate: Annotated[bool, typer.Option(help="make the new version the active one")] = True,
+) -> None:
+    """Train the letter classifier, print its held-out accuracy and register it."""
+    from senas.ml.datasets import DatasetMissing, alphabet_csv
+    from senas.ml.fingerspelling.training import train_from_csv
+    from senas.ml.models.registry import FINGERSPELLING
+
+    async def work(runtime: MlRuntime) -> None:
+        try:
+            csv_path = alphabet_csv(datasets or runtime.ml.datasets_dir)
+        except DatasetMissing as exc:
+            _fail(str(exc))
+            return
+        report = await asyncio.to_thread(train_from_csv, csv_path, epochs=epochs)
+        version = await runtime.registry.publish(
+            FINGERSPELLING,
+            {"model.npz": report.classifier.to_bytes()},
+            metrics=report.metrics,
+            notes="two-layer network on canonical hand shapes; trained from the CC0 ASL alphabet landmarks",
+            activate=activate,
+        )
+        m = report.metrics
+        out.print(
+            f"fingerspelling v{version.version}: held-out accuracy {m['held_out_accuracy']:.4f} "
+            f"(top-3 {m['held_out_top3_accuracy']:.4f}, train {m['train_accuracy']:.4f}; "
+            f"{m['held_out_rows']} held-out rows: {m['split']})"
+        )
+
+    _run(work)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Every version of every model, its metrics, and which is active."""
+
+    async def work(runtime: MlRuntime) -> None:
+        table = RichTable("model", "version", "active", "created", "files", "metrics")
+        for name in await runtime.registry.names():
+            active = await runtime.registry.active_version(name)
+            for version in (await runtime.registry.manifest(name)).versions:
+                metrics = {k: v for k, v in version.metrics.items() if not isinstance(v, dict)}
+                table.add_row(
+                    name,
+                    version.version,
+                    "yes" if version.version == active else "",
+                    version.created_at.strftime("%Y-%m-%d %H:%M"),
+                    ", ".join(f"{f} ({m.size} B)" for f, m in version.files.items()),
+                    json.dumps(metrics, ensure_ascii=False)[:120],
+                )
+        out.print(table)
+
+    _run(work)
+
+
+@models_app.command("activate")
+def models_activate(
+    name: Annotated[str, typer.Argument(help="hand-landmarker | fingerspelling")],
+    version: Annotated[str, typer.Argument(help="version to make active")],
+) -> None:
+    """Make a registered version the active one (services load it at their next start)."""
+    from senas.ml.models.registry import ModelMissing
+
+    async def work(runtime: MlRuntime) -> None:
+        try:
+            await runtime.registry.activate(name, version)
+        except ModelMissing as exc:
+            _fail(str(exc))
+            return
+        out.print(f"{name} v{version} is now active")
+
+    _run(work)

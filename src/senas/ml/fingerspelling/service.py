@@ -1,0 +1,79 @@
+"""Recognise a fingerspelled letter from one hand's landmarks, or from a photo (MediaPipe on the server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from senas.core.errors import InvalidInputError, PayloadTooLargeError, ServiceUnavailableError
+from senas.ml.fingerspelling.classifier import shape_features
+from senas.ml.fingerspelling.schemas import LetterGuess, Recognised, RecogniseLandmarks
+from senas.ml.landmarks.sequence import LEFT
+from senas.ml.models.registry import ModelMissing
+from senas.ml.runtime import MlRuntime
+
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+
+
+def _unavailable(exc: Exception) -> ServiceUnavailableError:
+    return ServiceUnavailableError(f"el modelo no está disponible / the model is not available: {exc}")
+
+
+async def recognise_landmarks(runtime: MlRuntime, body: RecogniseLandmarks) -> Recognised:
+    await runtime.ensure_loaded()
+    points = np.asarray(body.landmarks, np.float64)[None]
+    return _classify(runtime, points, body.handedness == "left", body.width / body.height)
+
+
+def _classify(runtime: MlRuntime, points: np.ndarray, left: bool, aspect: float) -> Recognised:
+    try:
+        classifier = runtime.require_classifier()
+    except ModelMissing as exc:
+        raise _unavailable(exc) from None
+    probabilities = classifier.probabilities(shape_features(points, np.array([left]), aspect))[0]
+    order = np.argsort(-probabilities)[:3]
+    top3 = [LetterGuess(letter=str(classifier.labels[i]), confidence=round(float(probabilities[i]), 4)) for i in order]
+    version = runtime.classifier_version.version if runtime.classifier_version else "?"
+    return Recognised(
+        letter=top3[0].letter,
+        confidence=top3[0].confidence,
+        top3=top3,
+        model_version=version,
+        hand="left" if left else "right",
+    )
+
+
+async def recognise_image(runtime: MlRuntime, data: bytes) -> Recognised:
+    if not data:
+        raise InvalidInputError("la imagen está vacía / the image is empty", code="empty_image")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise PayloadTooLargeError(
+            f"la imagen supera {MAX_IMAGE_BYTES // 2**20} MB / the image exceeds {MAX_IMAGE_BYTES // 2**20} MB"
+        )
+    await runtime.ensure_loaded()
+    try:
+        extractor = runtime.require_extractor()
+    except ModelMissing as exc:
+        raise _unavailable(exc) from None
+    rgb = await asyncio.to_thread(decode_image, data)
+    track = await asyncio.to_thread(extractor.detect_image, rgb)
+    if not track.present[0].any():
+        raise InvalidInputError(
+            "No se ve ninguna mano en la imagen. / No hand is visible in the image.", code="no_hands"
+        )
+    slot = int(np.argmax(track.scores[0] * track.present[0]))
+    left = bool(track.handedness[0, slot] == LEFT)
+    return _classify(runtime, track.points[0, slot][None].astype(np.float64), left, track.aspect)
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    import cv2
+
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise InvalidInputError(
+            "no se pudo leer la imagen (usa JPEG o PNG) / the image could not be read (use JPEG or PNG)",
+            code="unreadable_image",
+        )
+    return np.ascontiguousarray(image[:, :, ::-1])

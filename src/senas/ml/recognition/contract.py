@@ -1,0 +1,84 @@
+"""The JSON contract of the scoring model (``sign-scorer``) on the inference port.
+
+This is exactly what the in-process model receives locally and what a SageMaker endpoint receives on AWS
+(``ContentType: application/json``): hand landmarks of one attempt in, a score with per-parameter feedback out.
+The endpoint holds the template bank of the version it was deployed with; the response names that revision.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CONTRACT_VERSION = 1
+
+Side = Literal["left", "right"]
+Parameter = Literal["handshape", "location", "movement", "hand"]
+Status = Literal["ok", "almost", "fix"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HandLandmarks(_Strict):
+    landmarks: list[tuple[float, float, float]] = Field(
+        min_length=21, max_length=21, description="21 MediaPipe hand landmarks (x, y in 0..1 of the frame, z)"
+    )
+    side: Side | None = Field(None, description="the hand's true side on the un-mirrored frame")
+    score: float = Field(1.0, ge=0, le=1)
+
+
+class AttemptFrame(_Strict):
+    hands: list[HandLandmarks] = Field(default_factory=list, max_length=2)
+
+
+class Attempt(_Strict):
+    frames: list[AttemptFrame] = Field(min_length=1, max_length=1800)
+    fps: float = Field(15.0, gt=0, le=240)
+    width: int = Field(640, ge=1, le=8192)
+    height: int = Field(480, ge=1, le=8192)
+
+
+class ScoreRequest(_Strict):
+    contract_version: Literal[1] = 1
+    attempt: Attempt
+    target: str = Field(min_length=3, max_length=200, description="sign key <language>/<slug>")
+    target_sign_id: str | None = Field(None, max_length=128)
+    dominant_hand: Side = "right"
+    candidates: list[str] | None = Field(
+        None, max_length=2000, description="sign keys to rank for the top-k (default: the target's language)"
+    )
+    top_k: int = Field(3, ge=1, le=20)
+
+
+class Feedback(_Strict):
+    parameter: Parameter
+    status: Status
+    score: float | None = Field(None, ge=0, le=100)
+    message_es: str
+    message_en: str
+
+
+class Neighbour(_Strict):
+    sign_key: str
+    sign_id: str | None = None
+    gloss: str
+    score: float = Field(ge=0, le=100)
+
+
+class ScoreResponse(_Strict):
+    contract_version: Literal[1] = 1
+    target: str
+    score: float = Field(ge=0, le=100)
+    passed: bool
+    pass_threshold: float = Field(ge=0, le=100)
+    components: dict[Parameter, float]
+    feedback: list[Feedback]
+    nearest: list[Neighbour]
+    hand_used: Side
+    frames_used: int = Field(ge=0)
+    template_version: int = Field(ge=1)
+    templates_revision: int
+    model_version: str

@@ -1,0 +1,179 @@
+"""Everything the ML service holds in memory — active models, the template bank, the scorer on the inference
+port — shared by its routes and its queue consumers, loaded at start-up from the ml-models store only."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from senas.ml.models.registry import FINGERSPELLING, HAND_LANDMARKER, ModelMissing, ModelRegistry, ModelVersion
+from senas.ml.recognition.scorer import Scorer
+from senas.ml.recognition.templates import TemplateBank, TemplateStore
+from senas.ml.settings import MlSettings, load_ml_settings
+from senas.platform import catalog
+from senas.platform.inference.local import LocalInference
+from senas.platform.wiring import Platform
+
+if TYPE_CHECKING:
+    from senas.ml.fingerspelling.classifier import LetterClassifier
+    from senas.ml.landmarks.extractor import HandExtractor
+
+log = structlog.get_logger(__name__)
+
+FINGERSPELLING_FILE = "model.npz"
+TEMPLATE_REFRESH_SECONDS = 30.0
+
+
+class MlRuntime:
+    def __init__(self, platform: Platform, ml_settings: MlSettings | None = None) -> None:
+        settings = platform.settings
+        self.platform = platform
+        self.ml = ml_settings or load_ml_settings()
+        self.models_store = platform.blobs.store(settings.resource_name(catalog.ML_MODELS))
+        self.processed = platform.blobs.store(settings.resource_name(catalog.VIDEO_PROCESSING_BUCKET))
+        self.registry = ModelRegistry(self.models_store)
+        self.templates = TemplateStore(self.models_store)
+        self.bank = TemplateBank()
+        # Locally the scorer runs in-process; the aws profile's SageMaker client implements the same port and
+        # contract (senas.ml.recognition.contract).
+        self.inference = LocalInference()
+        self.classifier: LetterClassifier | None = None
+        self.classifier_version: ModelVersion | None = None
+        self.hand_model: ModelVersion | None = None
+        self.extractor: HandExtractor | None = None
+        self.video_slots = asyncio.Semaphore(self.ml.video_concurrency)
+        self.loaded = False
+        self._lock = asyncio.Lock()
+        self.problems: dict[str, str] = {}
+
+    async def ensure_loaded(self) -> None:
+        if self.loaded:
+            await self.refresh_templates_if_stale()
+            return
+        async with self._lock:
+            if not self.loaded:
+                await self.start()
+
+    async def start(self) -> None:
+        if self.platform.settings.profile == "embedded" and self.ml.bootstrap:
+            from senas.ml.bootstrap import bootstrap
+
+            await bootstrap(self)
+        await self.load()
+
+    async def load(self) -> None:
+        self.problems = {}
+        await self._load_hand_model()
+        await self._load_classifier()
+        await self.reload_templates()
+        self.loaded = True
+        log.info(
+            "ml_models_loaded",
+            hand_model=self.hand_model.version if self.hand_model else None,
+            fingerspelling=self.classifier_version.version if self.classifier_version else None,
+            templates=len(self.bank),
+            missing=self.problems or None,
+        )
+
+    async def _load_hand_model(self) -> None:
+        try:
+            version = await self.registry.active(HAND_LANDMARKER)
+            data = await self.registry.read_file(version, next(iter(version.files)))
+        except ModelMissing as exc:
+            self.problems[HAND_LANDMARKER] = str(exc)
+            return
+        from senas.ml.landmarks.extractor import HandExtractor
+
+        if self.extractor is not None:
+            self.extractor.close()
+        self.extractor = HandExtractor(data)
+        self.hand_model = version
+
+    async def _load_classifier(self) -> None:
+        from senas.ml.fingerspelling.classifier import LetterClassifier
+
+        try:
+            version = await self.registry.active(FINGERSPELLING)
+            raw = await self.registry.read_file(version, FINGERSPELLING_FILE)
+        except ModelMissing as exc:
+            self.problems[FINGERSPELLING] = str(exc)
+            return
+        self.classifier = LetterClassifier.from_bytes(raw)
+        self.classifier_version = version
+
+    async def reload_templates(self) -> None:
+        self.bank = await TemplateBank.load(self.templates)
+        self.inference.register(self.ml.scorer_model, Scorer(self.bank))
+        if len(self.bank) == 0:
+            self.problems["templates"] = "no sign templates (run `senas ml templates rebuild`)"
+        else:
+            self.problems.pop("templates", None)
+
+    async def refresh_templates_if_stale(self) -> None:
+        """Another process (a reference video, a rebuild) may have written templates: check now and then."""
+        if time.monotonic() - self.bank.loaded_at < TEMPLATE_REFRESH_SECONDS:
+            return
+        index = await self.templates.index()
+        if index.revision != self.bank.revision:
+            await self.reload_templates()
+        else:
+            self.bank.loaded_at = time.monotonic()
+
+    async def remember_sign_id(self, key: str, sign_id: str) -> None:
+        """Index a template by the content service's sign id the first time we learn it, so the sign can still
+        be practised while the content service is unreachable."""
+        position = self.bank.find(key=key)
+        if position is None or self.bank.entries[position].sign_id == sign_id:
+            return
+        index = await self.templates.index()
+        entry = index.templates.get(key)
+        if entry is not None:
+            entry.sign_id = sign_id
+            await self.templates.save_index(index)
+            self.bank.revision = index.revision
+        self.bank.entries[position].sign_id = sign_id
+        self.bank.by_sign_id[sign_id] = position
+
+    def require_extractor(self) -> HandExtractor:
+        if self.extractor is None:
+            raise ModelMissing(self.problems.get(HAND_LANDMARKER, "the hand model is not loaded"))
+        return self.extractor
+
+    def require_classifier(self) -> LetterClassifier:
+        if self.classifier is None:
+            raise ModelMissing(self.problems.get(FINGERSPELLING, "the fingerspelling model is not loaded"))
+        return self.classifier
+
+    async def readiness(self) -> None:
+        await self.ensure_loaded()
+        if self.problems:
+            raise ModelMissing("; ".join(f"{name}: {problem}" for name, problem in sorted(self.problems.items())))
+
+    async def score(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.inference.invoke(self.ml.scorer_model, payload)
+
+    def close(self) -> None:
+        if self.extractor is not None:
+            self.extractor.close()
+            self.extractor = None
+
+
+_RUNTIMES: dict[int, MlRuntime] = {}
+
+
+def runtime_for(platform: Platform) -> MlRuntime:
+    """The one runtime of this platform (the handlers' factory, the routes and the lifespan share it)."""
+    runtime = _RUNTIMES.get(id(platform))
+    if runtime is None or runtime.platform is not platform:
+        runtime = MlRuntime(platform)
+        _RUNTIMES[id(platform)] = runtime
+    return runtime
+
+
+def forget_runtime(platform: Platform) -> None:
+    runtime = _RUNTIMES.pop(id(platform), None)
+    if runtime is not None:
+        runtime.close()

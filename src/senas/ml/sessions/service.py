@@ -1,0 +1,229 @@
+"""Practice sessions: start, read, score (synchronously from device landmarks, or from the video pipeline),
+fail with a reason the learner understands, and tell the user service once a session is scored."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import structlog
+
+from senas.contracts.progress import PracticeScored
+from senas.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from senas.core.messages import send
+from senas.ml.content_client import ContentClient, ContentUnavailable, SignInfo
+from senas.ml.landmarks.sequence import LEFT, NO_HAND, RIGHT, HandTrack
+from senas.ml.recognition.contract import ScoreRequest
+from senas.ml.recognition.scorer import MIN_HAND_FRAMES, ScoringError, attempt_from_track
+from senas.ml.runtime import MlRuntime
+from senas.ml.sessions.models import FINAL_STATUSES
+from senas.ml.sessions.repository import Item, SessionRepository, StaleSession
+from senas.ml.sessions.schemas import StartSession, SubmitLandmarks
+from senas.platform import catalog
+from senas.platform.errors import InvalidRequest
+
+log = structlog.get_logger(__name__)
+PRODUCER = "ml"
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def repository_of(runtime: MlRuntime) -> SessionRepository:
+    settings = runtime.platform.settings
+    return SessionRepository(runtime.platform.tables.table(settings.table_name(catalog.AI_SESSIONS)))
+
+
+class SessionService:
+    def __init__(self, runtime: MlRuntime) -> None:
+        self.runtime = runtime
+        self.repo = repository_of(runtime)
+        self.content = ContentClient(runtime.platform)
+
+    # --- the API -------------------------------------------------------------------------------------------
+
+    async def start(self, user_id: str, request: StartSession) -> Item:
+        await self.runtime.ensure_loaded()
+        sign = await self._sign(request.sign_id)
+        bank = self.runtime.bank
+        if bank.find(key=sign.key, sign_id=sign.sign_id) is None:
+            raise ConflictError(
+                "esta seña aún no tiene una referencia para practicar / this sign has no reference to practise "
+                "with yet",
+                code="no_template",
+            )
+        stamp = now()
+        item = {
+            "session_id": uuid.uuid4().hex,
+            "user_id": user_id,
+            "sign_id": sign.sign_id,
+            "sign_key": sign.key,
+            "gloss": sign.gloss,
+            "language": sign.language,
+            "lesson_id": request.lesson_id,
+            "mode": request.mode,
+            "dominant_hand": request.dominant_hand,
+            "status": "awaiting_upload",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "timings": {"created_at": stamp},
+            "result_sent": False,
+        }
+        return await self.repo.create(item)
+
+    async def _sign(self, sign_id: str) -> SignInfo:
+        try:
+            info = await self.content.sign(sign_id)
+        except ContentUnavailable as exc:
+            # The content service is down: a sign whose template we hold can still be practised.
+            index = self.runtime.bank.find(sign_id=sign_id)
+            if index is None:
+                log.warning("content_unavailable", sign_id=sign_id, error=str(exc))
+                raise ServiceUnavailableError(
+                    "no se pudo consultar la seña; inténtalo en un momento / the sign could not be looked up; "
+                    "try again shortly"
+                ) from None
+            entry = self.runtime.bank.entries[index]
+            return SignInfo(sign_id=sign_id, language=entry.language, slug=entry.slug, gloss=entry.gloss)
+        await self.runtime.remember_sign_id(info.key, info.sign_id)
+        return info
+
+    async def owned(self, user_id: str, session_id: str) -> Item:
+        item = await self.repo.get(session_id)
+        # Someone else's session is reported as missing, not forbidden: its existence is not the caller's business.
+        if item is None or item["user_id"] != user_id:
+            raise NotFoundError("esa sesión no existe / no such session", code="session_not_found")
+        return item
+
+    async def history(
+        self, user_id: str, sign_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Item], str | None]:
+        try:
+            return await self.repo.history(user_id, sign_id, limit=limit, cursor=cursor)
+        except InvalidRequest:
+            raise NotFoundError("cursor no válido / invalid cursor", code="invalid_cursor") from None
+
+    async def submit_landmarks(self, user_id: str, session_id: str, body: SubmitLandmarks) -> Item:
+        session = await self.owned(user_id, session_id)
+        if session["mode"] != "landmarks":
+            raise ConflictError("esta sesión espera un vídeo / this session expects a video", code="wrong_mode")
+        if session["status"] in FINAL_STATUSES:
+            raise ConflictError(
+                "esta sesión ya terminó; empieza otra / this session is finished; start a new one",
+                code="session_finished",
+            )
+        track = track_from_device(body, session["dominant_hand"])
+        session = await self.transition(session, "processing")
+        return await self.score_and_store(session, track)
+
+    # --- shared with the workers ---------------------------------------------------------------------------
+
+    async def transition(self, session: Item, status: str, **changes: Any) -> Item:
+        stamp = now()
+        timings = {**session.get("timings", {}), f"{status}_at": stamp}
+        return await self.repo.save({**session, **changes, "status": status, "updated_at": stamp, "timings": timings})
+
+    async def fail(self, session: Item, reason_es: str, reason_en: str, code: str) -> Item:
+        """Record a failure the learner sees (idempotent: a finished session stays as it is)."""
+        for _ in range(3):
+            if session["status"] in FINAL_STATUSES:
+                return session
+            try:
+                return await self.transition(
+                    session, "failed", reason_es=reason_es, reason_en=reason_en, failure_code=code
+                )
+            except StaleSession:
+                fresh = await self.repo.get(session["session_id"])
+                if fresh is None:
+                    return session
+                session = fresh
+        return session
+
+    async def score_and_store(self, session: Item, track: HandTrack) -> Item:
+        """Score the attempt, store the result on the session and tell the user service."""
+        if track.frames_with_hand < MIN_HAND_FRAMES:
+            return await self.fail(
+                session, "No se ve ninguna mano en el vídeo.", "No hand is visible in the video.", "no_hands"
+            )
+        await self.runtime.ensure_loaded()
+        candidates = None
+        if session.get("lesson_id"):
+            candidates = await self.content.lesson_vocabulary(session["lesson_id"])
+        request = ScoreRequest(
+            attempt=attempt_from_track(track),
+            target=session["sign_key"],
+            target_sign_id=session["sign_id"],
+            dominant_hand=session["dominant_hand"],
+            candidates=candidates,
+        )
+        try:
+            result = await self.runtime.score(request.model_dump(mode="json"))
+        except InvalidRequest as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ScoringError):
+                return await self.fail(session, cause.reason_es, cause.reason_en, cause.code)
+            raise
+        stamp = now()
+        try:
+            session = await self.transition(
+                session,
+                "scored",
+                score=result["score"],
+                passed=result["passed"],
+                pass_threshold=result["pass_threshold"],
+                components=result["components"],
+                feedback=result["feedback"],
+                nearest=result["nearest"],
+                hand_used=result["hand_used"],
+                model_version=result["model_version"],
+                template_version=result["template_version"],
+                scored_at=stamp,
+            )
+        except StaleSession:
+            fresh = await self.repo.get(session["session_id"])
+            if fresh is not None and fresh["status"] == "scored":
+                return await self.announce(fresh)
+            raise
+        return await self.announce(session)
+
+    async def announce(self, session: Item) -> Item:
+        """Send practice.scored once per scored session (retried until it is recorded as sent)."""
+        if session["status"] != "scored" or session.get("result_sent"):
+            return session
+        message = PracticeScored(
+            session_id=session["session_id"],
+            user_id=session["user_id"],
+            sign_id=session["sign_id"],
+            language=session["language"],
+            score=session["score"],
+            passed=session["passed"],
+            mode=session["mode"],
+            scored_at=datetime.fromisoformat(session["scored_at"]),
+        )
+        platform = self.runtime.platform
+        queue = platform.queues.queue(platform.settings.resource_name(catalog.PRACTICE_RESULTS))
+        await send(queue, message.to_envelope(PRODUCER))
+        try:
+            return await self.repo.save({**session, "result_sent": True})
+        except StaleSession:
+            # Another delivery sent it too; the user service dedupes on the session id.
+            return await self.repo.get(session["session_id"]) or session
+
+
+def track_from_device(body: SubmitLandmarks, dominant: str) -> HandTrack:
+    count = len(body.frames)
+    frames = np.zeros((count, 21, 3), np.float32)
+    sides = []
+    for t, frame in enumerate(body.frames):
+        if frame is None:
+            sides.append(NO_HAND)
+            continue
+        frames[t] = np.asarray(frame.landmarks, np.float32)
+        side = frame.handedness or dominant
+        sides.append(LEFT if side == "left" else RIGHT)
+    track = HandTrack.from_single_hand(frames, sides, fps=body.fps, width=body.width, height=body.height)
+    track.present[:, 0] = [frame is not None for frame in body.frames]
+    return track

@@ -1,0 +1,35 @@
+"""Settings of the ML service only (``SENAS_ML_*``), kept apart from the platform-wide ``Settings``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MlSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SENAS_ML_", extra="ignore", frozen=True)
+
+    # Video limits (the learner is told which one was broken).
+    max_video_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    max_video_seconds: float = Field(15.0, gt=0)
+    min_video_seconds: float = Field(0.5, ge=0)
+    target_fps: float = Field(15.0, gt=0, le=60, description="frames per second fed to the hand model")
+    max_frame_width: int = Field(960, ge=160, description="frames are scaled down to this width before detection")
+    # Video decoding and hand tracking are CPU- and memory-heavy: one at a time per process keeps the worker
+    # inside its memory budget (1 GB) on a 2-core task.
+    video_concurrency: int = Field(1, ge=1, le=8)
+    min_hand_frames: int = Field(3, ge=1, description="frames with a hand needed to score an attempt")
+    # The hand model file to register when the ml-models store has none (the embedded profile's first start and
+    # `senas ml install-models`). Default: the file `make install` put beside the packages.
+    hand_model_path: Path | None = None
+    # Embedded profile: register the hand model, train the fingerspelling classifier and build the demo templates
+    # on first start when the ml-models store has none.
+    bootstrap: bool = True
+    datasets_dir: Path | None = Field(None, description="where asl_alphabet_landmarks.csv is (default ../shared)")
+    scorer_model: str = Field("sign-scorer", description="name of the scoring model on the inference port")
+
+
+def load_ml_settings() -> MlSettings:
+    return MlSettings()

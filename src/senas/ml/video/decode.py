@@ -1,0 +1,182 @@
+"""Validate and decode a video with PyAV: only what a learner's camera produces, within the limits, sampled at
+the target frame rate and scaled down to a width the hand model does not need more than.
+
+Every refusal is a :class:`VideoRejected` with a reason the learner (or author) understands, in Spanish and
+English. Frames are produced lazily so a clip is never held in memory whole.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+ALLOWED_CONTENT_TYPES = frozenset({"video/mp4", "video/webm", "video/quicktime", "video/x-matroska"})
+ALLOWED_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"})
+
+
+class VideoRejected(Exception):
+    def __init__(self, code: str, reason_es: str, reason_en: str) -> None:
+        super().__init__(f"{code}: {reason_en}")
+        self.code = code
+        self.reason_es = reason_es
+        self.reason_en = reason_en
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    max_bytes: int
+    max_seconds: float
+    min_seconds: float
+    target_fps: float
+    max_width: int
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    codec: str
+    width: int
+    height: int
+    duration: float | None
+    fps: float
+
+
+def empty() -> VideoRejected:
+    return VideoRejected("empty", "El vídeo está vacío.", "The video is empty.")
+
+
+def corrupt() -> VideoRejected:
+    return VideoRejected(
+        "corrupt",
+        "El vídeo está dañado o incompleto y no se puede leer. Grábalo de nuevo.",
+        "The video is damaged or incomplete and cannot be read. Please record it again.",
+    )
+
+
+def wrong_type(what: str) -> VideoRejected:
+    return VideoRejected(
+        "unsupported_type",
+        f"Este archivo no es un vídeo que podamos leer ({what}). Usa MP4 o WebM.",
+        f"This file is not a video we can read ({what}). Please use MP4 or WebM.",
+    )
+
+
+def too_long(seconds: float, limit: float) -> VideoRejected:
+    return VideoRejected(
+        "too_long",
+        f"El vídeo dura {seconds:.1f} s; el máximo es {limit:g} s. Graba solo la seña.",
+        f"The video is {seconds:.1f} s long; the maximum is {limit:g} s. Record just the sign.",
+    )
+
+
+def too_short(seconds: float, limit: float) -> VideoRejected:
+    return VideoRejected(
+        "too_short",
+        f"El vídeo dura {seconds:.1f} s; necesitamos al menos {limit:g} s para ver la seña.",
+        f"The video is {seconds:.1f} s long; we need at least {limit:g} s to see the sign.",
+    )
+
+
+def too_large(size: int, limit: int) -> VideoRejected:
+    return VideoRejected(
+        "too_large",
+        f"El vídeo ocupa {size / 1e6:.1f} MB; el máximo es {limit / 1e6:.0f} MB.",
+        f"The video is {size / 1e6:.1f} MB; the maximum is {limit / 1e6:.0f} MB.",
+    )
+
+
+def check_upload(content_type: str, size: int, limits: VideoLimits) -> None:
+    """Checks that need no decoding (the declared type and size)."""
+    if size == 0:
+        raise empty()
+    if size > limits.max_bytes:
+        raise too_large(size, limits.max_bytes)
+    base_type = content_type.split(";")[0].strip().lower()
+    if base_type not in ALLOWED_CONTENT_TYPES:
+        raise wrong_type(base_type or "sin tipo / no type")
+
+
+class DecodedVideo:
+    """Opens the container and checks it; iterate :meth:`frames` to decode."""
+
+    def __init__(self, data: bytes, limits: VideoLimits) -> None:
+        import av
+
+        if not data:
+            raise empty()
+        if len(data) > limits.max_bytes:
+            raise too_large(len(data), limits.max_bytes)
+        self.limits = limits
+        try:
+            self._container: Any = av.open(io.BytesIO(data), mode="r")
+        except (av.FFmpegError, UnicodeDecodeError, ValueError):
+            raise corrupt() from None
+        streams = self._container.streams.video
+        if not streams:
+            self.close()
+            raise wrong_type("no contiene imagen / it has no picture")
+        self._stream = streams[0]
+        codec = self._stream.codec_context.name
+        if codec not in ALLOWED_CODECS:
+            self.close()
+            raise wrong_type(f"códec {codec} / codec {codec}")
+        self._stream.thread_type = "AUTO"
+        duration = None
+        if self._stream.duration is not None and self._stream.time_base is not None:
+            duration = float(self._stream.duration * self._stream.time_base)
+        elif self._container.duration is not None:
+            duration = self._container.duration / 1_000_000
+        if duration is not None and duration > limits.max_seconds + 0.05:
+            self.close()
+            raise too_long(duration, limits.max_seconds)
+        rate = self._stream.average_rate
+        self.info = VideoInfo(
+            codec=codec,
+            width=self._stream.codec_context.width,
+            height=self._stream.codec_context.height,
+            duration=duration,
+            fps=float(rate) if rate else 0.0,
+        )
+        self.seconds_seen = 0.0
+        self.frames_decoded = 0
+
+    def frames(self) -> Iterator[tuple[float, np.ndarray]]:
+        """(seconds from the start, RGB frame) at about ``target_fps``; raises VideoRejected while decoding."""
+        import av
+
+        limits = self.limits
+        step = 1.0 / limits.target_fps
+        next_time: float | None = None
+        start: float | None = None
+        try:
+            for frame in self._container.decode(self._stream):
+                if frame.time is None:
+                    continue
+                start = frame.time if start is None else start
+                seconds = float(frame.time - start)
+                self.frames_decoded += 1
+                self.seconds_seen = max(self.seconds_seen, seconds)
+                if seconds > limits.max_seconds + 0.05:
+                    raise too_long(seconds, limits.max_seconds)
+                if next_time is not None and seconds + 1e-6 < next_time:
+                    continue
+                next_time = (next_time if next_time is not None else seconds) + step
+                width, height = frame.width, frame.height
+                if width > limits.max_width:
+                    height = round(height * limits.max_width / width / 2) * 2
+                    width = limits.max_width
+                yield seconds, frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+        except av.FFmpegError:
+            raise corrupt() from None
+        if self.frames_decoded == 0:
+            raise corrupt()
+        # The last frame is shown for one frame interval.
+        shown = self.seconds_seen + (1.0 / self.info.fps if self.info.fps else 0.0)
+        if shown < limits.min_seconds:
+            raise too_short(shown, limits.min_seconds)
+
+    def close(self) -> None:
+        self._container.close()

@@ -1,0 +1,89 @@
+"""Fixtures of the ML tests: an ml-models store prepared once per test session (hand model registered,
+fingerspelling classifier trained, demo templates built) and copied into each test's data directory; a real
+HTTP-shaped stand-in for the content service's sign and lesson routes."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI, HTTPException
+from ml_media import ALPHABET, HANDS, require
+
+from senas.core.settings import load_settings
+from senas.platform.wiring import Platform, build_platform
+
+SIGNS = {
+    f"sign-{c}": {"id": f"sign-{c}", "gloss": c.upper(), "slug": f"letra-{c}", "language": "ase"}
+    for c in "abcdefghijklmnopqrstuvwxyz"
+}
+LESSONS = {
+    "lesson-1": {"id": "lesson-1", "language": "ase", "signs": [SIGNS[f"sign-{c}"] for c in "abfw"]},
+}
+
+
+def content_stub() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/content/signs/{sign_id}")
+    async def sign(sign_id: str) -> dict[str, str]:
+        if sign_id not in SIGNS:
+            raise HTTPException(404, "no such sign")
+        return SIGNS[sign_id]
+
+    @app.get("/content/lessons/{lesson_id}")
+    async def lesson(lesson_id: str) -> dict[str, object]:
+        if lesson_id not in LESSONS:
+            raise HTTPException(404, "no such lesson")
+        return LESSONS[lesson_id]
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def prepared_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The blobs folder of an ml-models store filled by the embedded bootstrap (once per test session)."""
+    require(ALPHABET.is_file(), f"the alphabet dataset is not at {ALPHABET}")
+    require(HANDS.is_dir(), f"the fixture photos are not at {HANDS}")
+    from senas.ml.models.hand_model import bundled_hand_model
+    from senas.ml.runtime import MlRuntime
+    from senas.ml.settings import MlSettings
+
+    try:
+        bundled_hand_model()
+    except FileNotFoundError as exc:
+        require(False, str(exc))
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("ml-prepared"), log_json=False)
+
+    async def prepare() -> None:
+        platform = build_platform(settings)
+        runtime = MlRuntime(platform, MlSettings(datasets_dir=ALPHABET.parent))
+        try:
+            await runtime.start()
+            assert not runtime.problems, runtime.problems
+        finally:
+            runtime.close()
+            await platform.close()
+
+    asyncio.run(prepare())
+    return settings.state_dir / "blobs" / "ml-models"
+
+
+@pytest.fixture
+async def ml_platform(platform: Platform, prepared_models: Path) -> AsyncIterator[Platform]:
+    shutil.copytree(prepared_models, platform.settings.state_dir / "blobs" / "ml-models")
+    platform.services.register_in_process("content", content_stub())
+    yield platform
+    from senas.ml.runtime import forget_runtime
+
+    forget_runtime(platform)
+
+
+@pytest.fixture
+def runtime(ml_platform: Platform) -> Iterator[object]:
+    from senas.ml.runtime import runtime_for
+
+    return runtime_for(ml_platform)

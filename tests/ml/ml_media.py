@@ -1,0 +1,84 @@
+"""Test media made on the fly (never committed): clips built from the fixture photos, and broken files."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+HANDS = SHARED / "fixtures" / "hands"
+ALPHABET = SHARED / "datasets" / "asl_alphabet_landmarks.csv"
+
+
+def require(condition: bool, reason: str) -> None:
+    """``skip_or_fail`` of tests/conftest.py (same rule: in CI, SENAS_STRICT_TESTS=1, a missing prerequisite
+    fails instead of skipping); repeated here because two conftest modules cannot import each other."""
+    if condition:
+        return
+    if os.environ.get("SENAS_STRICT_TESTS") == "1":
+        pytest.fail(f"required in CI but unavailable: {reason}")
+    pytest.skip(reason)
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert image is not None, path
+    return np.ascontiguousarray(image[:, :, ::-1])
+
+
+def encode(frames: list[np.ndarray], fps: int, *, codec: str = "libx264", container: str = "mp4") -> bytes:
+    import av
+
+    buffer = io.BytesIO()
+    height, width = frames[0].shape[:2]
+    with av.open(buffer, mode="w", format=container) as output:
+        stream = output.add_stream(codec, rate=fps)
+        stream.width, stream.height = width - width % 2, height - height % 2
+        stream.pix_fmt = "yuv420p"
+        for rgb in frames:
+            frame = av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(rgb[: stream.height, : stream.width]), format="rgb24"
+            )
+            for packet in stream.encode(frame):
+                output.mux(packet)
+        for packet in stream.encode():
+            output.mux(packet)
+    return buffer.getvalue()
+
+
+def still_clip(photo: np.ndarray, *, seconds: float = 1.6, fps: int = 10, mirror: bool = False) -> bytes:
+    """The photo held still with small shifts (a hand is never perfectly still)."""
+    image = photo[:, ::-1] if mirror else photo
+    frames = []
+    for i in range(int(seconds * fps)):
+        dx, dy = int(3 * np.sin(i / 2)), int(2 * np.cos(i / 3))
+        frames.append(np.roll(np.roll(image, dy, axis=0), dx, axis=1))
+    return encode(frames, fps)
+
+
+def blank_clip(*, seconds: float = 1.2, fps: int = 10, size: tuple[int, int] = (160, 120)) -> bytes:
+    """A clip with no hand: a slowly changing colour gradient."""
+    width, height = size
+    ramp = np.linspace(0, 255, width, dtype=np.uint8)[None, :, None]
+    frames = [np.broadcast_to(ramp, (height, width, 3)).copy() // (1 + i % 3) for i in range(int(seconds * fps))]
+    return encode(frames, fps)
+
+
+def png_bytes() -> bytes:
+    import cv2
+
+    ok, data = cv2.imencode(".png", np.zeros((32, 32, 3), np.uint8))
+    assert ok
+    return data.tobytes()
+
+
+def corrupt_clip(valid: bytes) -> bytes:
+    """An MP4 header followed by garbage: looks like a video, cannot be decoded."""
+    rng = np.random.default_rng(3)
+    return valid[:32] + rng.integers(0, 256, 4000, dtype=np.uint8).tobytes()
