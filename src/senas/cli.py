@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from senas.aws_cli import app as aws_cli
 from senas.content.cli import app as content_cli
 from senas.core.logging import configure_logging
 from senas.core.settings import SERVICE_PORTS, Settings, SettingsError, load_settings
@@ -24,6 +25,7 @@ queues_app = typer.Typer(help="Inspect and operate the queues.", no_args_is_help
 app.add_typer(queues_app, name="queues")
 app.add_typer(ml_cli, name="ml")
 app.add_typer(content_cli, name="content")
+app.add_typer(aws_cli, name="aws")
 console = Console(stderr=True)
 
 

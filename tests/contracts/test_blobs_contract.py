@@ -90,7 +90,9 @@ def make_local(tmp_path: Path) -> AbstractAsyncContextManager[BlobsHarness]:
     return local_harness(tmp_path)
 
 
-IMPLEMENTATIONS: dict[str, HarnessFactory] = {"local": make_local}
+from aws.aws_harness import blobs_implementations  # noqa: E402 - S3 on a moto server
+
+IMPLEMENTATIONS: dict[str, HarnessFactory] = {"local": make_local, **blobs_implementations()}
 
 
 def _broken_blobs() -> ModuleType:

@@ -59,7 +59,9 @@ async def make_sqlite(tmp_path: Path, configs: Sequence[QueueConfig]) -> AsyncIt
         await queues.close()
 
 
-IMPLEMENTATIONS: dict[str, QueuesFactory] = {"sqlite": make_sqlite}
+from aws.aws_harness import queues_implementations  # noqa: E402 - SQS on moto
+
+IMPLEMENTATIONS: dict[str, QueuesFactory] = {"sqlite": make_sqlite, **queues_implementations()}
 
 
 def _broken_queues() -> ModuleType:

@@ -94,7 +94,9 @@ def sqlite_factory(tables_class: type[SqliteTables]) -> Factory:
 
 make_sqlite = sqlite_factory(SqliteTables)
 
-IMPLEMENTATIONS: dict[str, Factory] = {"sqlite": make_sqlite}
+from aws.aws_harness import tables_implementations  # noqa: E402 - DynamoDB on moto (and DynamoDB Local)
+
+IMPLEMENTATIONS: dict[str, Factory] = {"sqlite": make_sqlite, **tables_implementations()}
 
 
 def _selected() -> list[str]:

@@ -58,7 +58,9 @@ async def make_local(
         await queues.close()
 
 
-IMPLEMENTATIONS: dict[str, TopicsFactory] = {"local": make_local}
+from aws.aws_harness import topics_implementations  # noqa: E402 - SNS → SQS on moto
+
+IMPLEMENTATIONS: dict[str, TopicsFactory] = {"local": make_local, **topics_implementations()}
 
 _SELECTED = [os.environ[IMPL_ENV_VAR]] if os.environ.get(IMPL_ENV_VAR) else list(IMPLEMENTATIONS)
 

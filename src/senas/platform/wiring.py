@@ -45,6 +45,10 @@ class Platform:
 def build_platform(settings: Settings) -> Platform:
     if settings.profile == "embedded":
         return _embedded(settings)
+    if settings.profile == "aws":
+        from senas.platform.aws.platform import build_aws_platform  # the only road to boto3
+
+        return build_aws_platform(settings)
     raise SettingsError(
         f"the {settings.profile!r} profile's port implementations (DynamoDB, S3, SQS, SNS, Cognito) are not "
         "part of this build yet; run with SENAS_PROFILE=embedded"

@@ -1,0 +1,5 @@
+"""What every AWS implementation of a port shares: one boto3 session, its clients and the thread pool that runs
+their blocking calls (see :mod:`senas.platform.aws.clients`), the error translation, and provisioning.
+
+Only the wiring function imports this package, so nothing else in the code base loads boto3.
+"""

@@ -1,0 +1,142 @@
+"""Cognito identity against a moto server: real HTTP for the pool's JWKS, tokens verified locally with issuer,
+client id, token_use and expiry checks, groups as roles."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import jwt
+import pytest
+
+from aws.aws_harness import REGION, aws_clients, fake_credentials, moto_server_url, unique_prefix
+from senas.core.settings import load_settings
+from senas.platform.aws.provision import Provisioner
+from senas.platform.identity import InvalidToken
+from senas.platform.identity.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidSession,
+    InvalidSignUp,
+    RefreshTokenInvalid,
+    UnknownUser,
+)
+from senas.platform.wiring import Platform, build_platform
+
+PASSWORD = "Correcto-Caballo-42"
+
+
+@pytest.fixture
+async def platform(tmp_path: Path) -> AsyncIterator[Platform]:
+    with fake_credentials():
+        url = moto_server_url()
+        prefix = unique_prefix()
+        base = {"resource_prefix": f"{prefix}senas", "aws_region": REGION, "aws_endpoint_url": url}
+        clients = aws_clients(url)
+        try:
+            pool_id, client_id = Provisioner(clients, load_settings(**base)).user_pool()  # type: ignore[arg-type]
+        finally:
+            await clients.close()
+        settings = load_settings(
+            profile="aws",
+            signing_secret="s" * 40,
+            database_url="postgresql+asyncpg://app:pw@127.0.0.1/senas",
+            table_user_data="UserData",
+            table_user_progress="UserProgress",
+            table_ai_sessions="AiSessions",
+            cognito_user_pool_id=pool_id,
+            cognito_client_id=client_id,
+            data_dir=tmp_path,
+            **base,  # type: ignore[arg-type]
+        )
+        built = build_platform(settings)
+        try:
+            yield built
+        finally:
+            await built.close()
+
+
+async def test_sign_up_login_and_local_verification(platform: Platform) -> None:
+    assert platform.identity is not None
+    user_id = await platform.identity.sign_up("Ana@Example.com", PASSWORD)
+    result = await platform.identity.login("ana@example.com", PASSWORD)
+    assert result.tokens is not None
+    principal = await platform.token_verifier.verify(result.tokens.access_token)
+    assert principal.user_id == user_id
+    assert principal.roles == frozenset({"learner"})
+    claims = jwt.decode(result.tokens.access_token, options={"verify_signature": False})
+    assert claims["token_use"] == "access"
+    assert claims["client_id"] == platform.settings.cognito_client_id
+    jwks = await platform.identity.jwks()
+    assert jwt.get_unverified_header(result.tokens.access_token)["kid"] in {key["kid"] for key in jwks["keys"]}
+
+
+async def test_groups_become_roles_after_a_refresh(platform: Platform) -> None:
+    assert platform.identity is not None
+    user_id = await platform.identity.sign_up("teo@example.com", PASSWORD)
+    first = (await platform.identity.login("teo@example.com", PASSWORD)).tokens
+    assert first is not None
+    await platform.identity.set_roles(user_id, frozenset({"learner", "teacher"}))
+    refreshed = await platform.identity.refresh(first.refresh_token)
+    assert refreshed.refresh_token == first.refresh_token  # Cognito keeps the refresh token (see identity/aws.py)
+    principal = await platform.token_verifier.verify(refreshed.access_token)
+    assert principal.roles == frozenset({"learner", "teacher"})
+    await platform.identity.set_roles(user_id, frozenset({"learner"}))
+    principal = await platform.token_verifier.verify(
+        (await platform.identity.refresh(first.refresh_token)).access_token
+    )
+    assert principal.roles == frozenset({"learner"})
+
+
+async def test_bad_input_and_wrong_credentials(platform: Platform) -> None:
+    identity = platform.identity
+    assert identity is not None
+    await identity.sign_up("eva@example.com", PASSWORD)
+    with pytest.raises(EmailTaken):
+        await identity.sign_up("EVA@example.com", PASSWORD)
+    with pytest.raises(InvalidSignUp) as bad_email:
+        await identity.sign_up("not-an-email", PASSWORD)
+    assert bad_email.value.field == "email"
+    with pytest.raises(InvalidSignUp) as weak:
+        await identity.sign_up("otro@example.com", "short")
+    assert weak.value.field == "password"
+    with pytest.raises(InvalidCredentials):
+        await identity.login("eva@example.com", "Incorrecta-Clave-99")
+    with pytest.raises(InvalidCredentials):
+        await identity.login("nadie@example.com", PASSWORD)
+    with pytest.raises(RefreshTokenInvalid):
+        await identity.refresh("not-a-refresh-token")
+    with pytest.raises(UnknownUser):
+        await identity.set_roles("00000000-0000-0000-0000-000000000000", frozenset({"teacher"}))
+    with pytest.raises(InvalidSignUp):
+        await identity.set_roles("whoever", frozenset({"owner"}))
+    with pytest.raises(InvalidSession):
+        await identity.answer_mfa_challenge("garbage", "123456")
+    with pytest.raises(InvalidSession):
+        await identity.begin_mfa_enrolment("not-a-token")
+
+
+async def test_tokens_for_another_client_or_tampered_are_refused(platform: Platform) -> None:
+    assert platform.identity is not None
+    await platform.identity.sign_up("leo@example.com", PASSWORD)
+    tokens = (await platform.identity.login("leo@example.com", PASSWORD)).tokens
+    assert tokens is not None
+    other_client = type(platform.token_verifier)(  # same pool keys, another app client
+        platform.token_verifier._source,  # type: ignore[attr-defined]
+        issuer=platform.token_verifier.issuer,  # type: ignore[attr-defined]
+        audience="another-client",
+        audience_claim="client_id",
+    )
+    with pytest.raises(InvalidToken, match="audience"):
+        await other_client.verify(tokens.access_token)
+    head, body, signature = tokens.access_token.split(".")
+    with pytest.raises(InvalidToken):
+        await platform.token_verifier.verify(f"{head}.{body}.{signature[::-1]}")
+
+
+async def test_deleted_user_cannot_log_in(platform: Platform) -> None:
+    assert platform.identity is not None
+    user_id = await platform.identity.sign_up("bye@example.com", PASSWORD)
+    await platform.identity.delete_user(user_id)
+    with pytest.raises(InvalidCredentials):
+        await platform.identity.login("bye@example.com", PASSWORD)
