@@ -116,7 +116,9 @@ def test_left_handed_learner_mirrored_attempt_scores_the_same(
     scorer: Scorer, alphabet: tuple[np.ndarray, np.ndarray]
 ) -> None:
     track = clip_of(held_out_pose(alphabet, "Y"), RIGHT)
-    original = scorer.score(ScoreRequest(attempt=attempt_from_track(track), target="ase/letra-y", dominant_hand="right"))
+    original = scorer.score(
+        ScoreRequest(attempt=attempt_from_track(track), target="ase/letra-y", dominant_hand="right")
+    )
     mirrored = scorer.score(
         ScoreRequest(attempt=attempt_from_track(track.mirrored()), target="ase/letra-y", dominant_hand="left")
     )
@@ -136,7 +138,9 @@ def test_motion_letter_needs_its_movement(scorer: Scorer, alphabet: tuple[np.nda
 
 def test_top_k_is_limited_to_the_candidates(scorer: Scorer, alphabet: tuple[np.ndarray, np.ndarray]) -> None:
     attempt = attempt_from_track(clip_of(held_out_pose(alphabet, "V"), LEFT))
-    result = scorer.score(ScoreRequest(attempt=attempt, target="ase/letra-v", candidates=["ase/letra-a", "ase/letra-v", "ase/zz"]))
+    result = scorer.score(
+        ScoreRequest(attempt=attempt, target="ase/letra-v", candidates=["ase/letra-a", "ase/letra-v", "ase/zz"])
+    )
     assert {n.sign_key for n in result.nearest} == {"ase/letra-a", "ase/letra-v"}
 
 
@@ -151,7 +155,9 @@ def test_attempt_without_enough_hand_frames_is_refused(scorer: Scorer, alphabet:
 
 async def test_inference_port_runs_the_json_contract(scorer: Scorer, alphabet: tuple[np.ndarray, np.ndarray]) -> None:
     inference = LocalInference({MODEL_NAME: scorer})
-    payload = ScoreRequest(attempt=attempt_from_track(clip_of(held_out_pose(alphabet, "C"), LEFT)), target="ase/letra-c")
+    payload = ScoreRequest(
+        attempt=attempt_from_track(clip_of(held_out_pose(alphabet, "C"), LEFT)), target="ase/letra-c"
+    )
     answer = await inference.invoke(MODEL_NAME, payload.model_dump(mode="json"))
     parsed = ScoreResponse.model_validate(answer)  # the response is the documented contract, as JSON
     assert parsed.contract_version == 1
