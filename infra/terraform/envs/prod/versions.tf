@@ -1,0 +1,35 @@
+terraform {
+  required_version = ">= 1.11.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.90"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.7"
+    }
+  }
+
+  # Created by infra/terraform/bootstrap.
+  backend "s3" {
+    bucket         = "aplicacion-senas-terraform-state"
+    key            = "envs/prod/terraform.tfstate"
+    region         = "us-east-1"
+    dynamodb_table = "aplicacion-senas-terraform-locks"
+    encrypt        = true
+  }
+}
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = {
+      Project     = "aplicacion-senas"
+      Environment = "prod"
+      ManagedBy   = "terraform"
+    }
+  }
+}

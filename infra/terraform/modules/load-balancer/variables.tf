@@ -1,0 +1,50 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name in the environment, e.g. aplicacion-senas-dev."
+}
+
+variable "vpc_id" {
+  type        = string
+  description = "VPC of the load balancer and its target groups."
+}
+
+variable "vpc_cidr_block" {
+  type        = string
+  description = "Address range of the VPC: the load balancer may only send traffic inside it, to the service ports."
+}
+
+variable "public_subnet_ids" {
+  type        = list(string)
+  description = "Public subnets the internet-facing load balancer lives in (one per zone)."
+}
+
+variable "certificate_arn" {
+  type        = string
+  description = "ACM certificate served by the HTTPS listener."
+}
+
+variable "ssl_policy" {
+  type        = string
+  description = "TLS negotiation policy of the HTTPS listener."
+  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+}
+
+variable "routes" {
+  type = map(object({
+    port         = number
+    path_pattern = string
+    priority     = number
+  }))
+  description = "One entry per service: its container port, the path pattern routed to it (paths are forwarded unchanged) and the listener-rule priority."
+}
+
+variable "access_logs_bucket" {
+  type        = string
+  description = "S3 bucket that receives the load balancer's access logs; null turns access logging off."
+  default     = null
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Whether the load balancer refuses to be deleted."
+}
