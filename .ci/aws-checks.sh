@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# AWS-side checks that need more than the in-process emulator (called by .ci/run; runnable by hand):
-#   1. the tables contract against DynamoDB Local — AWS's own emulator, a real database engine — which ships
-#      inside the npm package amplify-dynamodb-simulator and runs on the machine's Java 17;
-#   2. the multi-process end-to-end test (three services on the aws profile, a moto server, PostgreSQL).
+# AWS-side checks that need more than the in-process emulator (called by .ci/run; runnable by hand): the tables
+# contract against DynamoDB Local — AWS's own emulator, a real database engine — which ships inside the npm package
+# amplify-dynamodb-simulator and runs on the machine's Java 17.
+# The multi-process end-to-end test (tests/aws/test_end_to_end.py: three services on the aws profile, a moto server,
+# PostgreSQL) is not run here: it is part of `make test` (pytest over tests/), which .ci/run runs first, strictly.
+# By hand: .venv/bin/pytest tests/aws/test_end_to_end.py
 # Installs what it needs from scratch into .ci-cache/ (gitignored) and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,8 +49,5 @@ SENAS_TEST_DYNAMODB_URL="http://127.0.0.1:$PORT" SENAS_CONTRACT_TABLES_IMPL=dyna
 kill "$DDB_PID" 2>/dev/null || true
 wait "$DDB_PID" 2>/dev/null || true
 trap - EXIT
-
-step "end to end: three services on the aws profile (moto server + PostgreSQL)"
-if [ -f tests/aws/test_end_to_end.py ]; then .venv/bin/pytest tests/aws/test_end_to_end.py -q -p no:cacheprovider -m slow; fi
 
 echo "aws checks took $(( $(date +%s) - started )) s"

@@ -56,7 +56,11 @@ class Settings(BaseSettings):
     aws_endpoint_url: str | None = Field(None, validation_alias="AWS_ENDPOINT_URL")
     cognito_user_pool_id: str | None = None
     cognito_client_id: str | None = None
-    sagemaker_endpoint: str | None = None
+    sagemaker_endpoint: str | None = Field(
+        None,
+        description="aws profile: the SageMaker endpoint that scores practice attempts; unset, the ML service "
+        "scores with its in-process model (as in the embedded profile)",
+    )
 
     # Where the other services answer for service-to-service calls (default: the public URL, i.e. through the
     # load balancer; in-process when `senas up` runs them together).

@@ -14,6 +14,7 @@ from senas.ml.recognition.scorer import Scorer
 from senas.ml.recognition.templates import TemplateBank, TemplateStore
 from senas.ml.settings import MlSettings, load_ml_settings
 from senas.platform import catalog
+from senas.platform.inference import Inference
 from senas.platform.inference.local import LocalInference
 from senas.platform.wiring import Platform
 
@@ -37,9 +38,10 @@ class MlRuntime:
         self.registry = ModelRegistry(self.models_store)
         self.templates = TemplateStore(self.models_store)
         self.bank = TemplateBank()
-        # Locally the scorer runs in-process; the aws profile's SageMaker client implements the same port and
-        # contract (senas.ml.recognition.contract).
-        self.inference = LocalInference()
+        # The platform's inference port when it has one (the aws profile with SENAS_SAGEMAKER_ENDPOINT set: the
+        # SageMaker endpoint, same contract — senas.ml.recognition.contract — and its own template bank).
+        # Otherwise (embedded, or aws without an endpoint) the scorer runs in-process on the loaded templates.
+        self.inference: Inference = platform.inference or LocalInference()
         self.classifier: LetterClassifier | None = None
         self.classifier_version: ModelVersion | None = None
         self.hand_model: ModelVersion | None = None
@@ -106,7 +108,8 @@ class MlRuntime:
 
     async def reload_templates(self) -> None:
         self.bank = await TemplateBank.load(self.templates)
-        self.inference.register(self.ml.scorer_model, Scorer(self.bank))
+        if isinstance(self.inference, LocalInference):  # a remote endpoint scores with the bank it was deployed with
+            self.inference.register(self.ml.scorer_model, Scorer(self.bank))
         if len(self.bank) == 0:
             self.problems["templates"] = "no sign templates (run `senas ml templates rebuild`)"
         else:

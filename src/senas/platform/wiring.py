@@ -13,6 +13,7 @@ from senas.platform.identity import Identity, TokenVerifier
 from senas.platform.identity.claims import LOCAL_AUDIENCE, local_issuer
 from senas.platform.identity.keys import LocalSigningKeys
 from senas.platform.identity.verifier import JwtVerifier
+from senas.platform.inference import Inference
 from senas.platform.queues import Queues
 from senas.platform.secrets import Secrets
 from senas.platform.tables import Tables
@@ -35,6 +36,9 @@ class Platform:
     services: ServiceClients = field(default_factory=lambda: ServiceClients({}))
     # Accounts, login and MFA (the user service's; local accounts when embedded, Cognito on AWS).
     identity: Identity | None = None
+    # A remote inference endpoint (SageMaker on AWS when SENAS_SAGEMAKER_ENDPOINT is set); None means the ML
+    # service scores with its in-process model (the embedded profile, or aws without an endpoint).
+    inference: Inference | None = None
 
     async def close(self) -> None:
         await self.services.close()

@@ -14,6 +14,7 @@ from senas.platform.aws.settings import AwsSettings
 from senas.platform.blobs.aws import S3Blobs
 from senas.platform.errors import Unavailable
 from senas.platform.identity.verifier import JwtVerifier
+from senas.platform.inference.aws import SageMakerInference
 from senas.platform.queues import QueueConfig
 from senas.platform.queues.aws import SqsQueues
 from senas.platform.secrets.aws import SecretsManagerSecrets
@@ -112,4 +113,10 @@ def build_aws_platform(settings: Settings, *, aws: AwsSettings | None = None) ->
         signing_keys=None,
         services=ServiceClients(settings.service_urls()),
         identity=identity,
+        # Without an endpoint the ML service keeps scoring with its in-process model (see senas.ml.runtime).
+        inference=(
+            SageMakerInference(clients, default_endpoint=settings.sagemaker_endpoint)
+            if settings.sagemaker_endpoint
+            else None
+        ),
     )
