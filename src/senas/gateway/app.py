@@ -7,16 +7,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from importlib import resources
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from senas.gateway.web.serving import web_routes
 from senas.platform.wiring import Platform
 
 
@@ -75,10 +75,6 @@ def create_gateway(platform: Platform, services: Mapping[str, Any]) -> PathRoute
     async def ready(_: Request) -> JSONResponse:
         return await aggregate("/health/ready")
 
-    async def index(_: Request) -> HTMLResponse:
-        page = resources.files("senas.gateway").joinpath("index.html").read_text(encoding="utf-8")
-        return HTMLResponse(page)
-
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -91,10 +87,10 @@ def create_gateway(platform: Platform, services: Mapping[str, Any]) -> PathRoute
                     await client.aclose()
         await platform.close()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),
         Route("/health/ready", ready, methods=["GET"]),
-        Route("/", index, methods=["GET"]),
+        *web_routes(platform.settings.public_url),
     ]
     fallback = Starlette(routes=routes, lifespan=lifespan)
     blob_app = local_blob_app(platform)

@@ -1,0 +1,180 @@
+// The single-page app: hash routes (#/course, #/lesson/<id> …) so the server only ever serves index.html,
+// the header (navigation, XP and streak, language switch) and the start-up (a reload resumes the session from
+// the refresh token).
+
+import { api, errorText, forgetTokens, hasSession, isSignedIn, onAuthChange, refreshTokens } from "./api.js";
+import { append, clear, h } from "./dom.js";
+import { applyStatic, lang, setLang, t } from "./i18n.js";
+import { startNotifications, stopNotifications } from "./notifications.js";
+import { loadProfile, refreshStats, renderStats, resetState, state } from "./state.js";
+
+const ROUTES = [
+  { pattern: /^\/?$/, page: "home" },
+  { pattern: /^\/login$/, page: "login", module: "./pages/auth.js", render: "renderLogin" },
+  { pattern: /^\/signup$/, page: "signup", module: "./pages/auth.js", render: "renderSignUp" },
+  { pattern: /^\/course$/, page: "course", module: "./pages/course.js", auth: true },
+  { pattern: /^\/lesson\/([\w-]+)$/, page: "lesson", module: "./pages/lesson.js", auth: true },
+  { pattern: /^\/practice\/([\w-]+)$/, page: "practice", module: "./pages/practice.js", auth: true },
+  { pattern: /^\/review$/, page: "review", module: "./pages/review.js", auth: true },
+  { pattern: /^\/dictionary$/, page: "dictionary", module: "./pages/dictionary.js" },
+  { pattern: /^\/sign\/([\w-]+)$/, page: "sign", module: "./pages/sign.js" },
+  { pattern: /^\/profile$/, page: "profile", module: "./pages/profile.js", auth: true },
+  { pattern: /^\/achievements$/, page: "achievements", module: "./pages/achievements.js", auth: true },
+];
+
+const IN_PROGRESS = new Set(["lesson", "practice", "review"]);
+
+// Pages register what must stop when the learner leaves them (a camera, a polling loop).
+const leaving = [];
+export function onLeave(callback) {
+  leaving.push(callback);
+}
+
+export function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/";
+  const [path, query = ""] = raw.split("?");
+  return { path, query: new URLSearchParams(query) };
+}
+
+function renderNav() {
+  const nav = document.getElementById("nav");
+  clear(nav);
+  const { path } = parseHash();
+  const link = (hash, key) => {
+    const current = path === hash.slice(1) || (hash === "#/course" && path === "/");
+    return h("li", {}, h("a", { href: hash, "aria-current": current ? "page" : null }, t(key)));
+  };
+  const items = isSignedIn()
+    ? [
+        link("#/course", "nav_course"),
+        link("#/review", "nav_review"),
+        link("#/dictionary", "nav_dictionary"),
+        link("#/achievements", "nav_achievements"),
+        link("#/profile", "nav_profile"),
+        h("li", {}, h("button", { type: "button", class: "link-button", onclick: logout }, t("nav_logout"))),
+      ]
+    : [link("#/dictionary", "nav_dictionary"), link("#/login", "nav_login"), link("#/signup", "nav_signup")];
+  append(nav, h("ul", {}, items));
+}
+
+export async function logout() {
+  const token = sessionStorage.getItem("senas.refresh");
+  if (token) {
+    api("/users/auth/logout", { method: "POST", body: { refresh_token: token }, auth: false }).catch(() => {});
+  }
+  stopNotifications();
+  forgetTokens();
+  resetState();
+  navigate("#/");
+}
+
+// After sign-in (or a resumed session): profile, numbers in the header, the live stream.
+export async function enterSession() {
+  await loadProfile();
+  await refreshStats().catch(() => {});
+  startNotifications();
+}
+
+let routing = 0;
+let firstRoute = true;
+export async function route() {
+  const ticket = ++routing;
+  while (leaving.length) {
+    try {
+      leaving.pop()();
+    } catch {
+      // a page's clean-up must not block the next page
+    }
+  }
+  const main = document.getElementById("main");
+  const { path, query } = parseHash();
+  renderNav();
+  let match = null;
+  let params = [];
+  for (const candidate of ROUTES) {
+    const found = candidate.pattern.exec(path);
+    if (found) {
+      match = candidate;
+      params = found.slice(1);
+      break;
+    }
+  }
+  if (match && match.page === "home") {
+    match = isSignedIn() ? ROUTES.find((r) => r.page === "course") : { page: "home", module: "./pages/home.js" };
+  }
+  clear(main);
+  main.dataset.page = match ? match.page : "not-found";
+  if (!match) {
+    append(main, h("h1", {}, t("not_found")));
+    document.title = `${t("not_found")} — Señas`;
+    return;
+  }
+  if (match.auth && !isSignedIn()) {
+    navigate(`#/login?next=${encodeURIComponent(path)}`);
+    return;
+  }
+  append(main, h("p", { class: "loading", role: "status" }, t("loading")));
+  try {
+    const module = await import(match.module);
+    if (ticket !== routing) return;
+    const page = document.createElement("div");
+    page.className = `page page-${match.page}`;
+    await module[match.render || "render"](page, { params, query, isCurrent: () => ticket === routing });
+    if (ticket !== routing) return;
+    append(clear(main), page);
+  } catch (error) {
+    if (ticket !== routing) return;
+    append(clear(main), h("p", { class: "error", role: "alert" }, errorText(error)));
+  }
+  const heading = main.querySelector("h1");
+  document.title = heading ? `${heading.textContent} — Señas` : "Señas";
+  // After an in-app navigation, move focus to the new page so screen readers announce it (on the first load the
+  // browser starts at the top, where the skip link is).
+  if (!firstRoute && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  firstRoute = false;
+  window.scrollTo(0, 0);
+}
+
+async function start() {
+  applyStatic();
+  // The skip link would otherwise change the hash, which is this app's route.
+  document.querySelector(".skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    document.getElementById("main").focus();
+  });
+  document.getElementById("lang-switch").addEventListener("click", () => {
+    const next = lang() === "es" ? "en" : "es";
+    setLang(next);
+    if (isSignedIn() && state.profile && !state.profile.locale.startsWith(next)) {
+      api("/users/me", { method: "PATCH", body: { locale: next } })
+        .then((profile) => {
+          state.profile = profile;
+        })
+        .catch(() => {});
+    }
+  });
+  document.addEventListener("senas:lang", () => {
+    renderStats();
+    // A lesson, a practice or a review in progress keeps its place: what it shows next uses the new language.
+    const page = document.getElementById("main").dataset.page;
+    if (IN_PROGRESS.has(page)) renderNav();
+    else route();
+  });
+  onAuthChange(() => renderNav());
+  window.addEventListener("hashchange", route);
+  if (hasSession()) {
+    try {
+      if (await refreshTokens()) await enterSession();
+    } catch {
+      forgetTokens();
+    }
+  }
+  await route();
+}
+
+start();

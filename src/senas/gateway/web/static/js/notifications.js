@@ -1,0 +1,115 @@
+// The live notification stream (server-sent events from /users/me/notifications/stream) shown as toasts.
+// EventSource cannot send an Authorization header, so the stream is read with fetch and parsed here; it
+// reconnects with Last-Event-ID so nothing is missed across a reconnection.
+
+import { accessTokenNow, api, refreshTokens } from "./api.js";
+import { sleep } from "./dom.js";
+import { pick } from "./i18n.js";
+import { refreshStats } from "./state.js";
+import { toast } from "./toasts.js";
+
+const RETRY_MS = 3000;
+let controller = null;
+let lastEventId = null;
+const shown = new Set();
+const CATCH_UP_MS = 60000;
+
+export function startNotifications() {
+  if (controller) return;
+  controller = new AbortController();
+  run(controller.signal);
+}
+
+export function stopNotifications() {
+  if (controller) controller.abort();
+  controller = null;
+  lastEventId = null;
+}
+
+async function run(signal) {
+  while (!signal.aborted) {
+    try {
+      await readStream(signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      // the connection dropped: try again after the pause the server asked for
+    }
+    if (signal.aborted) return;
+    await sleep(RETRY_MS);
+  }
+}
+
+async function readStream(signal) {
+  const headers = { Accept: "text/event-stream" };
+  const token = accessTokenNow();
+  if (!token) {
+    if (!(await refreshTokens())) throw new Error("signed out");
+    return;
+  }
+  headers.Authorization = `Bearer ${token}`;
+  if (lastEventId) headers["Last-Event-ID"] = lastEventId;
+  const response = await fetch("/users/me/notifications/stream", { headers, signal, cache: "no-store" });
+  if (response.status === 401) {
+    await refreshTokens();
+    return;
+  }
+  if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n/g, "\n");
+    let end = buffer.indexOf("\n\n");
+    while (end !== -1) {
+      handleEvent(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf("\n\n");
+    }
+  }
+}
+
+function handleEvent(block) {
+  let type = "message";
+  let id = null;
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (!line || line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "event") type = value;
+    else if (field === "id") id = value;
+    else if (field === "data") data.push(value);
+  }
+  if (id) lastEventId = id;
+  if (type !== "notification" || data.length === 0) return;
+  let notification;
+  try {
+    notification = JSON.parse(data.join("\n"));
+  } catch {
+    return;
+  }
+  show(notification);
+  refreshStats().catch(() => {});
+  catchUp(notification).catch(() => {});
+}
+
+function show(notification) {
+  if (shown.has(notification.id)) return;
+  shown.add(notification.id);
+  toast(pick(notification, "title"), pick(notification, "body"), notification.kind === "achievement" ? "achievement" : "info");
+  // Seen live: mark it read so the inbox does not announce it again.
+  api(`/users/me/notifications/${encodeURIComponent(notification.id)}/read`, { method: "POST" }).catch(() => {});
+}
+
+// One progress event can announce several things at the same instant (two achievements at once); a stream
+// that read between the two writes would skip the one sorting first, so look in the inbox for unread
+// notifications of that same moment.
+async function catchUp(notification) {
+  const since = Date.parse(notification.created_at) - CATCH_UP_MS;
+  const inbox = await api("/users/me/notifications?limit=10");
+  for (const item of inbox.notifications.slice().reverse()) {
+    if (!item.read && Date.parse(item.created_at) >= since) show(item);
+  }
+}

@@ -1,0 +1,368 @@
+// The lesson player: first the lesson's signs (with speed, loop and mirror), then its exercises one by one —
+// choose the meaning, choose the video, fingerspell, perform on camera — each answer recorded (XP, streak and
+// spaced review follow from it on the server), and the completion at the end.
+
+import { api, errorText, newIdempotencyKey } from "../api.js";
+import { onLeave } from "../app.js";
+import { cameraPractice } from "../camera.js";
+import { append, clear, h, shuffle } from "../dom.js";
+import { pick, t } from "../i18n.js";
+import { choiceMedia, signMedia } from "../media.js";
+import { setStats } from "../state.js";
+
+const DIRECTIONS = {
+  watch_choose_meaning: "sign_to_meaning",
+  meaning_choose_video: "meaning_to_sign",
+  perform_sign: "perform",
+};
+const MAX_OPTIONS = 4;
+
+export async function render(page, { params }) {
+  const lesson = await api(`/content/lessons/${encodeURIComponent(params[0])}`, { auth: false });
+  new LessonPlayer(page, lesson).intro();
+}
+
+class LessonPlayer {
+  constructor(page, lesson) {
+    this.page = page;
+    this.lesson = lesson;
+    this.signs = new Map(lesson.signs.map((sign) => [sign.id, sign]));
+    this.index = 0;
+    this.correct = 0;
+    this.answered = 0;
+    this.skipped = 0;
+    this.xp = 0;
+    this.stage = h("div", { class: "lesson-stage" });
+    this.camera = null;
+    onLeave(() => this.stopCamera());
+  }
+
+  stopCamera() {
+    if (this.camera) this.camera.stop();
+    this.camera = null;
+  }
+
+  heading() {
+    return h("h1", {}, pick(this.lesson, "title"));
+  }
+
+  intro() {
+    const description = pick(this.lesson, "description");
+    const begin = h("button", { type: "button", class: "button primary", dataset: { testid: "begin" } }, t("lesson_begin"));
+    begin.addEventListener("click", () => this.show(0));
+    append(clear(this.page), 
+      this.heading(),
+      description ? h("p", { class: "lead" }, description) : null,
+      h(
+        "section",
+        { class: "learn", "aria-labelledby": "learn-heading" },
+        h("h2", { id: "learn-heading" }, t("lesson_learn")),
+        h("p", { class: "hint" }, t("lesson_learn_lead")),
+        this.lesson.signs.some((sign) => sign.media && !sign.media.content_type.startsWith("video/"))
+          ? h("p", { class: "hint" }, t("media_speed_na"))
+          : null,
+        h("ul", { class: "sign-grid" }, this.lesson.signs.map((sign) => h("li", {}, signMedia(sign)))),
+      ),
+      this.lesson.exercises.length ? begin : null,
+    );
+  }
+
+  show(index) {
+    this.stopCamera();
+    this.index = index;
+    const exercises = this.lesson.exercises;
+    if (index >= exercises.length) {
+      this.complete();
+      return;
+    }
+    const exercise = exercises[index];
+    clear(this.stage);
+    const counter = t("exercise_of", { n: index + 1, total: exercises.length });
+    append(clear(this.page), 
+      this.heading(),
+      h(
+        "div",
+        { class: "exercise-progress" },
+        h("span", { id: "exercise-counter" }, counter),
+        h("progress", { max: exercises.length, value: index, "aria-labelledby": "exercise-counter" }),
+      ),
+      this.stage,
+    );
+    const render = {
+      watch_choose_meaning: () => this.chooseMeaning(exercise),
+      meaning_choose_video: () => this.chooseVideo(exercise),
+      fingerspell: () => this.fingerspell(exercise),
+      perform_sign: () => this.perform(exercise),
+    }[exercise.kind];
+    this.stage.dataset.kind = exercise.kind;
+    render();
+    const first = this.stage.querySelector("h2");
+    if (first) {
+      first.tabIndex = -1;
+      first.focus();
+    }
+  }
+
+  prompt(exercise, fallback) {
+    return h("h2", { class: "prompt" }, pick(exercise, "prompt") || fallback);
+  }
+
+  feedbackBox() {
+    return h("div", { class: "exercise-feedback", role: "status", "aria-live": "polite", dataset: { testid: "feedback" } });
+  }
+
+  continueButton(label = t("continue")) {
+    const last = this.index + 1 >= this.lesson.exercises.length;
+    const button = h(
+      "button",
+      { type: "button", class: "button primary", dataset: { testid: "continue" } },
+      last ? t("finish") : label,
+    );
+    button.addEventListener("click", () => this.show(this.index + 1));
+    return button;
+  }
+
+  async record(exercise, correct) {
+    const body = { lesson_id: this.lesson.id, exercise_id: exercise.id, correct };
+    if (exercise.sign_id) body.sign_id = exercise.sign_id;
+    if (DIRECTIONS[exercise.kind]) body.direction = DIRECTIONS[exercise.kind];
+    const event = await api("/users/me/progress/exercise-results", {
+      method: "POST",
+      body,
+      idempotencyKey: newIdempotencyKey(),
+    });
+    this.xp += event.xp_awarded;
+    setStats(event);
+  }
+
+  // Marks the buttons (text as well as colour), records the answer and offers to continue.
+  async answer(exercise, correct, feedback, answerText) {
+    this.answered += 1;
+    if (correct) this.correct += 1;
+    feedback.className = `exercise-feedback ${correct ? "right" : "wrong"}`;
+    feedback.textContent = correct ? t("correct") : t("incorrect", { answer: answerText });
+    try {
+      await this.record(exercise, correct);
+    } catch (error) {
+      append(feedback, h("span", { class: "error" }, ` ${errorText(error)}`));
+    }
+    const next = this.continueButton();
+    append(this.stage, next);
+    next.focus();
+  }
+
+  choiceButtons(buttons, label) {
+    return h("div", { class: "choices", role: "group", "aria-label": label }, buttons);
+  }
+
+  lockChoices(buttons, rightButton, pickedButton) {
+    for (const button of buttons) {
+      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
+    }
+    rightButton.classList.add("right");
+    append(rightButton, h("span", { class: "mark" }, " ✓"));
+    if (pickedButton !== rightButton) {
+      pickedButton.classList.add("wrong");
+      append(pickedButton, h("span", { class: "mark" }, " ✗"));
+    }
+  }
+
+  chooseMeaning(exercise) {
+    const target = this.signs.get(exercise.sign_id) || exercise.choices.find((c) => c.id === exercise.sign_id);
+    const feedback = this.feedbackBox();
+    const answerText = pick(target, "meaning");
+    const buttons = shuffle(exercise.choices).map((choice) =>
+      h("button", { type: "button", class: "choice", dataset: { choiceId: choice.id } }, pick(choice, "meaning")),
+    );
+    const right = buttons.find((b) => b.dataset.choiceId === exercise.sign_id);
+    for (const button of buttons) {
+      button.addEventListener("click", () => {
+        this.lockChoices(buttons, right, button);
+        this.answer(exercise, button === right, feedback, answerText);
+      });
+    }
+    // The sign's text would give the answer away; it is asked for, so the alt text says what to do instead.
+    append(this.stage, 
+      this.prompt(exercise, t("choose_meaning")),
+      signMedia(target, { caption: false, alt: t("choose_meaning") }),
+      this.choiceButtons(buttons, pick(exercise, "prompt") || t("choose_meaning")),
+      feedback,
+    );
+  }
+
+  chooseVideo(exercise) {
+    const target = this.signs.get(exercise.sign_id) || exercise.choices.find((c) => c.id === exercise.sign_id);
+    const feedback = this.feedbackBox();
+    const choices = shuffle(exercise.choices);
+    const buttons = choices.map((choice, i) =>
+      h(
+        "button",
+        { type: "button", class: "choice choice-media", dataset: { choiceId: choice.id } },
+        choiceMedia(choice),
+        h("span", { class: "choice-label" }, t("option", { n: i + 1 })),
+      ),
+    );
+    const right = buttons.find((b) => b.dataset.choiceId === exercise.sign_id);
+    for (const button of buttons) {
+      button.addEventListener("click", () => {
+        this.lockChoices(buttons, right, button);
+        // Now that it is answered, every option shows its sign's text.
+        buttons.forEach((b, j) => append(b, h("span", { class: "choice-caption" }, `${choices[j].gloss} — ${pick(choices[j], "meaning")}`)));
+        this.answer(exercise, button === right, feedback, t("option", { n: buttons.indexOf(right) + 1 }));
+      });
+    }
+    append(this.stage, 
+      this.prompt(exercise, t("choose_video", { meaning: pick(target, "meaning") })),
+      this.choiceButtons(buttons, pick(exercise, "prompt") || t("choose_video", { meaning: pick(target, "meaning") })),
+      demoNotice(choices),
+      feedback,
+    );
+  }
+
+  fingerspell(exercise) {
+    const letters = exercise.letters;
+    const feedback = this.feedbackBox();
+    const step = h("div", { class: "fingerspell-step" });
+    const spelled = h("p", { class: "spelled", "aria-live": "polite" });
+    let position = 0;
+    let allRight = true;
+    const pool = new Map();
+    for (const sign of this.lesson.signs) if (sign.media) pool.set(sign.id, { id: sign.id, gloss: sign.gloss, media: sign.media });
+    for (const letter of letters) pool.set(letter.sign_id, { id: letter.sign_id, gloss: letter.letter, media: letter.media });
+    const showLetter = () => {
+      clear(step);
+      if (position >= letters.length) {
+        feedback.className = `exercise-feedback ${allRight ? "right" : "wrong"}`;
+        feedback.textContent = `${t("fingerspell_done")} ${allRight ? t("correct") : ""}`;
+        this.answered += 1;
+        if (allRight) this.correct += 1;
+        this.record(exercise, allRight)
+          .catch((error) => append(feedback, h("span", { class: "error" }, ` ${errorText(error)}`)))
+          .finally(() => {
+            const next = this.continueButton();
+            append(this.stage, next);
+            next.focus();
+          });
+        return;
+      }
+      const letter = letters[position];
+      const others = shuffle([...pool.values()].filter((s) => s.id !== letter.sign_id && s.gloss !== letter.letter));
+      const options = shuffle([{ id: letter.sign_id, gloss: letter.letter, media: letter.media }, ...others.slice(0, MAX_OPTIONS - 1)]);
+      const buttons = options.map((option, i) =>
+        h(
+          "button",
+          { type: "button", class: "choice choice-media", dataset: { choiceId: option.id } },
+          choiceMedia(option),
+          h("span", { class: "choice-label" }, t("option", { n: i + 1 })),
+        ),
+      );
+      const right = buttons[options.findIndex((o) => o.id === letter.sign_id)];
+      for (const button of buttons) {
+        button.addEventListener("click", () => {
+          this.lockChoices(buttons, right, button);
+          if (button !== right) allRight = false;
+          append(spelled, h("span", { class: button === right ? "right" : "wrong" }, letter.letter));
+          position += 1;
+          setTimeout(showLetter, button === right ? 400 : 1500);
+        });
+      }
+      const label = h("h3", { tabindex: -1 }, t("fingerspell_letter", { n: position + 1, total: letters.length, letter: letter.letter }));
+      append(step, label, this.choiceButtons(buttons, label.textContent), demoNotice(options));
+      if (position > 0) label.focus();
+    };
+    append(this.stage, 
+      this.prompt(exercise, exercise.word),
+      h("p", { class: "hint" }, t("fingerspell_lead", { word: exercise.word })),
+      spelled,
+      step,
+      feedback,
+    );
+    showLetter();
+  }
+
+  perform(exercise) {
+    const target = this.signs.get(exercise.sign_id);
+    const feedback = this.feedbackBox();
+    const skip = h("button", { type: "button", class: "button ghost", dataset: { testid: "skip" } }, t("perform_skip"));
+    let settled = false;
+    this.camera = cameraPractice({
+      signId: exercise.sign_id,
+      lessonId: this.lesson.id,
+      onResult: (session) => {
+        if (settled || session.status !== "scored") return;
+        settled = true;
+        skip.hidden = true;
+        this.answer(exercise, Boolean(session.passed), feedback, target ? `${target.gloss} — ${pick(target, "meaning")}` : "");
+      },
+    });
+    skip.addEventListener("click", () => {
+      if (settled) return;
+      settled = true;
+      this.skipped += 1;
+      this.stopCamera();
+      skip.hidden = true;
+      feedback.textContent = t("perform_skipped");
+      const next = this.continueButton();
+      append(this.stage, next);
+      next.focus();
+    });
+    append(this.stage, 
+      this.prompt(exercise, t("perform_lead")),
+      target ? signMedia(target) : null,
+      this.camera.element,
+      h("p", {}, skip),
+      feedback,
+    );
+  }
+
+  async complete() {
+    const score = this.answered ? Math.round((100 * this.correct) / this.answered) : 100;
+    const mistakes = this.answered - this.correct;
+    append(clear(this.page), this.heading(), h("p", { role: "status" }, t("working")));
+    let error = null;
+    try {
+      const event = await api("/users/me/progress/lesson-completions", {
+        method: "POST",
+        body: { lesson_id: this.lesson.id, score, mistakes },
+        idempotencyKey: newIdempotencyKey(),
+      });
+      this.xp += event.xp_awarded;
+      setStats(event);
+    } catch (failure) {
+      error = failure;
+    }
+    const next = await this.nextLesson().catch(() => null);
+    const title = h("h2", { tabindex: -1 }, t("lesson_complete"));
+    append(clear(this.page), 
+      this.heading(),
+      h(
+        "section",
+        { class: "card lesson-result", dataset: { testid: "lesson-result" } },
+        title,
+        h("p", {}, t("lesson_score", { score })),
+        h("p", { class: "xp-gain" }, t("lesson_xp", { xp: this.xp })),
+        error ? h("p", { class: "error", role: "alert" }, errorText(error)) : null,
+        h(
+          "p",
+          { class: "actions" },
+          h("a", { class: "button", href: "#/course" }, t("lesson_back")),
+          next ? h("a", { class: "button primary", href: `#/lesson/${next.id}` }, t("lesson_next")) : null,
+        ),
+      ),
+    );
+    title.focus();
+  }
+
+  async nextLesson() {
+    const level = await api(`/content/levels/${encodeURIComponent(this.lesson.level_id)}`, { auth: false });
+    const ordered = [...level.lessons].sort((a, b) => a.position - b.position);
+    const here = ordered.findIndex((lesson) => lesson.id === this.lesson.id);
+    return here >= 0 ? ordered[here + 1] || null : null;
+  }
+}
+
+function demoNotice(items) {
+  const demo = items.find((item) => item.media && item.media.demo);
+  return demo ? h("p", { class: "demo-label" }, pick(demo.media, "notice")) : null;
+}

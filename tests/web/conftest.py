@@ -1,0 +1,237 @@
+"""Browser tests of the learner web app: Playwright for Python driving Debian's Chromium (never a downloaded
+browser), against a real ``senas up`` started here on a free port with its own data directory.
+
+Fake camera clips are built per session with PyAV from ``../shared/fixtures/hands`` photos (see
+../shared/notes/browser.md: y4m, even frame size); each camera scenario launches its own browser because the
+clip is a launch flag. Screenshots go to ``test-artifacts/screenshots/``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from web_helpers import SCREENSHOTS, SHARED, skip_or_fail
+
+CHROMIUM = Path(os.environ.get("SENAS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HANDS = SHARED / "fixtures" / "hands"
+CLIP_SIZE = (640, 480)  # even: an odd size makes MediaRecorder.start throw NotSupportedError
+CLIP_FPS = 15
+CLIP_SECONDS = 2
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """pytest-playwright would look for a browser it downloaded itself; use the system's Chromium."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium; see .ci/web-checks.sh)")
+    return {"executable_path": str(CHROMIUM), "args": list(CHROMIUM_ARGS), "headless": True}
+
+
+@pytest.fixture(scope="module")
+def launch_chromium(browser_type_launch_args: dict[str, Any]) -> Iterator[Callable[..., Any]]:
+    """``launch_chromium(**options)``: a Chromium launched with ``browser_type_launch_args`` (plus options).
+
+    Playwright's sync API runs an event loop in this thread while it is started; pytest-playwright keeps it
+    for the whole session, which would make every async test collected after these fail ("Runner.run() cannot
+    be called from a running event loop"). Here it lives for this module only."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
+    playwright = sync_playwright().start()
+    launched: list[Any] = []
+
+    def launch(**options: Any) -> Any:
+        browser = playwright.chromium.launch(**{**browser_type_launch_args, **options})
+        launched.append(browser)
+        return browser
+
+    try:
+        yield launch
+    finally:
+        for browser in launched:
+            if browser.is_connected():
+                browser.close()
+        playwright.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``senas up`` as a learner would run it, on a free port; its URL. ``SENAS_WEB_TEST_SERVER=<url>`` runs
+    the tests against a server already running instead (while developing the app)."""
+    existing = os.environ.get("SENAS_WEB_TEST_SERVER")
+    if existing:
+        yield existing.rstrip("/")
+        return
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    data = tmp_path_factory.mktemp("senas-web-data")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SENAS_")}
+    env.update(
+        SENAS_DATA_DIR=str(data),
+        SENAS_PUBLIC_URL=base,
+        SENAS_PORT=str(port),
+        SENAS_LOG_JSON="true",
+    )
+    log_path = data / "senas-up.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "senas.cli", "up", "--port", str(port)],
+            cwd=data,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"senas up exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"senas up not ready after 120 s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _require_module(name: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        skip_or_fail(f"{name} is not installed (the ml extra: pip install -e '.[dev]')")
+
+
+# -- fake camera clips ----------------------------------------------------------------------------------------
+
+
+def _write_y4m(path: Path, frames: list[Any]) -> Path:
+    import av
+
+    with av.open(str(path), "w", format="yuv4mpegpipe") as container:
+        stream = container.add_stream("wrapped_avframe", rate=CLIP_FPS)
+        stream.width, stream.height = CLIP_SIZE
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, CLIP_FPS)
+        for index, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def _letterbox(photo: Path) -> Any:
+    """The photo scaled into the clip's frame, centred on a neutral background, as an RGB array."""
+    import av
+    import numpy as np
+
+    with av.open(str(photo)) as container:
+        image = next(container.decode(video=0))
+    width, height = CLIP_SIZE
+    scale = min(width / image.width, height / image.height)
+    # even sizes keep the chroma planes aligned
+    new_w, new_h = int(image.width * scale) // 2 * 2, int(image.height * scale) // 2 * 2
+    rgb = image.reformat(width=new_w, height=new_h, format="rgb24").to_ndarray()
+    canvas = np.full((height, width, 3), 128, dtype=np.uint8)
+    top, left = (height - new_h) // 2, (width - new_w) // 2
+    canvas[top : top + new_h, left : left + new_w] = rgb
+    return canvas
+
+
+@pytest.fixture(scope="session")
+def hand_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clip of a real "four fingers up, thumb folded" hand — the demo course's B handshape."""
+    photos = sorted((HANDS / "four").glob("*.jpg"))
+    if not photos:
+        skip_or_fail(f"hand photos not found under {HANDS / 'four'} (the shared fixtures)")
+    _require_module("av")
+    # One clear photo held still, as a learner holds a letter: the whole clip shows the handshape.
+    still = _letterbox(photos[0])
+    path = tmp_path_factory.mktemp("clips") / "hand-four.y4m"
+    return _write_y4m(path, [still] * (CLIP_FPS * CLIP_SECONDS))
+
+
+@pytest.fixture(scope="session")
+def empty_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clip with no hand at all: a grey gradient with a little noise (the shared "none" photos still
+    show a hand, so they cannot serve here)."""
+    np = _require_module("numpy")
+    _require_module("av")
+    width, height = CLIP_SIZE
+    rng = np.random.default_rng(7)
+    ramp = np.linspace(60, 190, width, dtype=np.float32)[None, :, None]
+    base = np.broadcast_to(ramp, (height, width, 3))
+    frames = [
+        np.clip(base + rng.normal(0, 6, (height, width, 3)), 0, 255).astype(np.uint8)
+        for _ in range(CLIP_FPS * CLIP_SECONDS)
+    ]
+    path = tmp_path_factory.mktemp("clips") / "no-hands.y4m"
+    return _write_y4m(path, frames)
+
+
+@pytest.fixture
+def camera_browser(launch_chromium: Callable[..., Any], browser_type_launch_args: dict[str, Any]) -> Iterator[Any]:
+    """``camera_browser(clip)``: a browser whose camera shows ``clip``; closed after the test."""
+    browsers: list[Any] = []
+
+    def launch(clip: Path) -> Any:
+        args = [
+            *browser_type_launch_args["args"],
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ]
+        browser = launch_chromium(args=args)
+        browsers.append(browser)
+        return browser
+
+    yield launch
+    for browser in browsers:
+        browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_screenshots() -> None:
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
