@@ -171,3 +171,40 @@ async def test_the_live_stream_sends_new_notifications_and_ends_on_shutdown(
     assert runtime.hub.streams() == 0
     with contextlib.suppress(Exception):
         reader.cancel()
+
+
+async def test_the_live_stream_misses_nothing_delivered_late_or_at_the_same_instant(
+    client: httpx.AsyncClient, runtime: UsersRuntime
+) -> None:
+    """Events that happened at the same instant, and an event delivered after newer ones were streamed (a
+    redelivery, the outbox sweep), each reach the open stream exactly once."""
+    user = await learner(client, "late@example.com")
+    handlers = build_handlers(runtime)[catalog.USER_NOTIFICATIONS]
+    runtime.settings = runtime.settings.model_copy(update={"sse_keepalive_seconds": 5, "sse_poll_seconds": 0.05})
+
+    async def read_stream() -> str:
+        response = await client.get("/users/me/notifications/stream", headers=user.headers)
+        return response.text
+
+    reader = asyncio.create_task(read_stream())
+    for _ in range(100):
+        if runtime.hub.streams():
+            break
+        await asyncio.sleep(0.01)
+    same_instant = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    for code in ("first_lesson", "perfect_lesson"):
+        earned = AchievementEarned(
+            user_id=user.user_id, code=code, title_es=code, title_en=code, earned_at=same_instant
+        )
+        await handlers["achievement.earned"](earned.to_envelope("users"), delivery(catalog.USER_NOTIFICATIONS))
+    await asyncio.sleep(0.2)
+    late = LevelCompleted(
+        user_id=user.user_id, level_id="lvl-late", language="lse", completed_at=datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    await handlers["level.completed"](late.to_envelope("users"), delivery(catalog.USER_NOTIFICATIONS))
+    await asyncio.sleep(0.2)
+    runtime.hub.close()
+    text = await asyncio.wait_for(reader, timeout=5)
+    assert text.count("event: notification") == 3, text
+    for expected in ('"code": "first_lesson"', '"code": "perfect_lesson"', '"level_id": "lvl-late"'):
+        assert text.count(expected) == 1, (expected, text)

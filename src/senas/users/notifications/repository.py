@@ -9,6 +9,8 @@ from senas.users import keys
 
 
 class NotificationsRepository:
+    AFTER_LIMIT = 50
+
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -27,7 +29,8 @@ class NotificationsRepository:
             keys.user(user_id), sk=KeyRange.prefix("NOTIF#"), ascending=False, limit=limit, cursor=cursor
         )
 
-    async def after(self, user_id: str, notification_id: str | None, *, limit: int = 50) -> list[Item]:
+    async def after(self, user_id: str, notification_id: str | None, *, limit: int = AFTER_LIMIT) -> list[Item]:
+        """Notifications whose id sorts after ``notification_id`` (an id, or just the time part of one)."""
         low = keys.notification(notification_id) + "\x00" if notification_id else "NOTIF#"
         page = await self.table.query(keys.user(user_id), sk=KeyRange(gte=low, lte="NOTIF#\U0010ffff"), limit=limit)
         return page.items

@@ -7,7 +7,7 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -24,8 +24,19 @@ from senas.users.runtime import UsersRuntime
 log = structlog.get_logger(__name__)
 
 
-def new_id(at: datetime) -> str:
-    return f"{keys.iso(at).replace('-', '').replace(':', '').replace('.', '')}-{secrets.token_hex(4)}"
+# The live stream re-reads this much of the recent inbox on every poll, so a notification written by a slower,
+# concurrent writer (another consumer, another process) with a slightly older id is still delivered.
+STREAM_LOOKBACK = timedelta(seconds=10)
+
+
+def id_time(at: datetime) -> str:
+    return keys.iso(at).replace("-", "").replace(":", "").replace(".", "")
+
+
+def new_id(stored_at: datetime) -> str:
+    """Ids sort by the time the notification was *stored* (not by when its event happened: an event delivered
+    late must still come after what the live stream has already sent)."""
+    return f"{id_time(stored_at)}-{secrets.token_hex(4)}"
 
 
 def to_out(item: Item) -> NotificationOut:
@@ -42,7 +53,7 @@ class NotificationsService:
         if await self.accounts.is_deleted(user_id):
             return False
         notification = {
-            "id": new_id(at),
+            "id": new_id(datetime.now(UTC)),
             "created_at": keys.iso(at),
             "read": False,
             "version": 1,
@@ -96,17 +107,29 @@ class NotificationsService:
         keep-alive interval so proxies keep the connection, and the end when the service shuts down."""
         settings = self.runtime.settings
         hub = self.runtime.hub
-        cursor = last_event_id or await self.repository.latest_id(user_id)
+        floor = last_event_id or await self.repository.latest_id(user_id)
+        sent: dict[str, float] = {}  # id → when it was sent, for the ids inside the lookback window
         wake = hub.subscribe(user_id)
         last_sent = time.monotonic()
         try:
             yield "retry: 3000\n: connected\n\n"
             while not hub.closed:
-                for item in await self.repository.after(user_id, cursor):
-                    cursor = str(item["id"])
-                    body = json.dumps(to_out(item).model_dump(), ensure_ascii=False)
-                    yield f"id: {cursor}\nevent: notification\ndata: {body}\n\n"
-                    last_sent = time.monotonic()
+                polled_at = datetime.now(UTC)
+                while True:
+                    batch = await self.repository.after(user_id, floor)
+                    fresh = [item for item in batch if str(item["id"]) not in sent]
+                    for item in fresh:
+                        sent[str(item["id"])] = time.monotonic()
+                        body = json.dumps(to_out(item).model_dump(), ensure_ascii=False)
+                        yield f"id: {item['id']}\nevent: notification\ndata: {body}\n\n"
+                        last_sent = time.monotonic()
+                    if len(batch) < NotificationsRepository.AFTER_LIMIT or not batch:
+                        break
+                    floor = str(batch[-1]["id"])  # a long backlog after a reconnect: page through it
+                window = id_time(polled_at - STREAM_LOOKBACK)
+                floor = max(floor or window, window)
+                horizon = time.monotonic() - 2 * STREAM_LOOKBACK.total_seconds()
+                sent = {key: when for key, when in sent.items() if when >= horizon}
                 if hub.closed:
                     break
                 try:
