@@ -3,21 +3,33 @@ request middleware so every line of a request carries it."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from typing import Any
 
+import orjson
 import structlog
 
 _SENSITIVE = ("password", "token", "secret", "authorization", "cookie", "code")
 
 
+@functools.lru_cache(maxsize=1024)
+def _is_sensitive(key: str) -> bool:
+    # Cached per key name: the access log writes the same few keys on every request.
+    return key != "status_code" and any(word in key.lower() for word in _SENSITIVE)
+
+
 def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     """Never write credentials to the logs, whatever a caller passes."""
     for key in list(event):
-        if any(word in key.lower() for word in _SENSITIVE) and key != "status_code":
+        if _is_sensitive(key):
             event[key] = "[redacted]"
     return event
+
+
+def _json(event: dict[str, Any], **_: Any) -> str:
+    return orjson.dumps(event, default=str).decode()
 
 
 class _StderrLogger:
@@ -56,7 +68,7 @@ def configure_logging(level: str = "info", *, json: bool = True) -> None:
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
     ]
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    renderer: Any = structlog.processors.JSONRenderer(serializer=_json) if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
