@@ -138,6 +138,10 @@ LEVELS = [
 ]
 
 
+# The animation names only the language, never the sign: the same image is the question of the exercises
+# "what does this sign mean?" (its text alternative is shown once the learner has answered).
+
+
 def _signs(poses: dict[str, list[list[float]]], media_dir: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
     signs: list[dict[str, Any]] = []
     svgs: dict[str, str] = {}
@@ -147,7 +151,7 @@ def _signs(poses: dict[str, list[list[float]]], media_dir: Path) -> tuple[list[d
         movement_es = " Es una letra con movimiento: la animación dibuja su trayectoria." if motion else ""
         movement_en = " It is a motion letter: the animation draws its path." if motion else ""
         svgs[slug] = render_hand_svg(
-            poses[letter], label=f"ASL {letter}", title_es=f"Letra {letter}", title_en=f"Letter {letter}", motion=motion
+            poses[letter], label="ASL", title_es=f"Letra {letter}", title_en=f"Letter {letter}", motion=motion
         )
         signs.append(
             {
@@ -167,7 +171,7 @@ def _signs(poses: dict[str, list[list[float]]], media_dir: Path) -> tuple[list[d
     for number, name_es, name_en, handshape, text_es, text_en in NUMBERS_SIGNS:
         slug = slug_of(f"#{number}")
         svgs[slug] = render_hand_svg(
-            poses[handshape], label=f"ASL {number}", title_es=f"Número {number}", title_en=f"Number {number}"
+            poses[handshape], label="ASL", title_es=f"Número {number}", title_en=f"Number {number}"
         )
         signs.append(
             {
