@@ -8,22 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from prerequisites import REPO_ROOT, SHARED, skip_or_fail, strict_ci  # noqa: F401 - re-exported for tests
 from senas.core.settings import Settings, load_settings
 from senas.platform.wiring import Platform, build_platform
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
-
-
-def strict_ci() -> bool:
-    """In .ci/run every suite must run: a missing prerequisite fails instead of skipping."""
-    return os.environ.get("SENAS_STRICT_TESTS") == "1"
-
-
-def skip_or_fail(reason: str) -> None:
-    if strict_ci():
-        pytest.fail(f"required in CI but unavailable: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from prerequisites import require
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,14 +39,6 @@ REGION = "us-east-1"
 PASSWORD = "Manos-que-hablan-42"
 SERVICES = ("content", "users", "ml")
 T = TypeVar("T")
-
-
-def require(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("SENAS_STRICT_TESTS") == "1":
-        pytest.fail(f"required in CI but unavailable: {reason}")
-    pytest.skip(reason)
 
 
 def free_port() -> int:

@@ -8,17 +8,11 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import make_url
 
+from prerequisites import skip_or_fail  # noqa: F401 - used by the content tests through this module
+
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-
-
-def skip_or_fail(reason: str) -> None:
-    # The root conftest's helper, copied: `from conftest import …` finds tests/content/conftest.py first.
-    if os.environ.get("SENAS_STRICT_TESTS") == "1":
-        pytest.fail(f"required in CI but unavailable: {reason}")
-    pytest.skip(reason)
 
 
 def postgres_admin_url() -> str:

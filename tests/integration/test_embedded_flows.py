@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from prerequisites import require
 from senas.gateway.app import create_gateway
 from senas.platform.wiring import Platform
 from senas.services import SERVICE_NAMES, app_factory
@@ -23,14 +23,6 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 FOUR_PHOTOS = REPO.parent / "shared" / "fixtures" / "hands" / "four"
-
-
-def require(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("SENAS_STRICT_TESTS") == "1":
-        pytest.fail(f"required in CI but unavailable: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
-import pytest
+
+from prerequisites import require  # noqa: F401 - used by the ML tests through this module
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 HANDS = SHARED / "fixtures" / "hands"
 ALPHABET = SHARED / "datasets" / "asl_alphabet_landmarks.csv"
-
-
-def require(condition: bool, reason: str) -> None:
-    """``skip_or_fail`` of tests/conftest.py (same rule: in CI, SENAS_STRICT_TESTS=1, a missing prerequisite
-    fails instead of skipping); repeated here because two conftest modules cannot import each other."""
-    if condition:
-        return
-    if os.environ.get("SENAS_STRICT_TESTS") == "1":
-        pytest.fail(f"required in CI but unavailable: {reason}")
-    pytest.skip(reason)
 
 
 def read_rgb(path: Path) -> np.ndarray:

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prerequisites import REPO_ROOT, SHARED, skip_or_fail  # noqa: F401 - re-exported for the browser tests
 
-def _root_conftest() -> Any:
-    """tests/conftest.py itself (two conftest modules cannot import each other by name): its ``skip_or_fail``
-    makes a missing prerequisite fail in CI (SENAS_STRICT_TESTS=1) and skip elsewhere."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "conftest.py"
-    spec = importlib.util.spec_from_file_location("senas_tests_root_conftest", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ROOT = _root_conftest()
-skip_or_fail: Callable[[str], None] = _ROOT.skip_or_fail
-REPO_ROOT: Path = _ROOT.REPO_ROOT
-SHARED: Path = _ROOT.SHARED
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 
 
