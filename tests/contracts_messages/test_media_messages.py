@@ -75,3 +75,14 @@ def test_failure_reasons_are_bilingual_and_required() -> None:
         MediaFailed(asset_id="a", reason_es="", reason_en="no hand")
     assert MediaFailed.TYPE == "media.failed"
     assert MediaFailed.VERSION == 1
+
+
+def test_template_ready_round_trips_and_refuses_a_version_zero() -> None:
+    from senas.contracts.media import TemplateReady
+
+    message = TemplateReady(
+        language="ase", slug="letra-b", template_key="templates/ase/letra-b/v1.json.gz", template_version=1
+    )
+    assert TemplateReady.from_envelope(Envelope.from_json(message.to_envelope("ml").to_json())) == message
+    with pytest.raises(ValidationError, match="template_version"):
+        TemplateReady(language="ase", slug="letra-b", template_key="k", template_version=0)

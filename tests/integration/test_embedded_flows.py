@@ -66,6 +66,16 @@ async def demo_lesson(client: httpx.AsyncClient) -> dict[str, Any]:
     return dict(lesson.json())
 
 
+async def test_demo_signs_become_practisable_once_ml_announces_their_templates(gateway: httpx.AsyncClient) -> None:
+    sign = await sign_b(gateway)
+
+    async def status() -> str | None:
+        detail = (await gateway.get(f"/content/signs/{sign['id']}")).json()
+        return detail["template_status"] if detail["template_status"] == "ready" else None
+
+    assert await eventually(status, timeout=30) == "ready"
+
+
 async def test_content_retrieval_with_media_urls(gateway: httpx.AsyncClient) -> None:
     lesson = await demo_lesson(gateway)
     assert lesson["signs"], lesson

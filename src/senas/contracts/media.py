@@ -2,7 +2,8 @@
 
 Flow: content → ``video-processing`` queue: :class:`VideoUploaded` (an author's reference video of a sign, or a
 learner's practice attempt). ML → ``media-status`` queue: :class:`MediaProcessed` / :class:`MediaFailed`, for
-reference videos only (practice results go to the user service as ``practice.scored``).
+reference videos only (practice results go to the user service as ``practice.scored``), and
+:class:`TemplateReady` for templates built without an upload (the demo course's).
 """
 
 from __future__ import annotations
@@ -70,3 +71,17 @@ class MediaFailed(MessageContract):
     asset_id: str = _ID
     reason_es: str = Field(min_length=1, max_length=500)
     reason_en: str = Field(min_length=1, max_length=500)
+
+
+class TemplateReady(MessageContract):
+    """The ML service holds a template for the sign ``language``/``slug`` that no author's upload produced (the
+    demo course's templates, ``senas ml templates rebuild``), so the content service can show the sign as
+    practisable. Signs whose template comes from a reference video are reported by :class:`MediaProcessed`."""
+
+    TYPE: ClassVar[str] = "template.ready"
+    VERSION: ClassVar[int] = 1
+
+    language: str = Field(min_length=1, max_length=32)
+    slug: str = Field(min_length=1, max_length=200)
+    template_key: str = Field(min_length=1, max_length=1024)
+    template_version: int = Field(ge=1)

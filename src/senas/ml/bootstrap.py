@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from senas.contracts.media import TemplateReady
+from senas.core.messages import send
 from senas.ml.datasets import DatasetMissing, alphabet_csv
 from senas.ml.models.hand_model import bundled_hand_model, install_hand_model
 from senas.ml.models.registry import FINGERSPELLING, HAND_LANDMARKER, ModelRegistry, ModelVersion
 from senas.ml.recognition.demo import LANGUAGE, demo_signs
-from senas.ml.recognition.templates import TemplateEntry, TemplateStore
+from senas.ml.recognition.templates import TemplateEntry
+from senas.platform import catalog
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,7 +43,7 @@ async def bootstrap(runtime: MlRuntime) -> None:
     if await registry.active_version(FINGERSPELLING) is None and csv_path is not None:
         await train_fingerspelling(registry, csv_path)
     if (await runtime.templates.index()).templates == {}:
-        await rebuild_demo_templates(runtime.templates, csv_path)
+        await rebuild_demo_templates(runtime, csv_path)
 
 
 async def train_fingerspelling(registry: ModelRegistry, csv_path: Path, *, epochs: int = 40) -> ModelVersion:
@@ -57,12 +60,14 @@ async def train_fingerspelling(registry: ModelRegistry, csv_path: Path, *, epoch
     return version
 
 
-async def rebuild_demo_templates(store: TemplateStore, csv_path: Path | None) -> list[TemplateEntry]:
+async def rebuild_demo_templates(runtime: MlRuntime, csv_path: Path | None) -> list[TemplateEntry]:
+    """New versions of the demo course's templates, announced to the content service (``template.ready``) so
+    its signs show as practisable."""
     signs, source = await asyncio.to_thread(demo_signs, csv_path)
     entries = []
     for sign in signs:
         entries.append(
-            await store.save(
+            await runtime.templates.save(
                 language=LANGUAGE,
                 slug=sign.slug,
                 gloss=sign.gloss,
@@ -72,5 +77,12 @@ async def rebuild_demo_templates(store: TemplateStore, csv_path: Path | None) ->
                 notes="demo template for the demo course",
             )
         )
+    settings = runtime.platform.settings
+    status_queue = runtime.platform.queues.queue(settings.resource_name(catalog.MEDIA_STATUS))
+    for entry in entries:
+        ready = TemplateReady(
+            language=entry.language, slug=entry.slug, template_key=entry.blob_key, template_version=entry.version
+        )
+        await send(status_queue, ready.to_envelope("ml"))
     log.info("demo_templates_built", count=len(entries))
     return entries

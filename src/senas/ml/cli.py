@@ -93,7 +93,7 @@ def templates_rebuild(
         except DatasetMissing as exc:
             if not POSES_FILE.is_file():
                 _fail(str(exc))
-        entries = await rebuild_demo_templates(runtime.templates, csv_path)
+        entries = await rebuild_demo_templates(runtime, csv_path)
         out.print(f"rebuilt {len(entries)} templates: " + ", ".join(f"{e.key} v{e.version}" for e in entries))
 
     _run(work)

@@ -19,7 +19,7 @@ from senas.content.media import rules
 from senas.content.media.models import FAILED, PENDING_UPLOAD, PROCESSED, UPLOADED, MediaAsset
 from senas.content.media.repository import MediaRepository
 from senas.content.media.schemas import SignedUploadOut, UploadRequest, UploadTicketOut
-from senas.contracts.media import MediaFailed, MediaProcessed, VideoUploaded
+from senas.contracts.media import MediaFailed, MediaProcessed, TemplateReady, VideoUploaded
 from senas.core.errors import (
     ConflictError,
     InvalidInputError,
@@ -188,6 +188,27 @@ class MediaService:
             sign.template_status = "ready"
             sign.template_key = report.template_key
             sign.template_version = report.template_version
+        await self.catalog.bump_revision()
+        await self.repo.commit()
+        return True
+
+    async def mark_template_ready(self, report: TemplateReady) -> bool | None:
+        """A template built without an upload (the demo course's): the sign becomes practisable unless an
+        author's reference video (not a demo animation) owns its template. None when the sign is unknown (not
+        imported yet)."""
+        language = await self.catalog.language_by_code(report.language)
+        sign = await self.catalog.sign_by_slug(language.id, report.slug) if language is not None else None
+        if sign is None:
+            return None
+        reference = await self.repo.get(sign.reference_asset_id) if sign.reference_asset_id else None
+        owned_by_upload = reference is not None and not reference.demo
+        if owned_by_upload or (
+            sign.template_status == "ready" and sign.template_version == str(report.template_version)
+        ):
+            return False
+        sign.template_status = "ready"
+        sign.template_key = report.template_key
+        sign.template_version = str(report.template_version)
         await self.catalog.bump_revision()
         await self.repo.commit()
         return True
