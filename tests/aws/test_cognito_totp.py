@@ -1,0 +1,146 @@
+"""TOTP MFA of the Cognito identity against a moto server: enrolment (AssociateSoftwareToken, VerifySoftwareToken,
+SetUserMFAPreference) and the SOFTWARE_TOKEN_MFA login challenge, with codes computed as an authenticator app does.
+
+moto checks TOTP codes only when ``MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true`` (read on every call, so setting
+it in this process reaches the in-process ``ThreadedMotoServer``); its secret is always ``asdfasdfasdf``, too short
+for pyotp, hence ``cryptography``'s TOTP with ``enforce_key_length=False``. moto accepts only the current 30 s time
+step (no drift window), so codes are computed just before use, never in a step's last seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
+from aws.aws_harness import REGION, aws_clients, fake_credentials, moto_server_url, unique_prefix
+from senas.core.settings import load_settings
+from senas.platform.aws.provision import Provisioner
+from senas.platform.identity import Identity, TokenPair
+from senas.platform.identity.errors import InvalidMfaCode
+from senas.platform.wiring import Platform, build_platform
+
+PASSWORD = "Correcto-Caballo-42"
+TIME_STEP = 30
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")  # before moto handles any call
+    with fake_credentials():
+        url = moto_server_url()
+        base = {"resource_prefix": f"{unique_prefix()}senas", "aws_region": REGION, "aws_endpoint_url": url}
+        clients = aws_clients(url)
+        try:
+            pool_id, client_id = Provisioner(clients, load_settings(**base)).user_pool()
+        finally:
+            await clients.close()
+        settings = load_settings(
+            profile="aws",
+            signing_secret="s" * 40,
+            database_url="postgresql+asyncpg://app:pw@127.0.0.1/senas",
+            table_user_data="UserData",
+            table_user_progress="UserProgress",
+            table_ai_sessions="AiSessions",
+            cognito_user_pool_id=pool_id,
+            cognito_client_id=client_id,
+            data_dir=tmp_path,
+            **base,
+        )
+        built = build_platform(settings)
+        try:
+            yield built
+        finally:
+            await built.close()
+
+
+async def current_code(secret: str) -> str:
+    """The code an authenticator app shows now for a base32 ``secret`` (waiting out a step's last 3 seconds)."""
+    left = TIME_STEP - time.time() % TIME_STEP
+    if left < 3:
+        await asyncio.sleep(left + 0.1)
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    return TOTP(key, 6, SHA1(), TIME_STEP, enforce_key_length=False).generate(int(time.time())).decode()
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def identity_of(platform: Platform) -> Identity:
+    assert platform.identity is not None
+    return platform.identity
+
+
+async def signed_in(identity: Identity, email: str) -> tuple[str, TokenPair]:
+    user_id = await identity.sign_up(email, PASSWORD)
+    tokens = (await identity.login(email, PASSWORD)).tokens
+    assert tokens is not None  # no MFA yet: tokens straight away
+    return user_id, tokens
+
+
+async def enrolled(identity: Identity, email: str) -> tuple[str, str]:
+    """A user with TOTP MFA enabled; returns (user id, TOTP secret)."""
+    user_id, tokens = await signed_in(identity, email)
+    enrolment = await identity.begin_mfa_enrolment(tokens.access_token)
+    await identity.confirm_mfa_enrolment(tokens.access_token, await current_code(enrolment.secret))
+    return user_id, enrolment.secret
+
+
+async def test_enrolment_gives_secret_and_uri_and_checks_the_code(platform: Platform) -> None:
+    identity = identity_of(platform)
+    _, tokens = await signed_in(identity, "mia@example.com")
+
+    enrolment = await identity.begin_mfa_enrolment(tokens.access_token)
+    assert enrolment.secret
+    uri = urlsplit(enrolment.otpauth_uri)
+    assert (uri.scheme, uri.netloc) == ("otpauth", "totp")
+    assert unquote(uri.path).startswith("/Señas:")
+    query = parse_qs(uri.query)
+    assert query["secret"] == [enrolment.secret]
+    assert query["issuer"] == ["Señas"]
+
+    code = await current_code(enrolment.secret)
+    with pytest.raises(InvalidMfaCode):  # the error LocalIdentity raises for a wrong code
+        await identity.confirm_mfa_enrolment(tokens.access_token, wrong(code))
+    after_wrong = (await identity.login("mia@example.com", PASSWORD)).tokens
+    assert after_wrong is not None, "a refused code must not enable MFA"
+
+    await identity.confirm_mfa_enrolment(tokens.access_token, await current_code(enrolment.secret))
+    result = await identity.login("mia@example.com", PASSWORD)
+    assert result.tokens is None
+    assert result.challenge == "totp"
+
+
+async def test_login_of_enrolled_user_is_a_totp_challenge(platform: Platform) -> None:
+    identity = identity_of(platform)
+    user_id, secret = await enrolled(identity, "noa@example.com")
+
+    result = await identity.login("noa@example.com", PASSWORD)
+    assert result.tokens is None
+    assert result.challenge == "totp"
+    assert result.session
+
+    tokens = await identity.answer_mfa_challenge(result.session, await current_code(secret))
+    assert tokens.refresh_token
+    principal = await platform.token_verifier.verify(tokens.access_token)
+    assert principal.user_id == user_id
+    assert principal.roles == frozenset({"learner"})
+
+
+async def test_wrong_code_at_the_challenge_is_refused(platform: Platform) -> None:
+    identity = identity_of(platform)
+    _, secret = await enrolled(identity, "ivo@example.com")
+
+    result = await identity.login("ivo@example.com", PASSWORD)
+    assert result.challenge == "totp"
+    assert result.session
+    with pytest.raises(InvalidMfaCode):
+        await identity.answer_mfa_challenge(result.session, wrong(await current_code(secret)))
