@@ -86,5 +86,5 @@ def configure_logging(level: str = "info", *, json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(numeric)
-    for noisy in ("uvicorn.access", "httpx", "httpcore"):
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
