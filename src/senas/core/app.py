@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 import senas
 from senas.core.consumer import Consumer, Handler
 from senas.core.errors import error_body, install_error_handlers
+from senas.core.limits import BodyLimits, BodyLimitsMiddleware
 from senas.core.metrics import ServiceMetrics
 from senas.core.requests import RequestContextMiddleware
 from senas.platform import catalog
@@ -50,6 +51,7 @@ class ServiceSpec:
     extra_checks: Callable[[Platform], Mapping[str, Check]] | None = None
     lifespan: Lifespan | None = None
     tags: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    body_limits: BodyLimits = field(default_factory=BodyLimits)  # request body size, JSON nesting, content type
 
     @property
     def prefix(self) -> str:
@@ -149,6 +151,7 @@ def create_service_app(
     app.state.consumers = consumers
     app.state.readiness_checks = checks
     install_error_handlers(app)
+    app.add_middleware(BodyLimitsMiddleware, limits=spec.body_limits)  # inside the request context: logged, counted
     app.add_middleware(RequestContextMiddleware, metrics=metrics, service=spec.name, prefix=prefix)
 
     async def health() -> dict[str, str]:

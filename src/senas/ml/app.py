@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from senas.core.app import Check, ServiceSpec, create_service_app
 from senas.core.consumer import Handler
+from senas.core.limits import BodyLimits, MiB
 from senas.ml.accounts import AccountEventsWorker
 from senas.ml.fingerspelling.router import router as fingerspelling_router
 from senas.ml.messages import LandmarksExtracted
@@ -47,6 +48,8 @@ async def lifespan(app: FastAPI, platform: Platform) -> AsyncIterator[None]:
 
 SPEC = ServiceSpec(
     name="ml",
+    # A landmarks attempt (up to 900 frames × 21 points at full float precision) is about 1.2 MB of JSON.
+    body_limits=BodyLimits(max_body_bytes=2 * MiB),
     title="Señas — ML service",
     description="Sesiones de práctica con cámara: vídeo → puntos de la mano → puntuación y consejos.\n\n"
     "Camera practice sessions: video → hand landmarks → score and feedback.",
