@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, HTTPException
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from users_support import FakeContent
 
 from senas.platform import catalog
 from senas.platform.identity.claims import local_issuer
@@ -34,73 +32,6 @@ class MovableTime:
 
     def __call__(self) -> float:
         return time.time() + self.offset
-
-
-@dataclass
-class FakeContent:
-    """The content service's answers for GET /content/levels/{id} and /content/lessons/{id}."""
-
-    levels: dict[str, dict[str, Any]] = field(default_factory=dict)
-    lessons: dict[str, dict[str, Any]] = field(default_factory=dict)
-    down: bool = False
-    calls: int = 0
-
-    def add_level(self, level_id: str, lessons: dict[str, list[str]], language: str = "lse") -> None:
-        entries = []
-        for position, (lesson_id, signs) in enumerate(lessons.items()):
-            entries.append(
-                {
-                    "id": lesson_id,
-                    "slug": lesson_id,
-                    "position": position,
-                    "title_es": f"Lección {lesson_id}",
-                    "title_en": f"Lesson {lesson_id}",
-                    "sign_ids": signs,
-                }
-            )
-            self.lessons[lesson_id] = {
-                "id": lesson_id,
-                "slug": lesson_id,
-                "level_id": level_id,
-                "language": language,
-                "position": position,
-                "title_es": f"Lección {lesson_id}",
-                "title_en": f"Lesson {lesson_id}",
-                "signs": [{"id": sign, "gloss": sign.upper()} for sign in signs],
-            }
-        self.levels[level_id] = {
-            "id": level_id,
-            "slug": level_id,
-            "language": language,
-            "position": 1,
-            "title_es": f"Nivel {level_id}",
-            "title_en": f"Level {level_id}",
-            "lessons": entries,
-        }
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        def check() -> None:
-            self.calls += 1
-            if self.down:
-                raise HTTPException(503, "down")
-
-        @app.get("/content/levels/{level_id}")
-        async def level(level_id: str) -> dict[str, Any]:
-            check()
-            if level_id not in self.levels:
-                raise HTTPException(404, "no such level")
-            return self.levels[level_id]
-
-        @app.get("/content/lessons/{lesson_id}")
-        async def lesson(lesson_id: str) -> dict[str, Any]:
-            check()
-            if lesson_id not in self.lessons:
-                raise HTTPException(404, "no such lesson")
-            return self.lessons[lesson_id]
-
-        return app
 
 
 @pytest.fixture

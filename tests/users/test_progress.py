@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from users_support import Learner, learner
+from users_support import FakeContent, Learner, learner
 
-from conftest import FakeContent
 from senas.core.messages import Envelope
 from senas.platform import catalog
 from senas.platform.wiring import Platform, declare_subscriptions
