@@ -81,6 +81,67 @@ def _stat(page: Any, testid: str) -> str:
     return str(page.locator(f"#stats [data-testid='{testid}']").inner_text())
 
 
+# The SVG's timeline advance per wall-clock second, measured in the page over 1.5 s (less than one cycle, so a
+# wrap-around is unambiguous).
+_TIMELINE_RATE = """async (svg) => {
+  const cycle = Number(svg.dataset.cycle);
+  const t0 = svg.getCurrentTime(), w0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const t1 = svg.getCurrentTime(), w1 = performance.now();
+  return (((t1 - t0) % cycle) + cycle) % cycle / ((w1 - w0) / 1000);
+}"""
+
+
+def _timeline_rate(svg: Any, low: float, high: float, attempts: int = 3) -> float:
+    """The measured rate, retried a few times when outside [low, high] (a loaded machine can stall frames)."""
+    rate = 0.0
+    for _ in range(attempts):
+        rate = float(svg.evaluate(_TIMELINE_RATE))
+        if low <= rate <= high:
+            break
+    return rate
+
+
+def _demo_animation_obeys_speed_and_loop(page: Any, figure: Any) -> None:
+    """A demo sign's SVG animation is put inline (named like the <img> was, sanitised) and its timeline follows
+    the same speed and loop controls a video gets."""
+    svg = figure.locator("svg.media-frame")
+    svg.wait_for()
+    assert figure.locator("img").count() == 0
+    assert svg.get_attribute("role") == "img"
+    assert "Letra A" in (svg.get_attribute("aria-label") or "")
+    assert svg.locator("script, foreignObject, title").count() == 0
+    cycle = float(svg.get_attribute("data-cycle") or 0)
+    assert 1.6 < cycle <= 10, cycle  # the longest `dur` of its animations (2.4 s or 3 s in the demo course)
+    speeds = figure.locator("fieldset.speeds")
+    assert speeds.get_by_label("1×", exact=True).is_enabled()
+
+    speeds.get_by_label("0.5×", exact=True).check()
+    slow = _timeline_rate(svg, 0.25, 0.7)
+    speeds.get_by_label("1×", exact=True).check()
+    normal = _timeline_rate(svg, 0.7, 1.3)
+    assert 0.25 <= slow <= 0.7, f"at 0.5× the animation ran at {slow:.2f}×"
+    assert 0.7 <= normal <= 1.3, f"at 1× the animation ran at {normal:.2f}×"
+    assert normal > 1.3 * slow, (slow, normal)
+
+    # loop off: it plays to the end of the current cycle and stays there
+    figure.get_by_label("Repetir en bucle").uncheck()
+    page.wait_for_function("svg => svg.dataset.ended === 'true'", arg=svg.element_handle(), timeout=30_000)
+    stopped = float(svg.evaluate("svg => svg.getCurrentTime()"))
+    page.wait_for_timeout(1000)
+    assert float(svg.evaluate("svg => svg.getCurrentTime()")) == stopped
+    assert abs(stopped - cycle) < 0.01, (stopped, cycle)
+    assert figure.get_by_role("button", name="Reproducir").is_visible()
+    # loop on again: it starts over
+    figure.get_by_label("Repetir en bucle").check()
+    page.wait_for_function(
+        "([svg, cycle]) => svg.getCurrentTime() > 0 && svg.getCurrentTime() < cycle",
+        arg=[svg.element_handle(), cycle],
+        timeout=10_000,
+    )
+    assert figure.get_by_role("button", name="Pausar").is_visible()
+
+
 def test_sign_up_complete_a_lesson_and_get_an_achievement(chromium: Any, server: str) -> None:
     context, page, console = _context(chromium)
     lesson = _first_lesson(server)
@@ -105,10 +166,10 @@ def test_sign_up_complete_a_lesson_and_get_an_achievement(chromium: Any, server:
     figures = page.locator(".learn figure.sign-media")
     assert figures.count() == len(lesson["signs"])
     assert "Letra A" in figures.first.inner_text()  # every sign has its text
-    assert page.locator(".learn img").first.get_attribute("alt")
     assert page.locator(".learn .demo-label").count() == len(lesson["signs"])
     figures.first.get_by_label("Espejo").check()
     assert "mirrored" in (figures.first.get_attribute("class") or "")
+    _demo_animation_obeys_speed_and_loop(page, figures.first)
     screenshot(page, "04-lesson-intro")
     page.get_by_test_id("begin").click()
 

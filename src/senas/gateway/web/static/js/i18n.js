@@ -99,7 +99,7 @@ const DICT = {
     media_none: "Esta seña todavía no tiene video.",
     media_alt: "Seña «{gloss}»: {meaning}",
     media_choice_alt: "Opción {n}: animación de una seña",
-    media_speed_na: "La velocidad y el bucle se aplican a los videos; esta animación se repite sola.",
+    media_demo_note: "Estas señas son animaciones de demostración: también puedes ralentizarlas, repetirlas en bucle o verlas en espejo.",
     // camera
     camera_title: "Práctica con cámara",
     camera_lead:
@@ -276,7 +276,7 @@ const DICT = {
     media_none: "This sign has no video yet.",
     media_alt: "Sign “{gloss}”: {meaning}",
     media_choice_alt: "Option {n}: animation of a sign",
-    media_speed_na: "Speed and loop apply to videos; this animation repeats by itself.",
+    media_demo_note: "These signs are demo animations: you can slow them down, loop them or mirror them too.",
     camera_title: "Camera practice",
     camera_lead:
       "You see yourself mirrored, like in a real mirror; the video is sent unmirrored. Record a few seconds performing the sign.",

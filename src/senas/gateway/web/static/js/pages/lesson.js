@@ -59,7 +59,7 @@ class LessonPlayer {
         h("h2", { id: "learn-heading" }, t("lesson_learn")),
         h("p", { class: "hint" }, t("lesson_learn_lead")),
         this.lesson.signs.some((sign) => sign.media && !sign.media.content_type.startsWith("video/"))
-          ? h("p", { class: "hint" }, t("media_speed_na"))
+          ? h("p", { class: "hint" }, t("media_demo_note"))
           : null,
         h("ul", { class: "sign-grid" }, this.lesson.signs.map((sign) => h("li", {}, signMedia(sign)))),
       ),
