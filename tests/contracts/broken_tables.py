@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from senas.platform.errors import ConditionFailed, TransactionCancelled
 from senas.platform.tables import Add, Condition, ConditionCheck, Delete, Item, KeyRange, Page, Put, WriteOp
-from senas.platform.tables.local import SqliteTable, SqliteTables, _added, _check_amounts
+from senas.platform.tables.local import SqliteTable, SqliteTables
+from senas.platform.tables.rules import check_amounts, with_amounts_added
 
 
 class IgnoresConditions(SqliteTable):
@@ -28,10 +29,10 @@ class NonAtomicCounter(SqliteTable):
     """Reads, then writes: correct one call at a time, but concurrent adds overwrite each other."""
 
     async def add(self, pk: str, sk: str, amounts: dict[str, int | float]) -> Item:
-        checked = _check_amounts(amounts)
+        checked = check_amounts(amounts)
         item = await self.get(pk, sk) or {"pk": pk, "sk": sk}
         await asyncio.sleep(0)  # another coroutine reads the same value meanwhile
-        after = _added(item, checked)
+        after = with_amounts_added(item, checked)
         await self.put(after)
         return after
 

@@ -47,16 +47,16 @@ from senas.platform.tables import (
     WriteOp,
 )
 
-# The same validation as the embedded tables, so that both implementations refuse exactly the same input.
-from senas.platform.tables.local import (
-    _check_amounts,
-    _check_condition,
-    _check_key,
-    _check_range,
-    _decode_cursor,
-    _encode,
-    _encode_cursor,
-    _query_identity,
+# The rules both implementations share, so that they refuse exactly the same input.
+from senas.platform.tables.rules import (
+    check_amounts,
+    check_condition,
+    check_key,
+    check_range,
+    decode_cursor,
+    encode_cursor,
+    encode_item,
+    query_identity,
 )
 
 __all__ = ["FLOAT_PATHS", "DynamoTable", "DynamoTables"]
@@ -134,7 +134,7 @@ def _from_attribute(attribute: dict[str, Any], path: list[str | int], floats: fr
 
 def _marshal(item: Item) -> dict[str, Any]:
     """Validate an item and turn it into DynamoDB's attribute map (with its float marker)."""
-    _encode(item)  # the embedded tables' validation: keys, JSON-like values, size
+    encode_item(item)  # the embedded tables' validation: keys, JSON-like values, size
     if FLOAT_PATHS in item:
         raise InvalidRequest(f"the attribute name {FLOAT_PATHS!r} is reserved")
     floats: list[str] = []
@@ -266,12 +266,12 @@ class DynamoTable:
     async def put(self, item: Item, *, condition: Condition | None = None) -> None:
         attributes = _marshal(item)
         expression = _Expression(self._owner.now())
-        condition_text = expression.condition(_check_condition(condition))
+        condition_text = expression.condition(check_condition(condition))
         await self._call("put_item", **expression.params(Item=attributes, ConditionExpression=condition_text))
 
     async def get(self, pk: str, sk: str) -> Item | None:
-        _check_key(pk, "pk")
-        _check_key(sk, "sk")
+        check_key(pk, "pk")
+        check_key(sk, "sk")
         response = await self._call("get_item", Key=_key(pk, sk), ConsistentRead=True)
         attributes = response.get("Item")
         if attributes is None or not _live(attributes, self._owner.now()):
@@ -279,10 +279,10 @@ class DynamoTable:
         return _unmarshal(attributes)
 
     async def delete(self, pk: str, sk: str, *, condition: Condition | None = None) -> bool:
-        _check_key(pk, "pk")
-        _check_key(sk, "sk")
+        check_key(pk, "pk")
+        check_key(sk, "sk")
         expression = _Expression(self._owner.now())
-        condition_text = expression.condition(_check_condition(condition))
+        condition_text = expression.condition(check_condition(condition))
         response = await self._call(
             "delete_item",
             **expression.params(Key=_key(pk, sk), ConditionExpression=condition_text, ReturnValues="ALL_OLD"),
@@ -291,9 +291,9 @@ class DynamoTable:
         return old is not None and _live(old, expression.now)  # an expired leftover is removed but was not "there"
 
     async def add(self, pk: str, sk: str, amounts: dict[str, int | float]) -> Item:
-        _check_key(pk, "pk")
-        _check_key(sk, "sk")
-        checked = _check_amounts(amounts)
+        check_key(pk, "pk")
+        check_key(sk, "sk")
+        checked = check_amounts(amounts)
         for _ in range(_ADD_ATTEMPTS):
             expression = _Expression(self._owner.now())
             update, names, values = _add_update(checked, expression)
@@ -347,15 +347,15 @@ class DynamoTable:
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page:
-        _check_key(pk, "pk")
-        key_range = _check_range(sk)
+        check_key(pk, "pk")
+        key_range = check_range(sk)
         if index not in (None, GSI1):
             raise InvalidRequest(f"{self.name}: unknown index {index!r} (the only index is {GSI1!r})")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InvalidRequest(f"limit must be a positive integer, got {limit!r}")
-        identity = _query_identity(self.name, index, pk, key_range, bool(ascending))
+        identity = query_identity(self.name, index, pk, key_range, bool(ascending))
         key_names = [SK] if index is None else [GSI1_SK, PK, SK]
-        start = None if cursor is None else _decode_cursor(cursor, identity, len(key_names))
+        start = None if cursor is None else decode_cursor(cursor, identity, len(key_names))
 
         partition_name, sort_name = (PK, SK) if index is None else (GSI1_PK, GSI1_SK)
         names = {"#p": partition_name}
@@ -411,7 +411,7 @@ class DynamoTable:
         if len(found) > limit:
             found = found[:limit]
             last = found[-1]
-            next_cursor = _encode_cursor(identity, [last[name]["S"] for name in key_names])
+            next_cursor = encode_cursor(identity, [last[name]["S"] for name in key_names])
         return Page(items=[_unmarshal(attributes) for attributes in found], cursor=next_cursor)
 
     async def transact_write(self, ops: Sequence[WriteOp]) -> None:
@@ -423,18 +423,18 @@ class DynamoTable:
         seen: set[tuple[str, str]] = set()
         for op in ops:
             if isinstance(op, Put):
-                _encode(op.item)
+                encode_item(op.item)
                 pk, sk = op.item[PK], op.item[SK]
             elif isinstance(op, Delete | Add | ConditionCheck):
-                pk, sk = _check_key(op.pk, "pk"), _check_key(op.sk, "sk")
+                pk, sk = check_key(op.pk, "pk"), check_key(op.sk, "sk")
                 if isinstance(op, Add):
-                    _check_amounts(op.amounts)
+                    check_amounts(op.amounts)
             else:
                 raise InvalidRequest(f"unknown transaction operation {op!r}")
             if (pk, sk) in seen:
                 raise InvalidRequest(f"a transaction cannot address the item ({pk!r}, {sk!r}) twice")
             seen.add((pk, sk))
-            _check_condition(op.condition)
+            check_condition(op.condition)
 
         for attempt in range(_TRANSACTION_ATTEMPTS):
             # Counters on expired items must start from zero, which DynamoDB's ADD cannot do: such an Add becomes
@@ -484,7 +484,7 @@ class DynamoTable:
 
     def _transact_item(self, op: WriteOp, expired_at: dict[str, Any] | None) -> dict[str, Any]:
         expression = _Expression(self._owner.now())
-        condition = expression.condition(_check_condition(op.condition))
+        condition = expression.condition(check_condition(op.condition))
         table = self.physical_name
         if isinstance(op, Add) and expired_at is not None:
             expression.values[":expired_at"] = expired_at

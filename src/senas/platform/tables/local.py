@@ -19,9 +19,7 @@ deleted lazily.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import json
 import math
 import pathlib
@@ -29,7 +27,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from senas.platform.errors import (
     ConditionFailed,
@@ -39,14 +37,10 @@ from senas.platform.errors import (
     Unavailable,
 )
 from senas.platform.tables import (
-    EXPIRES_AT,
     GSI1,
-    GSI1_PK,
-    GSI1_SK,
     MAX_TRANSACTION_ITEMS,
     PK,
     SK,
-    VERSION,
     Add,
     Condition,
     ConditionCheck,
@@ -57,13 +51,26 @@ from senas.platform.tables import (
     Put,
     WriteOp,
 )
+from senas.platform.tables.rules import (
+    MAX_ITEM_BYTES,
+    EncodedItem,
+    check_amounts,
+    check_condition,
+    check_key,
+    check_range,
+    condition_holds,
+    decode_cursor,
+    encode_cursor,
+    encode_item,
+    prefix_end,
+    query_identity,
+    with_amounts_added,
+)
 
 __all__ = ["BUSY_TIMEOUT_MS", "MAX_ITEM_BYTES", "SqliteTable", "SqliteTables"]
 
 _T = TypeVar("_T")
 
-MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit (measured the way DynamoDB does, approximately)
-MAX_NESTING_DEPTH = 32  # DynamoDB's limit for nested lists and maps
 BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another connection's write lock
 SCHEMA_VERSION = 1
 _SWEEP_INTERVAL_S = 60.0  # how often (by the injected clock) a writer deletes a batch of expired items
@@ -90,225 +97,6 @@ _SCHEMA = (
 
 
 # -------------------- validation
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _utf8_len(text: str, what: str) -> int:
-    try:
-        return len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise InvalidRequest(f"{what} is not valid Unicode text (lone surrogate)") from None
-
-
-def _check_key(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise InvalidRequest(f"{what} must be a non-empty string, got {value!r}")
-    _utf8_len(value, what)
-    return value
-
-
-def _number_size(value: int | float) -> int:
-    digits = repr(abs(value)).replace(".", "").replace("e", "").replace("+", "").replace("-", "").strip("0")
-    return (len(digits) + 1) // 2 + 1
-
-
-def _value_size(value: object, depth: int) -> int:
-    """Validate one attribute value (JSON-like, as DynamoDB can hold it) and return its approximate size."""
-    if value is None or isinstance(value, bool):
-        return 1
-    if isinstance(value, int):
-        return _number_size(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidRequest(f"numbers must be finite, got {value!r}")
-        return _number_size(value)
-    if isinstance(value, str):
-        return _utf8_len(value, "a string value")
-    if depth >= MAX_NESTING_DEPTH:
-        raise InvalidRequest(f"lists and maps may be nested at most {MAX_NESTING_DEPTH} deep")
-    if isinstance(value, list):
-        return 3 + sum(1 + _value_size(element, depth + 1) for element in value)
-    if isinstance(value, dict):
-        total = 3
-        for name, element in value.items():
-            if not isinstance(name, str):
-                raise InvalidRequest(f"map keys must be strings, got {name!r}")
-            total += 1 + _utf8_len(name, "a map key") + _value_size(element, depth + 1)
-        return total
-    raise InvalidRequest(f"unsupported value of type {type(value).__name__}: items must be JSON-like")
-
-
-class _Row(NamedTuple):
-    pk: str
-    sk: str
-    gsi1pk: str | None
-    gsi1sk: str | None
-    expires_at: float | None
-    body: str
-
-
-def _expiry(item: Item) -> float | None:
-    """The TTL of an item; like DynamoDB, a non-numeric ``expires_at`` means "never expires"."""
-    value = item.get(EXPIRES_AT)
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except OverflowError:
-        return None
-
-
-def _encode(item: object) -> _Row:
-    """Validate an item and turn it into the row that stores it; raises InvalidRequest."""
-    if not isinstance(item, dict):
-        raise InvalidRequest(f"an item must be a dict, got {type(item).__name__}")
-    pk = _check_key(item.get(PK), "the partition key 'pk'")
-    sk = _check_key(item.get(SK), "the sort key 'sk'")
-    size = 0
-    for name, value in item.items():
-        if not isinstance(name, str) or not name:
-            raise InvalidRequest(f"attribute names must be non-empty strings, got {name!r}")
-        size += _utf8_len(name, "an attribute name") + _value_size(value, 0)
-    if size > MAX_ITEM_BYTES:
-        raise InvalidRequest(f"item size {size} bytes exceeds the maximum of {MAX_ITEM_BYTES} bytes")
-    gsi1pk, gsi1sk = item.get(GSI1_PK), item.get(GSI1_SK)
-    if gsi1pk is not None:
-        _check_key(gsi1pk, f"the index key {GSI1_PK!r}")
-    if gsi1sk is not None:
-        _check_key(gsi1sk, f"the index key {GSI1_SK!r}")
-    indexed = isinstance(gsi1pk, str) and isinstance(gsi1sk, str)  # sparse: needs both, as a DynamoDB GSI
-    try:
-        body = json.dumps(item, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:  # pragma: no cover - _value_size rejects these first
-        raise InvalidRequest(f"item is not JSON-serialisable: {exc}") from None
-    return _Row(
-        pk=pk,
-        sk=sk,
-        gsi1pk=gsi1pk if indexed else None,
-        gsi1sk=gsi1sk if indexed else None,
-        expires_at=_expiry(item),
-        body=body,
-    )
-
-
-def _check_condition(condition: object) -> Condition | None:
-    if condition is None:
-        return None
-    if not isinstance(condition, Condition):
-        raise InvalidRequest(f"a condition must be a Condition, got {type(condition).__name__}")
-    if condition.not_exists and condition.version is not None:
-        raise InvalidRequest("a condition is either not_exists or version, never both")
-    if condition.version is not None and not _is_number(condition.version):
-        raise InvalidRequest(f"a version condition needs a number, got {condition.version!r}")
-    if not condition.not_exists and condition.version is None:
-        return None  # the empty condition always holds
-    return condition
-
-
-def _holds(condition: Condition | None, current: Item | None) -> bool:
-    if condition is None:
-        return True
-    if condition.not_exists:
-        return current is None
-    if current is None:
-        return False
-    stored = current.get(VERSION)
-    return _is_number(stored) and stored == condition.version
-
-
-def _check_amounts(amounts: object) -> dict[str, int | float]:
-    if not isinstance(amounts, dict):
-        raise InvalidRequest(f"amounts must be a dict, got {type(amounts).__name__}")
-    checked: dict[str, int | float] = {}
-    for name, amount in amounts.items():
-        if not isinstance(name, str) or not name:
-            raise InvalidRequest(f"attribute names must be non-empty strings, got {name!r}")
-        if name in (PK, SK, GSI1_PK, GSI1_SK):
-            raise InvalidRequest(f"cannot add to the key attribute {name!r}")
-        if not _is_number(amount) or not math.isfinite(amount):
-            raise InvalidRequest(f"the amount for {name!r} must be a finite number, got {amount!r}")
-        checked[name] = amount
-    return checked
-
-
-def _added(current: Item, amounts: dict[str, int | float]) -> Item:
-    """The item after adding ``amounts``; InvalidRequest when an attribute holds anything but a number."""
-    after = dict(current)
-    for name, amount in amounts.items():
-        before = after.get(name, 0)
-        if not _is_number(before):
-            raise InvalidRequest(f"cannot add to {name!r}: it holds {type(before).__name__}, not a number")
-        after[name] = before + amount
-    return after
-
-
-def _check_range(sk: object) -> KeyRange | None:
-    if sk is None:
-        return None
-    if not isinstance(sk, KeyRange):
-        raise InvalidRequest(f"a sort-key restriction must be a KeyRange, got {type(sk).__name__}")
-    if sk.begins_with is not None:
-        if sk.gte is not None or sk.lte is not None:
-            raise InvalidRequest("begins_with cannot be combined with gte/lte")
-        _check_key(sk.begins_with, "begins_with")
-    if sk.gte is not None:
-        _check_key(sk.gte, "gte")
-    if sk.lte is not None:
-        _check_key(sk.lte, "lte")
-    if sk.gte is not None and sk.lte is not None and sk.gte.encode() > sk.lte.encode():
-        raise InvalidRequest(f"between needs low <= high, got {sk.gte!r} > {sk.lte!r}")
-    if sk.begins_with is None and sk.gte is None and sk.lte is None:
-        return None
-    return sk
-
-
-def _prefix_end(prefix: str) -> str | None:
-    """The smallest string greater than every string that starts with ``prefix`` (in code point order,
-    which is UTF-8 byte order), or None when there is none."""
-    chars = list(prefix)
-    while chars:
-        code = ord(chars.pop()) + 1
-        if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be encoded in UTF-8
-            code = 0xE000
-        if code <= 0x10FFFF:
-            return "".join(chars) + chr(code)
-    return None
-
-
-# -------------------- cursors
-
-
-def _query_identity(table: str, index: str | None, pk: str, sk: KeyRange | None, ascending: bool) -> str:
-    parts = [table, index, pk, ascending]
-    if sk is not None:
-        parts += [sk.begins_with, sk.gte, sk.lte]
-    raw = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
-
-
-def _encode_cursor(identity: str, key: list[str]) -> str:
-    raw = json.dumps({"q": identity, "k": key}, ensure_ascii=False, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
-
-
-def _decode_cursor(cursor: object, identity: str, key_length: int) -> list[str]:
-    if not isinstance(cursor, str) or not cursor:
-        raise InvalidRequest("the cursor must be a non-empty string")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8"))
-    except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError are all ValueErrors
-        raise InvalidRequest("the cursor is not one this table issued") from None
-    if not isinstance(data, dict) or not isinstance(data.get("k"), list):
-        raise InvalidRequest("the cursor is not one this table issued")
-    if data.get("q") != identity:
-        raise InvalidRequest("the cursor belongs to a different query")
-    key: list[Any] = data["k"]
-    if len(key) != key_length or not all(isinstance(part, str) for part in key):
-        raise InvalidRequest("the cursor is not one this table issued")
-    return [str(part) for part in key]
 
 
 # -------------------- SQL helpers
@@ -344,13 +132,13 @@ class SqliteTable:
     # ---- the port
 
     async def put(self, item: Item, *, condition: Condition | None = None) -> None:
-        row = _encode(item)
-        checked = _check_condition(condition)
+        row = encode_item(item)
+        checked = check_condition(condition)
 
         def work(conn: sqlite3.Connection) -> None:
             with _write_transaction(conn):
                 now = self._owner.now()  # read once the write lock is held
-                if checked is not None and not _holds(checked, self._load(conn, row.pk, row.sk, now)):
+                if checked is not None and not condition_holds(checked, self._load(conn, row.pk, row.sk, now)):
                     raise ConditionFailed(f"{self.name}: condition failed for put of ({row.pk!r}, {row.sk!r})")
                 self._store(conn, row)
                 self._owner.sweep(conn, now)
@@ -358,20 +146,20 @@ class SqliteTable:
         await self._owner.run(work)
 
     async def get(self, pk: str, sk: str) -> Item | None:
-        _check_key(pk, "pk")
-        _check_key(sk, "sk")
+        check_key(pk, "pk")
+        check_key(sk, "sk")
         return await self._owner.run(lambda conn: self._load(conn, pk, sk, self._owner.now()))
 
     async def delete(self, pk: str, sk: str, *, condition: Condition | None = None) -> bool:
-        _check_key(pk, "pk")
-        _check_key(sk, "sk")
-        checked = _check_condition(condition)
+        check_key(pk, "pk")
+        check_key(sk, "sk")
+        checked = check_condition(condition)
 
         def work(conn: sqlite3.Connection) -> bool:
             with _write_transaction(conn):
                 now = self._owner.now()  # read once the write lock is held
                 current = self._load(conn, pk, sk, now)
-                if not _holds(checked, current):
+                if not condition_holds(checked, current):
                     raise ConditionFailed(f"{self.name}: condition failed for delete of ({pk!r}, {sk!r})")
                 self._remove(conn, pk, sk)  # also removes an expired leftover
                 return current is not None
@@ -379,16 +167,16 @@ class SqliteTable:
         return await self._owner.run(work)
 
     async def add(self, pk: str, sk: str, amounts: dict[str, int | float]) -> Item:
-        _check_key(pk, "pk")
-        _check_key(sk, "sk")
-        checked = _check_amounts(amounts)
+        check_key(pk, "pk")
+        check_key(sk, "sk")
+        checked = check_amounts(amounts)
 
         def work(conn: sqlite3.Connection) -> Item:
             with _write_transaction(conn):
                 now = self._owner.now()  # read once the write lock is held
                 current = self._load(conn, pk, sk, now) or {PK: pk, SK: sk}
-                after = _added(current, checked)
-                self._store(conn, _encode(after))
+                after = with_amounts_added(current, checked)
+                self._store(conn, encode_item(after))
                 return after
 
         return await self._owner.run(work)
@@ -403,16 +191,16 @@ class SqliteTable:
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page:
-        _check_key(pk, "pk")
-        key_range = _check_range(sk)
+        check_key(pk, "pk")
+        key_range = check_range(sk)
         if index not in (None, GSI1):
             raise InvalidRequest(f"{self.name}: unknown index {index!r} (the only index is {GSI1!r})")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InvalidRequest(f"limit must be a positive integer, got {limit!r}")
-        identity = _query_identity(self.name, index, pk, key_range, bool(ascending))
+        identity = query_identity(self.name, index, pk, key_range, bool(ascending))
         # The columns that order the results; the last row's values are the cursor's key.
         order = ["sk"] if index is None else ["gsi1sk", "pk", "sk"]
-        after = None if cursor is None else _decode_cursor(cursor, identity, len(order))
+        after = None if cursor is None else decode_cursor(cursor, identity, len(order))
         partition_column, sort_column = ("pk", "sk") if index is None else ("gsi1pk", "gsi1sk")
 
         # The first parameter, "now", is filled in when the query runs.
@@ -422,7 +210,7 @@ class SqliteTable:
             if key_range.begins_with is not None:
                 where.append(f"{sort_column} >= ?")
                 params.append(key_range.begins_with)
-                end = _prefix_end(key_range.begins_with)
+                end = prefix_end(key_range.begins_with)
                 if end is not None:
                     where.append(f"{sort_column} < ?")
                     params.append(end)
@@ -451,7 +239,7 @@ class SqliteTable:
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
-            next_cursor = _encode_cursor(identity, [str(value) for value in rows[-1][1:]])
+            next_cursor = encode_cursor(identity, [str(value) for value in rows[-1][1:]])
         return Page(items=[json.loads(row[0]) for row in rows], cursor=next_cursor)
 
     async def transact_write(self, ops: Sequence[WriteOp]) -> None:
@@ -460,33 +248,33 @@ class SqliteTable:
             raise InvalidRequest("a transaction needs at least one operation")
         if len(ops) > MAX_TRANSACTION_ITEMS:
             raise InvalidRequest(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} operations, got {len(ops)}")
-        prepared: list[tuple[WriteOp, str, str, Condition | None, _Row | None, dict[str, int | float]]] = []
+        prepared: list[tuple[WriteOp, str, str, Condition | None, EncodedItem | None, dict[str, int | float]]] = []
         seen: set[tuple[str, str]] = set()
         for op in ops:
-            row: _Row | None = None
+            row: EncodedItem | None = None
             amounts: dict[str, int | float] = {}
             if isinstance(op, Put):
-                row = _encode(op.item)
+                row = encode_item(op.item)
                 pk, sk = row.pk, row.sk
             elif isinstance(op, Delete | Add | ConditionCheck):
-                pk, sk = _check_key(op.pk, "pk"), _check_key(op.sk, "sk")
+                pk, sk = check_key(op.pk, "pk"), check_key(op.sk, "sk")
                 if isinstance(op, Add):
-                    amounts = _check_amounts(op.amounts)
+                    amounts = check_amounts(op.amounts)
             else:
                 raise InvalidRequest(f"unknown transaction operation {op!r}")
             if (pk, sk) in seen:
                 raise InvalidRequest(f"a transaction cannot address the item ({pk!r}, {sk!r}) twice")
             seen.add((pk, sk))
-            prepared.append((op, pk, sk, _check_condition(op.condition), row, amounts))
+            prepared.append((op, pk, sk, check_condition(op.condition), row, amounts))
 
         def work(conn: sqlite3.Connection) -> None:
             with _write_transaction(conn):
                 now = self._owner.now()  # read once the write lock is held
                 reasons: list[str | None] = []
-                writes: list[tuple[str, str, _Row | None]] = []  # row None = delete
+                writes: list[tuple[str, str, EncodedItem | None]] = []  # row None = delete
                 for op, pk, sk, condition, row, amounts in prepared:
                     current = self._load(conn, pk, sk, now)
-                    if not _holds(condition, current):
+                    if not condition_holds(condition, current):
                         reasons.append(_CONDITION_FAILED)
                         continue
                     reason: str | None = None
@@ -496,7 +284,9 @@ class SqliteTable:
                         writes.append((pk, sk, None))
                     elif isinstance(op, Add):
                         try:
-                            writes.append((pk, sk, _encode(_added(current or {PK: pk, SK: sk}, amounts))))
+                            writes.append(
+                                (pk, sk, encode_item(with_amounts_added(current or {PK: pk, SK: sk}, amounts)))
+                            )
                         except InvalidRequest:
                             reason = _VALIDATION_ERROR
                     reasons.append(reason)
@@ -525,7 +315,7 @@ class SqliteTable:
         item: Item = json.loads(row[0])
         return item
 
-    def _store(self, conn: sqlite3.Connection, row: _Row) -> None:
+    def _store(self, conn: sqlite3.Connection, row: EncodedItem) -> None:
         conn.execute(
             "INSERT OR REPLACE INTO items (tbl, pk, sk, gsi1pk, gsi1sk, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (self.name, *row),
