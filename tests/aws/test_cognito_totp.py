@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from aws.aws_harness import REGION, aws_clients, fake_credentials, moto_server_url, unique_prefix
 from senas.core.settings import load_settings
 from senas.platform.aws.provision import Provisioner
-from senas.platform.identity import Identity, TokenPair
+from senas.platform.identity import Identity, Principal, TokenPair
 from senas.platform.identity.errors import InvalidMfaCode
 from senas.platform.wiring import Platform, build_platform
 
@@ -144,3 +144,18 @@ async def test_wrong_code_at_the_challenge_is_refused(platform: Platform) -> Non
     assert result.session
     with pytest.raises(InvalidMfaCode):
         await identity.answer_mfa_challenge(result.session, wrong(await current_code(secret)))
+
+
+async def test_an_account_with_totp_counts_as_signed_in_with_mfa(platform: Platform) -> None:
+    """Cognito's access tokens carry no MFA claim; an account with TOTP enabled had to give a code to sign in."""
+    identity = identity_of(platform)
+    plain_id, _ = await signed_in(identity, "sin-mfa@example.com")
+    assert await identity.signed_in_with_mfa(Principal(user_id=plain_id)) is False
+
+    user_id, secret = await enrolled(identity, "con-mfa@example.com")
+    result = await identity.login("con-mfa@example.com", PASSWORD)
+    assert result.session is not None
+    tokens = await identity.answer_mfa_challenge(result.session, await current_code(secret))
+    principal = await platform.token_verifier.verify(tokens.access_token)
+    assert principal.user_id == user_id
+    assert await identity.signed_in_with_mfa(principal) is True

@@ -73,6 +73,11 @@ class Identity(Protocol):
 
     async def set_roles(self, user_id: str, roles: frozenset[str]) -> None: ...
 
+    async def signed_in_with_mfa(self, principal: Principal) -> bool:
+        """Whether this caller's sign-in passed a second factor (required before an admin changes roles).
+        The embedded provider records it in the token; Cognito's tokens don't say, but Cognito asks every
+        sign-in of an account with TOTP enabled for a code, so there it is whether the account has TOTP."""
+
     async def delete_user(self, user_id: str) -> None: ...
 
     async def jwks(self) -> dict[str, Any]:

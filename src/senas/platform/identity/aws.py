@@ -28,6 +28,7 @@ from senas.platform.identity import (
     InvalidToken,
     LoginResult,
     MfaEnrolment,
+    Principal,
     TokenPair,
     TokenVerifier,
 )
@@ -144,6 +145,13 @@ class CognitoIdentity:
             await self._call(
                 "admin_remove_user_from_group", UserPoolId=self.user_pool_id, Username=username, GroupName=role
             )
+
+    async def signed_in_with_mfa(self, principal: Principal) -> bool:
+        if principal.mfa:
+            return True
+        username = await self._username(principal.user_id)
+        user = await self._call("admin_get_user", UserPoolId=self.user_pool_id, Username=username)
+        return "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", [])
 
     async def delete_user(self, user_id: str) -> None:
         username = await self._username(user_id)

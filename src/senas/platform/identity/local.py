@@ -227,6 +227,9 @@ class LocalIdentity:
             raise InvalidSignUp("roles", f"roles must be a non-empty subset of {', '.join(ROLES)}")
         await self._update_account(user_id, lambda account: {**account, "roles": sorted(roles)})
 
+    async def signed_in_with_mfa(self, principal: Principal) -> bool:
+        return principal.mfa
+
     async def _update_account(self, user_id: str, change: Callable[[Item], Item]) -> Item:
         """Read-modify-write of the account guarded by its version (retried when another write won)."""
         for _ in range(10):

@@ -82,6 +82,10 @@ class AccountsService:
         )
 
     async def set_roles(self, admin: Principal, user_id: str, roles: set[str]) -> list[str]:
+        if not await self.runtime.identity.signed_in_with_mfa(admin):
+            raise ForbiddenError(
+                "cambiar roles exige una sesión con MFA / changing roles needs an MFA sign-in", code="mfa_required"
+            )
         if user_id == admin.user_id and "admin" not in roles:
             raise ConflictError(
                 "no puedes quitarte tu propio rol de admin / you cannot remove your own admin role",
