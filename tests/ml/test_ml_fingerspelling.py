@@ -101,3 +101,18 @@ async def test_bad_recognition_requests(client: httpx.AsyncClient, mint_token: A
     garbage = await client.post(url, content=b"\x89PNG nonsense", headers={**headers, "Content-Type": "image/png"})
     assert garbage.status_code == 422
     assert garbage.json()["error"] == "unreadable_image"
+
+
+async def test_landmarks_far_outside_the_frame_are_refused_not_a_500(
+    client: httpx.AsyncClient, mint_token: Any
+) -> None:
+    """Found by the fuzzing gate: huge coordinates overflowed the normalisation into NaN confidences (a 500)."""
+    headers = {"Authorization": f"Bearer {mint_token('speller')}"}
+    extreme = [[1e308, -1e308, 1e308]] * 21
+    spelled = await client.post("/ml/fingerspelling/recognise", json={"landmarks": extreme}, headers=headers)
+    assert spelled.status_code == 422
+    assert "landmarks" in spelled.json()["detail"]
+    edge = [[10.0, -10.0, 10.0]] * 21  # the largest coordinates accepted still get an answer, not a 500
+    answered = await client.post("/ml/fingerspelling/recognise", json={"landmarks": edge}, headers=headers)
+    assert answered.status_code == 200, answered.text
+    assert 0.0 <= answered.json()["confidence"] <= 1.0

@@ -4,11 +4,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from senas.ml.landmarks.schema import Point
+
 
 class RecogniseLandmarks(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    landmarks: list[tuple[float, float, float]] = Field(min_length=21, max_length=21)
+    landmarks: list[Point] = Field(min_length=21, max_length=21)
     handedness: Literal["left", "right"] = "right"
     width: int = Field(640, ge=1, le=8192)
     height: int = Field(480, ge=1, le=8192)

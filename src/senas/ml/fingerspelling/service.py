@@ -32,6 +32,10 @@ def _classify(runtime: MlRuntime, points: np.ndarray, left: bool, aspect: float)
     except ModelMissing as exc:
         raise _unavailable(exc) from None
     probabilities = classifier.probabilities(shape_features(points, np.array([left]), aspect))[0]
+    if not np.all(np.isfinite(probabilities)):
+        raise InvalidInputError(
+            "los puntos no describen una mano / the landmarks do not describe a hand", code="invalid_landmarks"
+        )
     order = np.argsort(-probabilities)[:3]
     top3 = [LetterGuess(letter=str(classifier.labels[i]), confidence=round(float(probabilities[i]), 4)) for i in order]
     version = runtime.classifier_version.version if runtime.classifier_version else "?"

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from senas.ml.landmarks.schema import Point
 from senas.ml.recognition.contract import Feedback, Neighbour
 from senas.ml.sessions.models import Mode, Status
 
@@ -25,7 +26,7 @@ class StartSession(BaseModel):
 class LandmarkFrame(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    landmarks: list[tuple[float, float, float]] = Field(min_length=21, max_length=21)
+    landmarks: list[Point] = Field(min_length=21, max_length=21)
     handedness: Side | None = Field(None, description="the hand's true side (MediaPipe on un-mirrored frames)")
 
 
