@@ -105,6 +105,49 @@ def build_consumers(spec: ServiceSpec, platform: Platform, metrics: ServiceMetri
     return consumers
 
 
+ERROR_BODY_SCHEMA = {
+    "title": "ErrorBody",
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
+}
+COMMON_ERRORS = {
+    400: "The body could not be parsed",
+    401: "Missing, invalid or expired credentials",
+    403: "The caller may not do this",
+    404: "Not found",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+}
+
+
+def declare_common_errors(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Declare the errors every route can answer whatever its own ``responses=``, all rendered as
+    ``{"error", "detail"}`` by ``install_error_handlers`` (not FastAPI's ``HTTPValidationError``): 401/403 where
+    the route needs credentials, 404 where it names a resource in its path, and 400/413/415/422 (body parsing and
+    ``BodyLimitsMiddleware``) where it takes a body."""
+    openapi.setdefault("components", {}).setdefault("schemas", {})["ErrorBody"] = ERROR_BODY_SCHEMA
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            statuses = set()
+            if operation.get("security"):
+                statuses |= {401, 403}
+            if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                statuses.add(404)
+            if operation.get("requestBody"):
+                statuses |= {400, 413, 415, 422}
+            responses = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                responses.setdefault(str(status), {"description": COMMON_ERRORS[status]})
+            for status, response in responses.items():
+                replace = "content" not in response or "HTTPValidationError" in str(response["content"])
+                if status.startswith(("4", "5")) and replace:
+                    response["content"] = error
+    return openapi
+
+
 def create_service_app(
     spec: ServiceSpec, platform: Platform, *, run_consumers: bool = True, owns_platform: bool = False
 ) -> FastAPI:
@@ -183,4 +226,11 @@ def create_service_app(
         )
     for router in spec.routers:
         app.include_router(router, prefix=prefix)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_common_errors(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

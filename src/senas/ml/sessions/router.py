@@ -13,14 +13,22 @@ from senas.ml.sessions.schemas import SessionOut, SessionPage, StartSession, Sub
 router = APIRouter(prefix="/sessions", tags=["practice sessions"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionOut, summary="Start a practice session")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionOut,
+    responses={404: {}},
+    summary="Start a practice session",
+)
 async def start_session(body: StartSession, user: CurrentUser, service: SessionServiceDep) -> SessionOut:
     """Video mode: the session waits for the upload through ``POST /content/practice-uploads``. Landmarks mode:
     send the device's landmarks to ``POST /ml/sessions/{id}/landmarks`` for an immediate score."""
     return SessionOut.from_item(await service.start(user.user_id, body))
 
 
-@router.get("", response_model=SessionPage, summary="My practice history for one sign (newest first)")
+@router.get(
+    "", response_model=SessionPage, responses={404: {}}, summary="My practice history for one sign (newest first)"
+)
 async def my_history(
     user: CurrentUser,
     service: SessionServiceDep,

@@ -49,7 +49,7 @@ async def sign_up(body: SignUpIn, auth: AuthDep) -> SignUpOut:
     return SignUpOut(user_id=user_id, email=email, roles=roles)
 
 
-@router.post("/auth/login", response_model=LoginOut, response_model_exclude_none=True)
+@router.post("/auth/login", response_model=LoginOut, response_model_exclude_none=True, responses={401: {}})
 async def login(body: LoginIn, auth: AuthDep) -> LoginOut:
     result = await auth.login(body.email, body.password)
     if result.tokens is not None:
@@ -57,12 +57,12 @@ async def login(body: LoginIn, auth: AuthDep) -> LoginOut:
     return LoginOut(status="challenge", challenge=result.challenge, session=result.session)
 
 
-@router.post("/auth/mfa/challenge", response_model=TokensOut)
+@router.post("/auth/mfa/challenge", response_model=TokensOut, responses={401: {}})
 async def answer_challenge(body: ChallengeIn, auth: AuthDep) -> TokensOut:
     return _tokens(await auth.answer(body.session, body.code))
 
 
-@router.post("/auth/refresh", response_model=TokensOut)
+@router.post("/auth/refresh", response_model=TokensOut, responses={401: {}})
 async def refresh(body: RefreshIn, auth: AuthDep) -> TokensOut:
     return _tokens(await auth.refresh(body.refresh_token))
 

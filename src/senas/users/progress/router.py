@@ -47,7 +47,9 @@ async def _event_out(progress: ProgressService, outcome: Outcome, profile: Profi
     )
 
 
-@router.post("/me/progress/exercise-results", response_model=EventOut, response_model_exclude_none=True)
+@router.post(
+    "/me/progress/exercise-results", response_model=EventOut, response_model_exclude_none=True, responses={409: {}}
+)
 async def record_exercise(
     body: ExerciseResultIn, key: IdempotencyKey, user: CurrentUser, progress: ProgressDep
 ) -> EventOut:
@@ -55,7 +57,9 @@ async def record_exercise(
     return await _event_out(progress, outcome, profile)
 
 
-@router.post("/me/progress/lesson-completions", response_model=EventOut, response_model_exclude_none=True)
+@router.post(
+    "/me/progress/lesson-completions", response_model=EventOut, response_model_exclude_none=True, responses={409: {}}
+)
 async def record_lesson(
     body: LessonCompletionIn, key: IdempotencyKey, user: CurrentUser, progress: ProgressDep
 ) -> EventOut:

@@ -1,0 +1,221 @@
+"""API fuzzing with schemathesis: every operation of every service's OpenAPI document, called in process with
+generated inputs (valid ones, and invalid ones) as a learner and as an author (teacher).
+
+The gate: no 5xx, and every response conforms to what the operation declares — its status codes, content type,
+headers and body schema. ``fuzz`` is the checking function; ``test_the_gate_catches_a_broken_route`` shows that it
+reports a route that answers 500 and one whose response violates its declared schema.
+
+The apps run on the embedded platform with their lifespans (consumers off) inside schemathesis' own ASGI event loop
+thread: the test functions are plain ``def`` (hypothesis drives the examples synchronously), and the platform is
+built here and closed on that loop, so no resource crosses event loops.
+
+Checks left out, with reasons:
+
+- ``positive_data_acceptance``: valid-by-schema requests are refused by design when the generated ids name nothing
+  (404) or the state forbids them (409), so it would flag every route taking an id.
+- ``negative_data_rejection``: generated "invalid" inputs include ones the schema cannot express as invalid for the
+  route (e.g. a header or query parameter the route ignores), and its failures are about strictness, not safety;
+  what matters here — an invalid input never causes a 5xx or an undeclared status — is still checked on them.
+- the stateful/authorization checks (``use_after_free``, ``ensure_resource_availability``, ``ignored_auth``,
+  ``object_level_authorization``, ``unsupported_method``, ``missing_required_header``): they re-send requests
+  or need links; authorization is covered by ``test_authorization_matrix.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+import hypothesis
+import hypothesis.errors
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from hypothesis import HealthCheck, Phase, given
+from pydantic import BaseModel
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from senas.core.settings import Settings
+from senas.platform.wiring import Platform, build_platform
+from senas.services import SERVICE_NAMES, app_factory
+
+pytestmark = pytest.mark.slow
+
+MAX_EXAMPLES = 12  # per operation, caller and generation mode
+PASSWORD = "Manos-que-hablan-42"
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+SKIPPED = {
+    # A server-sent event stream never ends on its own; its handshake (200, text/event-stream) is covered by the
+    # authorization matrix and the notification tests.
+    ("GET", "/users/me/notifications/stream"): "an endless server-sent event stream",
+}
+THROWAWAY = {("DELETE", "/users/me")}  # destructive: each caller runs it with an account of its own
+
+
+@dataclass
+class Caller:
+    name: str
+    token: str
+    throwaway_token: str
+
+
+def mint(platform: Platform, user_id: str, roles: tuple[str, ...]) -> str:
+    from senas.platform.identity.claims import access_token_claims, local_issuer
+
+    assert platform.signing_keys is not None
+    claims = access_token_claims(
+        user_id=user_id, issuer=local_issuer(platform.settings.public_url), roles=roles, ttl_seconds=600
+    )
+    return platform.signing_keys.sign(claims)
+
+
+def fuzz(
+    schema: Any, headers: dict[str, str], *, max_examples: int = MAX_EXAMPLES, overrides: dict[Any, dict[str, str]]
+) -> list[str]:
+    """Fuzz every operation of ``schema`` with ``headers`` (``overrides`` by (method, path)); the failures found,
+    one entry per operation and generation mode (the first failing example, not shrunk)."""
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        key = (operation.method.upper(), operation.path)
+        if key in SKIPPED:
+            continue
+        sent = {**headers, **overrides.get(key, {})}
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @hypothesis.settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case: Any) -> None:
+                case.headers = {**(case.headers or {}), **sent}  # noqa: B023 - run() is called in this iteration
+                with asgi.get_client(schema.app) as client:
+                    case.call_and_validate(session=client, checks=CHECKS)
+
+            try:
+                run()
+            except hypothesis.errors.Unsatisfiable:
+                continue  # nothing of the operation can be made invalid (no parameters, no body)
+            except (Exception, FailureGroup) as exc:  # every finding is collected and reported together
+                failures.append(f"{key[0]} {key[1]} ({mode.value}):\n{exc}")
+    return failures
+
+
+@pytest.fixture
+def platform(settings: Settings) -> Iterator[Platform]:
+    built = build_platform(settings)
+    try:
+        yield built
+    finally:
+        asgi.shutdown_lifespans()
+        asgi._get_portal().call(built.close)
+
+
+@pytest.fixture
+def apps(platform: Platform) -> dict[str, FastAPI]:
+    built = {name: app_factory(name)(platform, run_consumers=False) for name in SERVICE_NAMES}
+    for name, app in built.items():  # service-to-service calls (ml → content) stay in process, as in `senas up`
+        platform.services.register_in_process(name, app)
+        with asgi.get_client(cast(Any, app)):  # starts its lifespan (until the platform fixture's teardown)
+            pass
+    return built
+
+
+def account(users: FastAPI) -> tuple[str, str]:
+    email = f"fuzz-{uuid.uuid4().hex[:8]}@example.org"
+    with asgi.get_client(cast(Any, users)) as client:
+        signup = client.post("/users/auth/signup", json={"email": email, "password": PASSWORD})
+        assert signup.status_code == 201, signup.text
+        login = client.post("/users/auth/login", json={"email": email, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+    return str(signup.json()["user_id"]), str(login.json()["tokens"]["access_token"])
+
+
+@pytest.fixture
+def callers(platform: Platform, apps: dict[str, FastAPI]) -> list[Caller]:
+    _, learner = account(apps["users"])
+    _, learner_spare = account(apps["users"])
+    teacher_id, _ = account(apps["users"])
+    teacher_spare_id, _ = account(apps["users"])
+    teacher_roles = ("learner", "teacher")
+    return [
+        Caller("learner", learner, learner_spare),
+        Caller(
+            "teacher",
+            mint(platform, teacher_id, teacher_roles),
+            mint(platform, teacher_spare_id, teacher_roles),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_operation_survives_fuzzing(service: str, apps: dict[str, FastAPI], callers: list[Caller]) -> None:
+    app = apps[service]
+    schema = schemathesis.openapi.from_asgi(f"/{service}/openapi.json", app)
+    failures = []
+    for caller in callers:
+        overrides = {key: {"Authorization": f"Bearer {caller.throwaway_token}"} for key in THROWAWAY}
+        found = fuzz(schema, {"Authorization": f"Bearer {caller.token}"}, overrides=overrides)
+        failures += [f"as {caller.name}: {failure}" for failure in found]
+    assert not failures, "\n\n".join(failures)
+
+
+# --- the gate catches a broken variant ---------------------------------------------------------------------------
+
+
+class Greeting(BaseModel):
+    message: str
+
+
+def broken_copy(platform: Platform) -> FastAPI:
+    """The content app with test-only routes: one answers 500, one raises (the ASGI server would answer 500), one
+    answers a body its declared schema forbids."""
+    app = app_factory("content")(platform, run_consumers=False)
+
+    @app.get("/content/broken/crash", response_model=Greeting)
+    async def crash() -> JSONResponse:
+        return JSONResponse({"error": "internal", "detail": "boom"}, status_code=500)
+
+    @app.get("/content/broken/raise", response_model=Greeting)
+    async def explode() -> Greeting:
+        raise RuntimeError("boom from a test-only route")
+
+    @app.get("/content/broken/shape", response_model=Greeting)
+    async def shape() -> JSONResponse:
+        return JSONResponse({"msg": 42})
+
+    return app
+
+
+def test_the_gate_catches_a_broken_route(platform: Platform) -> None:
+    app = broken_copy(platform)
+    schema = schemathesis.openapi.from_asgi("/content/openapi.json", app).include(path_regex="^/content/broken/")
+    failures = {failure.split(" (")[0]: failure for failure in fuzz(schema, {}, max_examples=3, overrides={})}
+    assert set(failures) == {f"GET /content/broken/{name}" for name in ("crash", "raise", "shape")}, failures
+    assert "Server error" in failures["GET /content/broken/crash"]
+    assert "Undocumented status code" in failures["GET /content/broken/crash"]
+    assert "boom from a test-only route" in failures["GET /content/broken/raise"]
+    assert "Response violates schema" in failures["GET /content/broken/shape"]
