@@ -53,10 +53,7 @@ def build_platform(settings: Settings) -> Platform:
         from senas.platform.aws.platform import build_aws_platform  # the only road to boto3
 
         return build_aws_platform(settings)
-    raise SettingsError(
-        f"the {settings.profile!r} profile's port implementations (DynamoDB, S3, SQS, SNS, Cognito) are not "
-        "part of this build yet; run with SENAS_PROFILE=embedded"
-    )
+    raise SettingsError(f"unknown profile {settings.profile!r}; choose one of: embedded, aws")
 
 
 def _embedded(settings: Settings) -> Platform:
