@@ -9,9 +9,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from aws.aws_harness import REGION, aws_clients, fake_credentials, moto_server_url, unique_prefix
-from senas.core.settings import load_settings
-from senas.platform.aws.provision import Provisioner
+from aws.cognito_harness import cognito_platform
 from senas.platform.identity import InvalidToken
 from senas.platform.identity.errors import (
     EmailTaken,
@@ -21,39 +19,15 @@ from senas.platform.identity.errors import (
     RefreshTokenInvalid,
     UnknownUser,
 )
-from senas.platform.wiring import Platform, build_platform
+from senas.platform.wiring import Platform
 
 PASSWORD = "Correcto-Caballo-42"
 
 
 @pytest.fixture
 async def platform(tmp_path: Path) -> AsyncIterator[Platform]:
-    with fake_credentials():
-        url = moto_server_url()
-        prefix = unique_prefix()
-        base = {"resource_prefix": f"{prefix}senas", "aws_region": REGION, "aws_endpoint_url": url}
-        clients = aws_clients(url)
-        try:
-            pool_id, client_id = Provisioner(clients, load_settings(**base)).user_pool()  # type: ignore[arg-type]
-        finally:
-            await clients.close()
-        settings = load_settings(
-            profile="aws",
-            signing_secret="s" * 40,
-            database_url="postgresql+asyncpg://app:pw@127.0.0.1/senas",
-            table_user_data="UserData",
-            table_user_progress="UserProgress",
-            table_ai_sessions="AiSessions",
-            cognito_user_pool_id=pool_id,
-            cognito_client_id=client_id,
-            data_dir=tmp_path,
-            **base,  # type: ignore[arg-type]
-        )
-        built = build_platform(settings)
-        try:
-            yield built
-        finally:
-            await built.close()
+    async with cognito_platform(tmp_path) as built:
+        yield built
 
 
 async def test_sign_up_login_and_local_verification(platform: Platform) -> None:

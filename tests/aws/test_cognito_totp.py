@@ -20,12 +20,10 @@ import pytest
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
-from aws.aws_harness import REGION, aws_clients, fake_credentials, moto_server_url, unique_prefix
-from senas.core.settings import load_settings
-from senas.platform.aws.provision import Provisioner
+from aws.cognito_harness import cognito_platform
 from senas.platform.identity import Identity, Principal, TokenPair
 from senas.platform.identity.errors import InvalidMfaCode
-from senas.platform.wiring import Platform, build_platform
+from senas.platform.wiring import Platform
 
 PASSWORD = "Correcto-Caballo-42"
 TIME_STEP = 30
@@ -34,31 +32,8 @@ TIME_STEP = 30
 @pytest.fixture
 async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")  # before moto handles any call
-    with fake_credentials():
-        url = moto_server_url()
-        base = {"resource_prefix": f"{unique_prefix()}senas", "aws_region": REGION, "aws_endpoint_url": url}
-        clients = aws_clients(url)
-        try:
-            pool_id, client_id = Provisioner(clients, load_settings(**base)).user_pool()
-        finally:
-            await clients.close()
-        settings = load_settings(
-            profile="aws",
-            signing_secret="s" * 40,
-            database_url="postgresql+asyncpg://app:pw@127.0.0.1/senas",
-            table_user_data="UserData",
-            table_user_progress="UserProgress",
-            table_ai_sessions="AiSessions",
-            cognito_user_pool_id=pool_id,
-            cognito_client_id=client_id,
-            data_dir=tmp_path,
-            **base,
-        )
-        built = build_platform(settings)
-        try:
-            yield built
-        finally:
-            await built.close()
+    async with cognito_platform(tmp_path) as built:
+        yield built
 
 
 async def current_code(secret: str) -> str:

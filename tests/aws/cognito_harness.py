@@ -1,0 +1,43 @@
+"""A platform on the aws profile whose identity is a fresh Cognito user pool in the moto server (one per test), shared
+by the Cognito identity and TOTP suites."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from aws.aws_harness import REGION, aws_clients, fake_credentials, moto_server_url, unique_prefix
+from senas.core.settings import load_settings
+from senas.platform.aws.provision import Provisioner
+from senas.platform.wiring import Platform, build_platform
+
+
+@asynccontextmanager
+async def cognito_platform(data_dir: Path) -> AsyncIterator[Platform]:
+    with fake_credentials():
+        url = moto_server_url()
+        base = {"resource_prefix": f"{unique_prefix()}senas", "aws_region": REGION, "aws_endpoint_url": url}
+        clients = aws_clients(url)
+        try:
+            pool_id, client_id = Provisioner(clients, load_settings(**base)).user_pool()  # type: ignore[arg-type]
+        finally:
+            await clients.close()
+        settings = load_settings(
+            profile="aws",
+            signing_secret="s" * 40,
+            # Only the identity is exercised: the other resources are named, never reached.
+            database_url="postgresql+asyncpg://app:pw@127.0.0.1/senas",
+            table_user_data="UserData",
+            table_user_progress="UserProgress",
+            table_ai_sessions="AiSessions",
+            cognito_user_pool_id=pool_id,
+            cognito_client_id=client_id,
+            data_dir=data_dir,
+            **base,  # type: ignore[arg-type]
+        )
+        built = build_platform(settings)
+        try:
+            yield built
+        finally:
+            await built.close()
