@@ -56,9 +56,12 @@ def senas_command() -> list[str]:
     return [sys.executable, "-m", "senas.cli"]
 
 
-def start_server(port: int, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, data_dir: Path, log: Path, learners: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENAS_")}
     env |= {
+        # Every learner signs up and logs in from 127.0.0.1: the per-address budgets must hold them all.
+        "SENAS_USERS_RATE_LIMIT_SIGNUP": f"{max(30, learners)}/600",
+        "SENAS_USERS_RATE_LIMIT_LOGIN": f"{max(60, learners)}/60",
         "SENAS_PROFILE": "embedded",
         "SENAS_DATA_DIR": str(data_dir),
         "SENAS_LOG_LEVEL": "warning",
@@ -369,7 +372,7 @@ async def main(args: argparse.Namespace) -> int:
           f"{args.concurrency}, mix {MIX}; RSS after {warmup:.0f} s warm-up vs end; load {load_average()}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="senas-soak-") as data:
         server_log = Path(data) / "server.log"
-        process = start_server(port, Path(data) / "data", server_log)
+        process = start_server(port, Path(data) / "data", server_log, args.learners)
         try:
             limits = httpx.Limits(max_connections=args.concurrency + 4, max_keepalive_connections=args.concurrency + 4)
             async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 from content_helpers import build_course, ok
+from ml_sessions_support import practice_session, serve_ml
 
 from senas.content.handlers import content_handlers
 from senas.contracts.accounts import AccountDeleted
@@ -199,6 +200,8 @@ async def test_signed_upload_url_enforces_the_declared_size(
 async def test_practice_upload_flow(
     client: httpx.AsyncClient, platform: Platform, learner_headers: dict[str, str], mint_token: Any
 ) -> None:
+    serve_ml(platform)  # the content service asks it whether the session awaits this learner's video
+    await practice_session(platform, "learner-1", session_id="sess-123")
     body = {"session_id": "sess-123", "content_type": "video/webm", "size": 2048}
     assert (await client.post("/content/practice-uploads", json=body)).status_code == 401
     ticket = await ok(await client.post("/content/practice-uploads", json=body, headers=learner_headers), 201)

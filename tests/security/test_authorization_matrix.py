@@ -32,8 +32,11 @@ from fastapi import APIRouter, FastAPI
 from starlette.applications import Starlette
 from starlette.types import Message
 
+from senas.contracts.media import VideoUploaded
 from senas.core.auth import current_principal
+from senas.core.messages import send
 from senas.gateway.app import create_gateway
+from senas.platform import catalog
 from senas.platform.identity import Principal
 from senas.platform.wiring import Platform
 from senas.services import SERVICE_NAMES, app_factory
@@ -112,10 +115,10 @@ EXPECTED: dict[Key, dict[str, Expected]] = {
     ("POST", "/content/author/media/{asset_id}/confirm"): authors(404),
     ("GET", "/content/author/media/{asset_id}"): authors(404),
     # --- content: practice uploads (A's session; B names A's session and confirms A's upload) ---------------
-    # Anyone signed in may ask for an upload naming any session id: the content service does not know sessions
-    # (the ml service owns them). The upload is bound to the caller (its user id and key prefix), and the ml worker
-    # drops a practice video whose session belongs to someone else — see test_an_upload_for_another_learners_...
-    ("POST", "/content/practice-uploads"): signed_in(201),
+    # The content service asks the ml service (with the caller's token) whether the session is the caller's, so
+    # anyone but A is told A's session does not exist; the ml worker still drops a practice video whose session
+    # belongs to someone else — see test_the_ml_worker_still_drops_...
+    ("POST", "/content/practice-uploads"): owned_by_a(201),
     ("POST", "/content/practice-uploads/{upload_id}/confirm"): owned_by_a(409, others=403),
     # --- users: sign-in (public; {} is invalid) ------------------------------------------------------------
     ("POST", "/users/auth/signup"): everyone(422),
@@ -452,24 +455,48 @@ async def test_a_route_that_skips_its_auth_is_caught(apps: dict[str, FastAPI], w
 
 
 @pytest.mark.slow  # the whole platform with consumers, and real accounts
-async def test_an_upload_for_another_learners_session_is_not_scored(
-    apps: dict[str, FastAPI], gateway: httpx.AsyncClient, world: World
-) -> None:
-    """The content service lets B ask for an upload naming A's session (it does not know sessions), so the ml
-    worker must drop it: A's session stays untouched."""
+async def test_an_upload_for_another_learners_session_is_refused(gateway: httpx.AsyncClient, world: World) -> None:
+    """B names A's waiting video session: refused exactly as an unknown session is (no hint that it exists), and
+    A's session is untouched."""
     b = {"Authorization": f"Bearer {world.tokens['learner_b']}"}
     a = {"Authorization": f"Bearer {world.tokens['learner_a']}"}
+    body = {"session_id": world.a_video_session, "content_type": "video/mp4", "size": 1000}
+    refused = await gateway.post("/content/practice-uploads", json=body, headers=b)
+    unknown = await gateway.post("/content/practice-uploads", json={**body, "session_id": "no-such-session"}, headers=b)
+    assert refused.status_code == unknown.status_code == 404, refused.text
+    assert refused.json() == unknown.json()
+    session = await gateway.get(f"/ml/sessions/{world.a_video_session}", headers=a)
+    assert session.status_code == 200, session.text
+    assert session.json()["status"] == "awaiting_upload", session.json()
+
+
+@pytest.mark.slow  # the whole platform with consumers, and real accounts
+async def test_the_ml_worker_still_drops_a_video_for_another_learners_session(
+    apps: dict[str, FastAPI], gateway: httpx.AsyncClient, platform: Platform, world: World
+) -> None:
+    """Defence in depth behind the content service's check: a ``video.uploaded`` message binding B's video to A's
+    session (as if the check had been passed, or the session changed hands in between) leaves A's session
+    untouched."""
+    a = {"Authorization": f"Bearer {world.tokens['learner_a']}"}
+    b_id = jwt.decode(world.tokens["learner_b"], options={"verify_signature": False})["sub"]
     clip = b"\x00\x00\x00\x18ftypmp42" + bytes(1000)
-    body = {"session_id": world.a_video_session, "content_type": "video/mp4", "size": len(clip)}
-    grant = await gateway.post("/content/practice-uploads", json=body, headers=b)
-    assert grant.status_code == 201, grant.text
-    ticket = grant.json()
-    put = await gateway.put(ticket["upload"]["url"], content=clip, headers=ticket["upload"]["headers"])
-    assert put.status_code == 200, put.text
+    key = f"practice/{b_id}/{world.a_video_session}/forged.mp4"
+    bucket = platform.settings.resource_name(catalog.USER_UPLOADS)
+    await platform.blobs.store(bucket).put(key, clip, content_type="video/mp4")
     (worker,) = [c for c in apps["ml"].state.consumers if "video-processing" in c.queue.name]
     before = worker.handled + worker.failed
-    confirm = await gateway.post(f"/content/practice-uploads/{ticket['upload_id']}/confirm", headers=b)
-    assert confirm.status_code in (200, 202), confirm.text
+    message = VideoUploaded(
+        upload_id=uuid.uuid4().hex,
+        purpose="practice",
+        bucket=catalog.USER_UPLOADS,
+        key=key,
+        content_type="video/mp4",
+        size=len(clip),
+        session_id=world.a_video_session,
+        user_id=b_id,
+    )
+    queue = platform.queues.queue(platform.settings.resource_name(catalog.VIDEO_PROCESSING))
+    await send(queue, message.to_envelope("content"))
 
     async def handled() -> bool:
         return bool(worker.handled + worker.failed > before)

@@ -35,9 +35,27 @@ class PathRouter:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            await self.route(scope["path"])(scope, receive, send)
+            await self.route(scope["path"])(with_forwarded_for(scope), receive, send)
         else:
             await self.fallback(scope, receive, send)
+
+
+def with_forwarded_for(scope: Scope) -> Scope:
+    """Append the connecting address to ``X-Forwarded-For``, as the AWS load balancer does, so a service counts
+    requests per client with one trusted hop either way (``SENAS_USERS_TRUSTED_PROXY_HOPS``). What the client sent
+    stays on the left, where no one trusts it. Without a peer (a Unix socket) ``unknown`` holds the place, so the
+    client's own right-most entry is never taken for ours."""
+    client = scope.get("client")
+    peer = str(client[0]) if client else "unknown"
+    headers: list[tuple[bytes, bytes]] = []
+    sent: list[bytes] = []
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"x-forwarded-for":
+            sent.append(value)
+        else:
+            headers.append((name, value))
+    forwarded = b", ".join([*sent, peer.encode("latin-1", "replace")])
+    return {**scope, "headers": [*headers, (b"x-forwarded-for", forwarded)]}
 
 
 async def _probe(client: httpx.AsyncClient, path: str) -> tuple[int, dict[str, Any]]:

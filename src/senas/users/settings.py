@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from senas.core.ratelimit import Budget
+
+# Written "<hits>/<seconds>" in the environment, e.g. SENAS_USERS_RATE_LIMIT_LOGIN=20/60.
+BudgetSetting = Annotated[Budget, NoDecode, BeforeValidator(Budget.coerce)]
 
 
 class UsersSettings(BaseSettings):
@@ -18,3 +25,20 @@ class UsersSettings(BaseSettings):
     sse_poll_seconds: float = Field(5.0, gt=0, description="inbox re-read when another process wrote it")
     outbox_poll_seconds: float = Field(30.0, gt=0)
     default_sign_language: str = "lse"
+
+    # Per client address, on the sign-in routes (on top of the identity provider's per-account login throttle).
+    # Addresses are shared (a classroom or an office behind one NAT), so the budgets stop scripted abuse, not a
+    # group of people; the per-account throttle is what stops password guessing.
+    trusted_proxy_hops: int = Field(
+        1,
+        ge=0,
+        le=10,
+        description="proxies in front of the service that append to X-Forwarded-For (the load balancer, or the "
+        "local gateway of `senas up`); 0: the service is reached directly and the socket peer is the client",
+    )
+    rate_limit_signup: BudgetSetting = Budget(30, 600)
+    rate_limit_login: BudgetSetting = Budget(60, 60)
+    rate_limit_mfa_challenge: BudgetSetting = Budget(30, 60)
+    rate_limit_mfa_confirm: BudgetSetting = Budget(30, 60)
+    rate_limit_refresh: BudgetSetting = Budget(120, 60)
+    rate_limit_logout: BudgetSetting = Budget(120, 60)

@@ -4,23 +4,46 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from senas.content.deps import SessionDep
 from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadOut, PracticeUploadRequest
 from senas.content.practice.service import PracticeService
+from senas.content.practice.sessions import MlPracticeSessions, PracticeSessions
 from senas.core.auth import CurrentUser
 from senas.core.deps import PlatformDep
+from senas.core.errors import UnauthorizedError
 
 router = APIRouter(prefix="/practice-uploads", tags=["practice"])
 
 
-async def get_practice_service(session: SessionDep, platform: PlatformDep) -> PracticeService:
-    return PracticeService(PracticeRepository(session), platform)
+async def get_practice_sessions(platform: PlatformDep) -> PracticeSessions:
+    return MlPracticeSessions(platform.services)
+
+
+PracticeSessionsDep = Annotated[PracticeSessions, Depends(get_practice_sessions)]
+
+
+async def get_practice_service(
+    session: SessionDep, platform: PlatformDep, sessions: PracticeSessionsDep
+) -> PracticeService:
+    return PracticeService(PracticeRepository(session), platform, sessions)
 
 
 PracticeServiceDep = Annotated[PracticeService, Depends(get_practice_service)]
+
+
+async def caller_token(request: Request, user: CurrentUser) -> str:
+    """The access token ``CurrentUser`` was verified from, to ask the ML service about the session as the caller."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedError("inicia sesión para continuar / sign in to continue", code="not_authenticated")
+    return token.strip()
+
+
+CallerToken = Annotated[str, Depends(caller_token)]
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in"},
     413: {"description": "Over 50 MB"},
@@ -33,13 +56,18 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PracticeTicketOut,
-    responses=_ERRORS,
+    responses={
+        **_ERRORS,
+        404: {"description": "No such practice session of the caller's (someone else's looks the same)"},
+        409: {"description": "The session is not in video mode, or no longer awaits its upload"},
+        503: {"description": "The ML service could not be asked about the session"},
+    },
     summary="Ask for a signed URL to upload a practice video for a practice session",
 )
 async def request_practice_upload(
-    data: PracticeUploadRequest, user: CurrentUser, practice: PracticeServiceDep
+    data: PracticeUploadRequest, user: CurrentUser, token: CallerToken, practice: PracticeServiceDep
 ) -> PracticeTicketOut:
-    return await practice.request_upload(user, data)
+    return await practice.request_upload(user, data, token)
 
 
 @router.post(

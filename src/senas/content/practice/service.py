@@ -1,7 +1,10 @@
 """Learners' practice uploads: a signed URL into ``user-uploads`` at ``practice/<user>/<session>/<id>.<ext>``,
 confirmed by its owner, then a ``video.uploaded`` message (purpose ``practice``) for the ML service.
 
-The ML service owns the practice session; the content service only binds the upload to the id it is given."""
+The ML service owns the practice session: before signing a URL the content service asks it whether the session is
+the caller's, in video mode and awaiting its upload (``PracticeSessions``), so nobody can attach a video to
+another learner's session. The ML worker still refuses a video whose session is not the uploader's (defence in
+depth: the session could change between the two)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from senas.content.media.service import check_upload
 from senas.content.practice.models import PracticeUpload
 from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadRequest
+from senas.content.practice.sessions import MlPracticeSessions, PracticeSessions
 from senas.contracts.media import VideoUploaded
 from senas.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from senas.core.messages import send
@@ -28,15 +32,24 @@ _SAFE_KEY_PART = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
 
 class PracticeService:
-    def __init__(self, repository: PracticeRepository, platform: Platform) -> None:
+    def __init__(
+        self, repository: PracticeRepository, platform: Platform, sessions: PracticeSessions | None = None
+    ) -> None:
         self.repo = repository
         self.platform = platform
+        # The queue handlers only delete uploads and need no session check; the default asks the ML service.
+        self.sessions = sessions if sessions is not None else MlPracticeSessions(platform.services)
         self.store = platform.blobs.store(platform.settings.resource_name(catalog.USER_UPLOADS))
 
-    async def request_upload(self, user: Principal, data: PracticeUploadRequest) -> PracticeTicketOut:
+    async def request_upload(
+        self, user: Principal, data: PracticeUploadRequest, access_token: str
+    ) -> PracticeTicketOut:
+        """``access_token`` is the caller's own, passed on to the ML service to read the session as them."""
         ext = check_upload(data.content_type, data.size, rules.VIDEO_TYPES, rules.VIDEO_LIMIT)
         if not _SAFE_KEY_PART.fullmatch(user.user_id):
             raise InvalidInputError("this account id cannot name an upload / id de cuenta no válido")
+        # After the local checks (cheap, and they need no other service), before anything is signed or stored.
+        await self.sessions.check_awaits_video(data.session_id, access_token)
         upload_id = new_id()
         key = f"practice/{user.user_id}/{data.session_id}/{upload_id}.{ext}"
         content_type = rules.base_type(data.content_type)

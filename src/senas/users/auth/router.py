@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from senas.core.errors import InvalidInputError, UnauthorizedError
 from senas.platform.identity import TokenPair
+from senas.users.auth.limits import RATE_LIMITED_RESPONSE, rate_limited
 from senas.users.auth.schemas import (
     ChallengeIn,
     ConfirmIn,
@@ -43,13 +44,25 @@ def _tokens(pair: TokenPair) -> TokensOut:
     )
 
 
-@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=SignUpOut)
+@router.post(
+    "/auth/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SignUpOut,
+    responses={409: {"description": "Email already registered"}, **RATE_LIMITED_RESPONSE},
+    dependencies=[Depends(rate_limited("signup"))],
+)
 async def sign_up(body: SignUpIn, auth: AuthDep) -> SignUpOut:
     user_id, email, roles = await auth.sign_up(body)
     return SignUpOut(user_id=user_id, email=email, roles=roles)
 
 
-@router.post("/auth/login", response_model=LoginOut, response_model_exclude_none=True, responses={401: {}})
+@router.post(
+    "/auth/login",
+    response_model=LoginOut,
+    response_model_exclude_none=True,
+    responses={401: {}, **RATE_LIMITED_RESPONSE},
+    dependencies=[Depends(rate_limited("login"))],
+)
 async def login(body: LoginIn, auth: AuthDep) -> LoginOut:
     result = await auth.login(body.email, body.password)
     if result.tokens is not None:
@@ -57,17 +70,32 @@ async def login(body: LoginIn, auth: AuthDep) -> LoginOut:
     return LoginOut(status="challenge", challenge=result.challenge, session=result.session)
 
 
-@router.post("/auth/mfa/challenge", response_model=TokensOut, responses={401: {}})
+@router.post(
+    "/auth/mfa/challenge",
+    response_model=TokensOut,
+    responses={401: {}, **RATE_LIMITED_RESPONSE},
+    dependencies=[Depends(rate_limited("mfa_challenge"))],
+)
 async def answer_challenge(body: ChallengeIn, auth: AuthDep) -> TokensOut:
     return _tokens(await auth.answer(body.session, body.code))
 
 
-@router.post("/auth/refresh", response_model=TokensOut, responses={401: {}})
+@router.post(
+    "/auth/refresh",
+    response_model=TokensOut,
+    responses={401: {}, **RATE_LIMITED_RESPONSE},
+    dependencies=[Depends(rate_limited("refresh"))],
+)
 async def refresh(body: RefreshIn, auth: AuthDep) -> TokensOut:
     return _tokens(await auth.refresh(body.refresh_token))
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=RATE_LIMITED_RESPONSE,
+    dependencies=[Depends(rate_limited("logout"))],
+)
 async def logout(body: RefreshIn, auth: AuthDep) -> Response:
     await auth.logout(body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -91,7 +119,13 @@ async def begin_enrolment(body: EnrolIn, auth: AuthDep, token: BearerToken) -> E
     return EnrolOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
 
-@router.post("/auth/mfa/confirm", response_model=ConfirmOut, response_model_exclude_none=True)
+@router.post(
+    "/auth/mfa/confirm",
+    response_model=ConfirmOut,
+    response_model_exclude_none=True,
+    responses=RATE_LIMITED_RESPONSE,
+    dependencies=[Depends(rate_limited("mfa_confirm"))],
+)
 async def confirm_enrolment(body: ConfirmIn, auth: AuthDep, token: BearerToken) -> ConfirmOut:
     credential = _one_credential(token, body.session)
     if body.session is not None:
