@@ -32,6 +32,10 @@ NAMING = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A PostgreSQL server that does not answer at all (a failover in progress, a black-holed address) would hold each
+# request for asyncpg's default of a minute; after this long the attempt fails and the request gets a 503.
+# Refused connections (a stopped server) fail at once anyway; pooled connections are pinged before use.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class Base(DeclarativeBase):
@@ -91,7 +95,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, connect_timeout: float = POSTGRES_CONNECT_TIMEOUT_SECONDS
+) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
@@ -105,7 +111,12 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if make_url(url).get_driver_name() == "asyncpg":
+        connect_args["timeout"] = connect_timeout
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, connect_args=connect_args
+    )
 
 
 class Database:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from senas.platform import errors as port_errors
@@ -99,6 +101,54 @@ _HTTP_CODES = {
 }
 
 
+UNAVAILABLE_DETAIL = (
+    "un servicio que necesita esta petición no responde; inténtalo en unos momentos / "
+    "a service this request needs is unavailable; try again shortly"
+)
+
+# What says "the dependency cannot be reached right now" rather than "this request is wrong": socket errors of a
+# refused, reset or timed-out connection, a connection attempt that got no answer in time (TimeoutError), and the
+# SQLSTATEs of a lost connection (class 08) or of a server that is shutting down or starting up (57P01
+# admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now).
+_UNREACHABLE_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.ETIMEDOUT,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+    }
+)
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def dependency_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) means a database or another service could not be reached: the
+    request may well succeed in a moment, so it is a 503, not a 500. Follows SQLAlchemy's ``orig`` and the
+    exception chain, as drivers wrap the socket error (asyncpg: ``ConnectionResetError`` → ``DBAPIError``)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | TimeoutError):  # TimeoutError: a connect that got no answer
+            return True
+        if isinstance(current, OSError) and current.errno in _UNREACHABLE_ERRNOS:
+            return True
+        if getattr(current, "connection_invalidated", False) is True:
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNREACHABLE_SQLSTATES):
+            return True
+        orig = getattr(current, "orig", None)
+        pending += [e for e in (orig, current.__cause__, current.__context__) if isinstance(e, BaseException)]
+    return False
+
+
 def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail, **extra}
 
@@ -131,7 +181,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def port_unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("dependency_unavailable", error=str(exc))
         return JSONResponse(
-            error_body("unavailable", "a service this request needs is unavailable; try again shortly"),
+            error_body("unavailable", UNAVAILABLE_DETAIL),
             status_code=503,
             headers={"Retry-After": "5"},
         )
@@ -140,8 +190,22 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled_error", error_type=type(exc).__name__)
         return JSONResponse(error_body("internal_error", "an unexpected error occurred"), status_code=500)
 
+    async def connection_failed(request: Request, exc: Exception) -> JSONResponse:
+        # A database or service that went away (restarted, failed over) surfaces as a driver or socket error,
+        # not as a port's Unavailable; the caller should retry, as for Unavailable. Anything else is a bug.
+        if not dependency_unreachable(exc):
+            return await unexpected(request, exc)
+        log.warning("dependency_unreachable", error_type=type(exc).__name__, error=str(exc)[:200])
+        return JSONResponse(
+            error_body("unavailable", UNAVAILABLE_DETAIL),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(port_errors.Unavailable, port_unavailable)
+    app.add_exception_handler(DBAPIError, connection_failed)
+    app.add_exception_handler(OSError, connection_failed)
     app.add_exception_handler(Exception, unexpected)
