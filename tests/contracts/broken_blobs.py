@@ -5,9 +5,10 @@ implementation."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
-from senas.platform.blobs.local import LocalBlobs
+from senas.platform.blobs import BlobInfo
+from senas.platform.blobs.local import LocalBlobs, LocalBlobStore
 from senas.platform.blobs.signing import SignedGrant, UrlSigner
 
 
@@ -52,9 +53,52 @@ class ExpiryIgnoredBlobs(LocalBlobs):
     signer_class = _NeverExpiringSigner
 
 
+class _IfMatchIgnoringStore(LocalBlobStore):
+    async def put(
+        self,
+        key: str,
+        data: bytes | AsyncIterator[bytes],
+        *,
+        content_type: str,
+        max_bytes: int | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> BlobInfo:
+        return await super().put(key, data, content_type=content_type, max_bytes=max_bytes, if_none_match=if_none_match)
+
+
+class IfMatchIgnoredBlobs(LocalBlobs):
+    """Puts ignore ``if_match``: a writer holding a stale etag overwrites what others wrote since (the lost
+    update of an unguarded read-modify-write)."""
+
+    store_class = _IfMatchIgnoringStore
+
+
+class _IfNoneMatchIgnoringStore(LocalBlobStore):
+    async def put(
+        self,
+        key: str,
+        data: bytes | AsyncIterator[bytes],
+        *,
+        content_type: str,
+        max_bytes: int | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> BlobInfo:
+        return await super().put(key, data, content_type=content_type, max_bytes=max_bytes, if_match=if_match)
+
+
+class IfNoneMatchIgnoredBlobs(LocalBlobs):
+    """Create-only puts overwrite an existing blob (two writers both 'create' version N)."""
+
+    store_class = _IfNoneMatchIgnoringStore
+
+
 BROKEN_VARIANTS: dict[str, type[LocalBlobs]] = {
     "broken-no-size-limit": NoSizeLimitBlobs,
     "broken-no-content-type-check": NoContentTypeCheckBlobs,
     "broken-key-unbound": KeyUnboundBlobs,
     "broken-expiry-ignored": ExpiryIgnoredBlobs,
+    "broken-if-match-ignored": IfMatchIgnoredBlobs,
+    "broken-if-none-match-ignored": IfNoneMatchIgnoredBlobs,
 }

@@ -30,6 +30,8 @@ CASES = {
     "broken-no-content-type-check": "wrong_content_type",
     "broken-key-unbound": "bound_to_key",
     "broken-expiry-ignored": "expires",
+    "broken-if-match-ignored": "if_match",
+    "broken-if-none-match-ignored": "if_none_match",
 }
 CONTROL = "local"
 

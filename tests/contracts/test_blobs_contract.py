@@ -13,6 +13,7 @@ them to check that this suite notices each defect).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import importlib.util
@@ -33,7 +34,7 @@ from fastapi import FastAPI
 from senas.platform.blobs import BlobInfo, Blobs, BlobStore
 from senas.platform.blobs.http import blob_router
 from senas.platform.blobs.local import LocalBlobs
-from senas.platform.errors import NotFound
+from senas.platform.errors import ConditionFailed, InvalidRequest, NotFound, PreconditionFailed
 
 IMPL_ENV_VAR = "SENAS_CONTRACT_BLOBS_IMPL"
 MIB = 1 << 20
@@ -50,6 +51,9 @@ class BlobsHarness:
     enforces_expiry: bool = True
     no_expiry_reason: str = ""
     exact_error_statuses: bool = True  # 403/413/415 exactly, rather than any 4xx
+    # Whether two conditional puts racing on one key are serialised by the backend (S3 is; an emulator may not be).
+    atomic_conditions: bool = True
+    non_atomic_reason: str = ""
 
 
 HarnessFactory = Callable[[Path], AbstractAsyncContextManager[BlobsHarness]]
@@ -125,9 +129,18 @@ _SELECTED = (
 )
 
 
+# Emulators whose conditional puts check and then write without a lock: a race between two conditional puts is
+# not something they can decide (S3 itself decides it atomically; sequential conditions they do check).
+NON_ATOMIC_CONDITIONS = {
+    "s3-moto-server": "moto's PutObject reads the current ETag and then stores, unlocked, on a threaded server",
+}
+
+
 @pytest.fixture(params=_SELECTED)
 async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobsHarness]:
     async with _factory(request.param)(tmp_path) as h:
+        if request.param in NON_ATOMIC_CONDITIONS:
+            h.atomic_conditions, h.non_atomic_reason = False, NON_ATOMIC_CONDITIONS[request.param]
         yield h
 
 
@@ -281,6 +294,113 @@ async def test_etag_reflects_content(store: BlobStore) -> None:
 
 async def test_ping(store: BlobStore) -> None:
     await store.ping()
+
+
+# -- conditional writes (compare-and-swap) -------------------------------------------------------------------
+
+
+async def test_get_with_info_returns_content_and_its_etag(store: BlobStore) -> None:
+    written = await store.put("models/index.json", b'{"revision": 1}', content_type="application/json")
+    data, info = await store.get_with_info("models/index.json")
+    assert data == b'{"revision": 1}'
+    assert (info.key, info.size, info.content_type, info.etag) == (
+        "models/index.json",
+        15,
+        "application/json",
+        written.etag,
+    )
+    with pytest.raises(NotFound):
+        await store.get_with_info("models/nothing.json")
+
+
+async def test_if_none_match_creates_only_once(store: BlobStore) -> None:
+    first = await store.put("models/v1.json", b"first", content_type="application/json", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        await store.put("models/v1.json", b"second", content_type="application/json", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        await store.put("models/v1.json", chunks_of(b"second", 2), content_type="text/plain", if_none_match=True)
+    data, info = await store.get_with_info("models/v1.json")
+    assert (data, info.etag, info.content_type) == (b"first", first.etag, "application/json")
+
+
+async def test_if_match_replaces_only_the_expected_version(store: BlobStore) -> None:
+    await store.put("models/index.json", b"v1", content_type="application/json")
+    _, read = await store.get_with_info("models/index.json")
+    swapped = await store.put("models/index.json", b"v2", content_type="application/json", if_match=read.etag)
+    assert await store.get("models/index.json") == b"v2"
+    # A writer still holding the etag of v1 has lost the race: refused, v2 stays.
+    with pytest.raises(PreconditionFailed):
+        await store.put("models/index.json", b"stale", content_type="application/json", if_match=read.etag)
+    with pytest.raises(PreconditionFailed):
+        await store.put(
+            "models/index.json", chunks_of(b"stale", 2), content_type="application/json", if_match=read.etag
+        )
+    data, info = await store.get_with_info("models/index.json")
+    assert (data, info.etag) == (b"v2", swapped.etag)
+    # The etag a put returns guards the next put.
+    await store.put("models/index.json", b"v3", content_type="application/json", if_match=swapped.etag)
+    assert await store.get("models/index.json") == b"v3"
+
+
+async def test_if_match_on_a_missing_blob_fails(store: BlobStore) -> None:
+    with pytest.raises(PreconditionFailed):
+        await store.put("models/absent.json", b"x", content_type="application/json", if_match="0" * 32)
+    assert await store.head("models/absent.json") is None
+    await store.put("models/gone.json", b"x", content_type="application/json")
+    _, info = await store.get_with_info("models/gone.json")
+    await store.delete("models/gone.json")
+    with pytest.raises(PreconditionFailed):
+        await store.put("models/gone.json", b"y", content_type="application/json", if_match=info.etag)
+    assert await store.head("models/gone.json") is None
+
+
+async def test_precondition_failed_is_a_condition_failure(store: BlobStore) -> None:
+    await store.put("models/x.json", b"x", content_type="application/json")
+    with pytest.raises(ConditionFailed):
+        await store.put("models/x.json", b"y", content_type="application/json", if_none_match=True)
+
+
+async def test_conflicting_conditions_refused(store: BlobStore) -> None:
+    with pytest.raises(InvalidRequest):
+        await store.put("models/x.json", b"x", content_type="application/json", if_match="abc", if_none_match=True)
+    assert await store.head("models/x.json") is None
+
+
+async def test_racing_if_match_puts_only_one_wins(harness: BlobsHarness, store: BlobStore) -> None:
+    if not harness.atomic_conditions:
+        pytest.skip(harness.non_atomic_reason)
+    await store.put("models/index.json", b"base", content_type="application/json")
+    _, base = await store.get_with_info("models/index.json")
+    writers = 8
+
+    async def swap(n: int) -> bytes | None:
+        body = f"writer {n}".encode()
+        try:
+            await store.put("models/index.json", body, content_type="application/json", if_match=base.etag)
+        except PreconditionFailed:
+            return None
+        return body
+
+    won = [body for body in await asyncio.gather(*(swap(n) for n in range(writers))) if body is not None]
+    assert len(won) == 1, won
+    assert await store.get("models/index.json") == won[0]
+
+
+async def test_racing_if_none_match_puts_only_one_creates(harness: BlobsHarness, store: BlobStore) -> None:
+    if not harness.atomic_conditions:
+        pytest.skip(harness.non_atomic_reason)
+
+    async def create(n: int) -> bytes | None:
+        body = f"creator {n}".encode()
+        try:
+            await store.put("models/v7.json", body, content_type="application/json", if_none_match=True)
+        except PreconditionFailed:
+            return None
+        return body
+
+    won = [body for body in await asyncio.gather(*(create(n) for n in range(8))) if body is not None]
+    assert len(won) == 1, won
+    assert await store.get("models/v7.json") == won[0]
 
 
 # -- signed uploads ------------------------------------------------------------------------------------------

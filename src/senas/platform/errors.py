@@ -15,6 +15,11 @@ class ConditionFailed(PortError):
     """A conditional write found the item in a state other than the one required."""
 
 
+class PreconditionFailed(ConditionFailed):
+    """A conditional blob write (``if_match`` / ``if_none_match``) found the blob changed, gone or already
+    there: re-read it and try again, or give up."""
+
+
 class TransactionCancelled(PortError):
     """A transactional write was refused as a whole; `reasons` has one entry per operation (None = fine)."""
 

@@ -1,6 +1,10 @@
 """The blob store port, shaped after S3 (one store per bucket: content-assets, user-uploads, ml-models,
 video-processing).
 
+Conditional puts (``if_match`` an etag, ``if_none_match``) with ``get_with_info`` let several processes
+update one blob without losing each other's changes (read, change, write back only if unchanged, else retry),
+as S3's conditional PutObject does.
+
 Signed URLs let a browser upload or download one key directly. An upload URL is bound to one key, one
 content type and a maximum size, and expires; the store refuses anything else (403 bad signature/expired,
 413 too large, 415 wrong content type).
@@ -40,11 +44,28 @@ class BlobStore(Protocol):
 
     bucket: str
 
-    async def put(self, key: str, data: bytes | AsyncIterator[bytes], *, content_type: str) -> BlobInfo:
-        """Store ``data`` (bytes or a stream of chunks) under ``key``, replacing what was there."""
+    async def put(
+        self,
+        key: str,
+        data: bytes | AsyncIterator[bytes],
+        *,
+        content_type: str,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> BlobInfo:
+        """Store ``data`` (bytes or a stream of chunks) under ``key``, replacing what was there.
+
+        Conditional writes, checked atomically with the replacement (so two writers cannot both succeed on the
+        same precondition): with ``if_match`` the blob must exist with exactly that etag (compare-and-swap of
+        a blob read with ``get_with_info``); with ``if_none_match`` it must not exist (create-only). Either
+        failing raises PreconditionFailed and stores nothing. Passing both is an InvalidRequest."""
 
     async def get(self, key: str) -> bytes:
         """The whole content. Raises NotFound."""
+
+    async def get_with_info(self, key: str) -> tuple[bytes, BlobInfo]:
+        """The whole content together with the metadata (etag) of exactly that content, read in one step so
+        that the etag can guard a later ``put(if_match=...)``. Raises NotFound."""
 
     def stream(self, key: str, *, chunk_size: int = 1 << 16) -> AsyncIterator[bytes]:
         """The content in chunks, without holding it all in memory. Raises NotFound on first iteration."""

@@ -10,6 +10,11 @@ Signed downloads are presigned GET URLs (a HEAD needs its own signature on S3).
 
 Large streamed puts go up as a multipart upload (8 MiB parts); their S3 ETag is then not the MD5 of the content,
 so the ETags of a streamed and a whole put of the same >8 MiB content differ.
+
+Conditional puts are S3's conditional writes: ``If-Match: <etag>`` / ``If-None-Match: *`` on PutObject (or on
+CompleteMultipartUpload for a streamed put), which S3 checks atomically; 412 PreconditionFailed, 409
+ConditionalRequestConflict (a concurrent write won) and, for If-Match, 404 NoSuchKey all become
+PreconditionFailed.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from senas.platform.aws.clients import AwsClients, ClientError, error_code, error_message
 from senas.platform.blobs import BlobInfo, SignedUpload
-from senas.platform.blobs.local import validate_content_type, validate_key
-from senas.platform.errors import InvalidRequest, NotFound, Unavailable
+from senas.platform.blobs.local import validate_conditions, validate_content_type, validate_key
+from senas.platform.errors import InvalidRequest, NotFound, PreconditionFailed, Unavailable
 
 __all__ = ["S3BlobStore", "S3Blobs"]
 
@@ -32,6 +37,7 @@ MAX_SINGLE_PUT = 5 * 1024**3
 MAX_EXPIRY_SECONDS = 7 * 86400  # SigV4 presigned URLs live at most a week
 SSE = {"ServerSideEncryption": "AES256"}
 _MISSING = ("404", "NoSuchKey", "NotFound")
+_CONDITION_FAILED = ("412", "PreconditionFailed", "409", "ConditionalRequestConflict")
 
 
 def _etag(raw: object) -> str:
@@ -56,6 +62,8 @@ class S3BlobStore:
             return await self._clients.call("s3", operation, Bucket=self.physical_name, **params)
         except ClientError as exc:
             code = error_code(exc)
+            if code in _CONDITION_FAILED:
+                raise PreconditionFailed(f"{self.bucket}: blob {params.get('Key')!r}: {error_message(exc)}") from None
             if code in _MISSING:
                 raise NotFound(f"{self.bucket}: no blob {params.get('Key')!r}") from None
             if code == "NoSuchBucket":
@@ -66,27 +74,48 @@ class S3BlobStore:
 
     # ---- the port
 
-    async def put(self, key: str, data: bytes | AsyncIterator[bytes], *, content_type: str) -> BlobInfo:
+    async def put(
+        self,
+        key: str,
+        data: bytes | AsyncIterator[bytes],
+        *,
+        content_type: str,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> BlobInfo:
         validate_key(key)
         validate_content_type(content_type)
-        if isinstance(data, bytes | bytearray | memoryview):
-            return await self._put_whole(key, bytes(data), content_type)
-        buffer = bytearray()
-        iterator = data.__aiter__()
-        async for chunk in iterator:
-            buffer += chunk
-            if len(buffer) >= PART_SIZE:
-                return await self._put_multipart(key, buffer, iterator, content_type)
-        return await self._put_whole(key, bytes(buffer), content_type)
+        validate_conditions(if_match, if_none_match)
+        conditions: dict[str, str] = {}
+        if if_match is not None:
+            conditions["IfMatch"] = f'"{if_match.strip(chr(34))}"'
+        if if_none_match:
+            conditions["IfNoneMatch"] = "*"
+        try:
+            if isinstance(data, bytes | bytearray | memoryview):
+                return await self._put_whole(key, bytes(data), content_type, conditions)
+            buffer = bytearray()
+            iterator = data.__aiter__()
+            async for chunk in iterator:
+                buffer += chunk
+                if len(buffer) >= PART_SIZE:
+                    return await self._put_multipart(key, buffer, iterator, content_type, conditions)
+            return await self._put_whole(key, bytes(buffer), content_type, conditions)
+        except NotFound:
+            if if_match is None:
+                raise
+            # S3 answers If-Match on a missing key with 404 NoSuchKey; for the port that is a failed condition.
+            missing = f"{self.bucket}: blob {key!r} does not exist (expected etag {if_match!r})"
+            raise PreconditionFailed(missing) from None
 
-    async def _put_whole(self, key: str, data: bytes, content_type: str) -> BlobInfo:
+    async def _put_whole(self, key: str, data: bytes, content_type: str, conditions: dict[str, str]) -> BlobInfo:
         if len(data) > MAX_SINGLE_PUT:
             raise InvalidRequest(f"a single put holds at most {MAX_SINGLE_PUT} bytes; stream it instead")
-        response = await self._call("put_object", Key=key, Body=data, ContentType=content_type, **SSE)
+        response = await self._call("put_object", Key=key, Body=data, ContentType=content_type, **SSE, **conditions)
         return BlobInfo(key, len(data), content_type, _etag(response.get("ETag")), datetime.now(UTC))
 
     async def _put_multipart(
-        self, key: str, buffer: bytearray, rest: AsyncIterator[bytes], content_type: str
+        self, key: str, buffer: bytearray, rest: AsyncIterator[bytes], content_type: str, conditions: dict[str, str]
     ) -> BlobInfo:
         upload = await self._call("create_multipart_upload", Key=key, ContentType=content_type, **SSE)
         upload_id = upload["UploadId"]
@@ -110,7 +139,11 @@ class S3BlobStore:
                 await send(bytes(buffer))
                 size += len(buffer)
             done = await self._call(
-                "complete_multipart_upload", Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+                "complete_multipart_upload",
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+                **conditions,
             )
         except BaseException:
             await asyncio.shield(self._abort(key, upload_id))
@@ -129,6 +162,24 @@ class S3BlobStore:
             return bytes(await self._clients.run(body.read))
         finally:
             body.close()
+
+    async def get_with_info(self, key: str) -> tuple[bytes, BlobInfo]:
+        validate_key(key)
+        response = await self._call("get_object", Key=key)
+        body = response["Body"]
+        try:
+            data = bytes(await self._clients.run(body.read))
+        finally:
+            body.close()
+        # One GetObject: the ETag is the one of exactly these bytes, whatever is written meanwhile.
+        info = BlobInfo(
+            key=key,
+            size=len(data),
+            content_type=str(response.get("ContentType", "application/octet-stream")),
+            etag=_etag(response.get("ETag")),
+            modified_at=response.get("LastModified") or datetime.now(UTC),
+        )
+        return data, info
 
     async def stream(self, key: str, *, chunk_size: int = 1 << 16) -> AsyncIterator[bytes]:
         validate_key(key)

@@ -11,11 +11,17 @@ both be keys. A write streams into a temp file, renames it to a fresh ``.blob`` 
 replaces the sidecar, which is the commit point: a reader always sees a sidecar together with the content it
 describes, and an overwritten content file is deleted only after the new sidecar is in place (an open handle
 keeps reading it).
+
+Replacing or deleting a sidecar happens under a lock that holds across processes (an ``flock`` on one of a
+few lock files per bucket, ``<root>/.locks/<bucket>.<n>.lock``, chosen by the key's hash), so that a
+conditional put's check and its replacement are one atomic step even when two workers write the same key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -24,7 +30,7 @@ import secrets
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +39,7 @@ from urllib.parse import quote, urlencode
 
 from senas.platform.blobs import BlobInfo, SignedUpload
 from senas.platform.blobs.signing import UrlSigner
-from senas.platform.errors import InvalidRequest, NotFound, Unavailable
+from senas.platform.errors import InvalidRequest, NotFound, PreconditionFailed, Unavailable
 
 BUCKET_NAME = re.compile(r"[a-z0-9-]+")
 MAX_BUCKET_NAME_LENGTH = 63
@@ -46,6 +52,7 @@ URL_PREFIX = "/_blobs"
 _CONTENT_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*;[ -~\t]*)?")
 _FORBIDDEN_KEY_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
 _LOCK_STRIPES = 64
+LOCKS_FOLDER = ".locks"  # under the root; bucket names cannot start with '.', so it is never a bucket
 _OPEN_ATTEMPTS = 5
 
 
@@ -81,6 +88,22 @@ def validate_key(key: str) -> list[str]:
         if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
             raise InvalidRequest(f"each '/'-separated part of a blob key can be at most {MAX_SEGMENT_BYTES} bytes")
     return segments
+
+
+def validate_conditions(if_match: str | None, if_none_match: bool) -> None:
+    if if_match is not None and if_none_match:
+        raise InvalidRequest("a put can require the blob to match an etag or to be absent, not both")
+    if if_match is not None and (not isinstance(if_match, str) or not if_match.strip('"')):
+        raise InvalidRequest("if_match must be the etag of the blob to replace")
+
+
+def check_conditions(key: str, current_etag: str | None, if_match: str | None, if_none_match: bool) -> None:
+    """Raise PreconditionFailed unless the blob's current etag (None: absent) allows the put."""
+    if if_none_match and current_etag is not None:
+        raise PreconditionFailed(f"blob {key!r} already exists")
+    if if_match is not None and current_etag != if_match.strip('"'):
+        state = "does not exist" if current_etag is None else "has changed"
+        raise PreconditionFailed(f"blob {key!r} {state} (expected etag {if_match!r})")
 
 
 def validate_content_type(content_type: str) -> str:
@@ -236,8 +259,35 @@ class LocalBlobStore:
             raise InvalidRequest(f"invalid blob key {key!r}")
         return paths
 
-    def _lock(self, paths: _Paths) -> threading.Lock:
-        return self._owner._locks[zlib.crc32(str(paths.meta).encode("utf-8", "surrogatepass")) % _LOCK_STRIPES]
+    @staticmethod
+    def _stripe(paths: _Paths) -> int:
+        return zlib.crc32(str(paths.meta).encode("utf-8", "surrogatepass")) % _LOCK_STRIPES
+
+    def _lock_file(self, stripe: int) -> Path:
+        return self._owner.root / LOCKS_FOLDER / f"{self.bucket}.{stripe}.lock"
+
+    def lock_file(self, key: str) -> Path:
+        """The file whose ``flock`` guards writes of ``key`` across processes (for tests and tooling)."""
+        return self._lock_file(self._stripe(self._paths(key)))
+
+    @contextlib.contextmanager
+    def _locked(self, paths: _Paths) -> Iterator[None]:
+        """Exclusive use of the key's sidecar among processes: ``flock`` on a descriptor opened for this one use
+        (so it also excludes this process's other threads, each with its own descriptor); the threading lock in
+        front keeps those threads queueing in memory rather than on the file."""
+        stripe = self._stripe(paths)
+        with self._owner._locks[stripe]:
+            lock_path = self._lock_file(stripe)
+            try:
+                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            except FileNotFoundError:
+                lock_path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
 
     @staticmethod
     def _read_meta(paths: _Paths) -> dict[str, object] | None:
@@ -259,11 +309,14 @@ class LocalBlobStore:
         *,
         content_type: str,
         max_bytes: int | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
     ) -> BlobInfo:
         """Store ``data`` under ``key``. With ``max_bytes``, raises PayloadTooLarge (storing nothing) as soon
-        as more than that many bytes arrive."""
+        as more than that many bytes arrive. ``if_match``/``if_none_match``: see the port."""
         paths = self._paths(key)
         validate_content_type(content_type)
+        validate_conditions(if_match, if_none_match)
         writer = await asyncio.to_thread(_TempWriter, paths, max_bytes)
         try:
             if isinstance(data, bytes | bytearray | memoryview):
@@ -272,12 +325,23 @@ class LocalBlobStore:
                 async for chunk in data:
                     if chunk:
                         await asyncio.to_thread(writer.write, bytes(chunk))
-            return await asyncio.to_thread(self._commit, key, paths, writer, content_type)
+            return await asyncio.to_thread(
+                self._commit, key, paths, writer, content_type, if_match=if_match, if_none_match=if_none_match
+            )
         except BaseException:
             await asyncio.to_thread(writer.abort)
             raise
 
-    def _commit(self, key: str, paths: _Paths, writer: _TempWriter, content_type: str) -> BlobInfo:
+    def _commit(
+        self,
+        key: str,
+        paths: _Paths,
+        writer: _TempWriter,
+        content_type: str,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> BlobInfo:
         etag, data_path = writer.finish()
         meta: dict[str, object] = {
             "key": key,
@@ -293,8 +357,9 @@ class LocalBlobStore:
                 json.dump(meta, file, ensure_ascii=False)
                 file.flush()
                 os.fsync(file.fileno())
-            with self._lock(paths):
+            with self._locked(paths):
                 previous = self._read_meta(paths)
+                check_conditions(key, None if previous is None else str(previous["etag"]), if_match, if_none_match)
                 os.replace(meta_temp, paths.meta)
         except BaseException:
             meta_temp.unlink(missing_ok=True)
@@ -309,7 +374,7 @@ class LocalBlobStore:
         return await asyncio.to_thread(self._delete, paths)
 
     def _delete(self, paths: _Paths) -> bool:
-        with self._lock(paths):
+        with self._locked(paths):
             meta = self._read_meta(paths)
             if meta is None:
                 return False
@@ -353,6 +418,13 @@ class LocalBlobStore:
         opened = await self.open(key)
         try:
             return await asyncio.to_thread(opened._read_at, 0, opened.info.size)
+        finally:
+            await opened.aclose()
+
+    async def get_with_info(self, key: str) -> tuple[bytes, BlobInfo]:
+        opened = await self.open(key)
+        try:
+            return await asyncio.to_thread(opened._read_at, 0, opened.info.size), opened.info
         finally:
             await opened.aclose()
 
@@ -411,6 +483,7 @@ class LocalBlobs:
     ``{public_base_url}/_blobs/{bucket}/{key}``, which ``senas.platform.blobs.http.blob_router`` serves."""
 
     signer_class: type[UrlSigner] = UrlSigner
+    store_class: type[LocalBlobStore] = LocalBlobStore
 
     def __init__(
         self,
@@ -432,7 +505,7 @@ class LocalBlobs:
         with self._stores_lock:
             store = self._stores.get(bucket)
             if store is None:
-                store = self._stores[bucket] = LocalBlobStore(self, bucket)
+                store = self._stores[bucket] = self.store_class(self, bucket)
             return store
 
     def accepts_content_type(self, signed: str, sent: str | None) -> bool:
