@@ -14,13 +14,22 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from web_helpers import SCREENSHOTS, SHARED, skip_or_fail
+from web_helpers import (
+    AUTHOR_EMAIL,
+    CLIP_FPS,
+    CLIP_SECONDS,
+    CLIP_SIZE,
+    HANDS,
+    SCREENSHOTS,
+    letterbox,
+    skip_or_fail,
+    write_y4m,
+)
 
 CHROMIUM = Path(os.environ.get("SENAS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -33,10 +42,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-HANDS = SHARED / "fixtures" / "hands"
-CLIP_SIZE = (640, 480)  # even: an odd size makes MediaRecorder.start throw NotSupportedError
-CLIP_FPS = 15
-CLIP_SECONDS = 2
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +103,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         SENAS_PUBLIC_URL=base,
         SENAS_PORT=str(port),
         SENAS_LOG_JSON="true",
+        SENAS_USERS_BOOTSTRAP_ADMIN_EMAIL=AUTHOR_EMAIL,
     )
     log_path = data / "senas-up.log"
     with log_path.open("wb") as log:
@@ -143,42 +149,6 @@ def _require_module(name: str) -> Any:
 # -- fake camera clips ----------------------------------------------------------------------------------------
 
 
-def _write_y4m(path: Path, frames: list[Any]) -> Path:
-    import av
-
-    with av.open(str(path), "w", format="yuv4mpegpipe") as container:
-        stream = container.add_stream("wrapped_avframe", rate=CLIP_FPS)
-        stream.width, stream.height = CLIP_SIZE
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, CLIP_FPS)
-        for index, image in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
-
-
-def _letterbox(photo: Path) -> Any:
-    """The photo scaled into the clip's frame, centred on a neutral background, as an RGB array."""
-    import av
-    import numpy as np
-
-    with av.open(str(photo)) as container:
-        image = next(container.decode(video=0))
-    width, height = CLIP_SIZE
-    scale = min(width / image.width, height / image.height)
-    # even sizes keep the chroma planes aligned
-    new_w, new_h = int(image.width * scale) // 2 * 2, int(image.height * scale) // 2 * 2
-    rgb = image.reformat(width=new_w, height=new_h, format="rgb24").to_ndarray()
-    canvas = np.full((height, width, 3), 128, dtype=np.uint8)
-    top, left = (height - new_h) // 2, (width - new_w) // 2
-    canvas[top : top + new_h, left : left + new_w] = rgb
-    return canvas
-
-
 @pytest.fixture(scope="session")
 def hand_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clip of a real "four fingers up, thumb folded" hand — the demo course's B handshape."""
@@ -187,9 +157,9 @@ def hand_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         skip_or_fail(f"hand photos not found under {HANDS / 'four'} (the shared fixtures)")
     _require_module("av")
     # One clear photo held still, as a learner holds a letter: the whole clip shows the handshape.
-    still = _letterbox(photos[0])
+    still = letterbox(photos[0])
     path = tmp_path_factory.mktemp("clips") / "hand-four.y4m"
-    return _write_y4m(path, [still] * (CLIP_FPS * CLIP_SECONDS))
+    return write_y4m(path, [still] * (CLIP_FPS * CLIP_SECONDS))
 
 
 @pytest.fixture(scope="session")
@@ -207,7 +177,7 @@ def empty_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for _ in range(CLIP_FPS * CLIP_SECONDS)
     ]
     path = tmp_path_factory.mktemp("clips") / "no-hands.y4m"
-    return _write_y4m(path, frames)
+    return write_y4m(path, frames)
 
 
 @pytest.fixture

@@ -121,18 +121,20 @@ export function refreshTokens() {
 }
 
 // api("/users/me"), api("/users/me", {method: "PATCH", body: {...}}); throws ApiError on failure.
+// A binary body (a photo) goes as {blob}, sent as is with the Blob's type.
 // A 401 on an authenticated call refreshes the tokens once and repeats the call.
 export async function api(path, options = {}) {
-  const { method = "GET", body, auth = true, idempotencyKey, signal, headers = {} } = options;
+  const { method = "GET", body, blob, auth = true, idempotencyKey, signal, headers = {} } = options;
   const send = async () => {
     const all = { Accept: "application/json", ...headers };
     if (body !== undefined) all["Content-Type"] = "application/json";
+    else if (blob !== undefined) all["Content-Type"] = blob.type || "application/octet-stream";
     if (auth && accessToken) all.Authorization = `Bearer ${accessToken}`;
     if (idempotencyKey) all["Idempotency-Key"] = idempotencyKey;
     return fetch(path, {
       method,
       headers: all,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body !== undefined ? JSON.stringify(body) : blob,
       signal,
     });
   };

@@ -5,6 +5,9 @@
 //
 // Flow: POST /ml/sessions {sign_id, mode: "video"} → POST /content/practice-uploads {session_id, content_type,
 // size} → PUT the video to the signed URL → POST …/confirm → poll GET /ml/sessions/{id} until scored | failed.
+//
+// selfViewCamera() is the camera itself (the mirrored self-view, turning on and off, still photos), shared with
+// the fingerspelling exercise, which photographs each letter.
 
 import { api, ApiError, errorText } from "./api.js";
 import { append, clear, h, sleep } from "./dom.js";
@@ -23,22 +26,80 @@ function recorderType() {
   return TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
 }
 
-export function cameraPractice({ signId, lessonId = null, onResult = () => {} }) {
+// The user-facing camera shown mirrored, like a mirror; what it captures (video or stills) is the camera's own,
+// unmirrored image, which is what the recognisers expect. turnOn() resolves to {ok: true} or {ok: false, reason}
+// (no camera API, permission denied, no device…); it never throws.
+export function selfViewCamera() {
   let stream = null;
   let stopped = false;
-  let recorder = null;
-
-  const selfView = h("video", {
+  const video = h("video", {
     class: "selfview",
     autoplay: true,
     muted: true,
     playsinline: true,
     "aria-label": t("camera_selfview"),
   });
-  selfView.muted = true;
+  video.muted = true;
+  video.hidden = true;
   const placeholder = h("div", { class: "selfview-off" }, t("camera_off"));
-  const viewBox = h("div", { class: "selfview-box" }, placeholder, selfView);
-  selfView.hidden = true;
+  const element = h("div", { class: "selfview-box" }, placeholder, video);
+
+  function stop() {
+    stopped = true;
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stream = null;
+  }
+
+  async function turnOn() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return { ok: false, reason: "unsupported" };
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
+        audio: false,
+      });
+    } catch (error) {
+      return { ok: false, reason: error && error.name ? error.name : String(error) };
+    }
+    if (stopped) {
+      stop();
+      return { ok: false, reason: "stopped" };
+    }
+    video.srcObject = stream;
+    video.hidden = false;
+    placeholder.hidden = true;
+    return { ok: true };
+  }
+
+  // One frame as an image Blob, drawn on a canvas that is never added to the page (so the CSP needs nothing).
+  async function still(type = "image/jpeg", quality = 0.92) {
+    if (!stream) throw new Error("the camera is off");
+    if (video.paused) await video.play().catch(() => {});
+    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth) {
+      await new Promise((resolve) => video.addEventListener("loadeddata", resolve, { once: true }));
+    }
+    // Wait for a frame actually presented: until then the element can report data yet draw black (Chromium).
+    if (typeof video.requestVideoFrameCallback === "function") {
+      await Promise.race([new Promise((resolve) => video.requestVideoFrameCallback(() => resolve())), sleep(1000)]);
+    }
+    const canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, type, quality));
+    if (!blob) throw new Error("the frame could not be encoded");
+    return blob;
+  }
+
+  return { element, video, turnOn, stop, still, stream: () => stream };
+}
+
+export function cameraPractice({ signId, lessonId = null, onResult = () => {} }) {
+  let stream = null;
+  let stopped = false;
+  let recorder = null;
+
+  const camera = selfViewCamera();
+  const viewBox = camera.element;
   const status = h("p", { class: "camera-status", role: "status", "aria-live": "polite", dataset: { testid: "camera-status" } });
   const result = h("div", { class: "camera-result", dataset: { testid: "camera-result" } });
   const enable = h("button", { type: "button", class: "button" }, t("camera_enable"));
@@ -55,22 +116,16 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
       say(t("camera_unsupported"));
       return false;
     }
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
-        audio: false,
-      });
-    } catch (error) {
-      say(t("camera_denied", { reason: error && error.name ? error.name : String(error) }));
+    const outcome = await camera.turnOn();
+    if (!outcome.ok) {
+      if (!stopped) say(t("camera_denied", { reason: outcome.reason }));
       return false;
     }
     if (stopped) {
       stop();
       return false;
     }
-    selfView.srcObject = stream;
-    selfView.hidden = false;
-    placeholder.hidden = true;
+    stream = camera.stream();
     enable.hidden = true;
     record.disabled = false;
     say(t("camera_ready"));
@@ -233,7 +288,7 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
   function stop() {
     stopped = true;
     if (recorder && recorder.state === "recording") recorder.stop();
-    if (stream) for (const track of stream.getTracks()) track.stop();
+    camera.stop();
     stream = null;
   }
 

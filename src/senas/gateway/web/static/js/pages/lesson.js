@@ -2,11 +2,11 @@
 // choose the meaning, choose the video, fingerspell, perform on camera — each answer recorded (XP, streak and
 // spaced review follow from it on the server), and the completion at the end.
 
-import { api, errorText, newIdempotencyKey } from "../api.js";
+import { api, ApiError, errorText, newIdempotencyKey } from "../api.js";
 import { onLeave } from "../app.js";
-import { cameraPractice } from "../camera.js";
+import { cameraPractice, selfViewCamera } from "../camera.js";
 import { append, clear, h, shuffle } from "../dom.js";
-import { pick, t } from "../i18n.js";
+import { lang, pick, t } from "../i18n.js";
 import { choiceMedia, signMedia } from "../media.js";
 import { setStats } from "../state.js";
 
@@ -16,6 +16,9 @@ const DIRECTIONS = {
   perform_sign: "perform",
 };
 const MAX_OPTIONS = 4;
+// A letter signed on camera counts when the recogniser names it with at least this confidence (0–1): below it,
+// the top guesses are too close to call and the learner is asked to sign it again.
+const MIN_LETTER_CONFIDENCE = 0.6;
 
 export async function render(page, { params }) {
   const lesson = await api(`/content/lessons/${encodeURIComponent(params[0])}`, { auth: false });
@@ -220,32 +223,60 @@ class LessonPlayer {
     );
   }
 
+  // Two ways to spell: choose each letter's sign among a few (works everywhere), or sign each letter in front of
+  // the camera — a still photo per letter goes to the letter recogniser, and the letter counts once it is
+  // recognised with enough confidence. Without a camera (or permission) the exercise stays with the choices.
   fingerspell(exercise) {
     const letters = exercise.letters;
     const feedback = this.feedbackBox();
     const step = h("div", { class: "fingerspell-step" });
     const spelled = h("p", { class: "spelled", "aria-live": "polite" });
+    const cameraBox = h("div", { class: "fingerspell-camera" });
+    const modeStatus = h("p", { class: "camera-status", role: "status", "aria-live": "polite", dataset: { testid: "fingerspell-mode" } });
+    const useCamera = h("button", { type: "button", class: "button", dataset: { testid: "fingerspell-use-camera" } }, t("fs_use_camera"));
+    const useChoices = h("button", { type: "button", class: "button ghost", hidden: true }, t("fs_use_choices"));
     let position = 0;
     let allRight = true;
+    let mode = "choose";
+    let shown = 0; // which rendering of the step is current: a pending advance of an older one is dropped
     const pool = new Map();
     for (const sign of this.lesson.signs) if (sign.media) pool.set(sign.id, { id: sign.id, gloss: sign.gloss, media: sign.media });
     for (const letter of letters) pool.set(letter.sign_id, { id: letter.sign_id, gloss: letter.letter, media: letter.media });
-    const showLetter = () => {
-      clear(step);
-      if (position >= letters.length) {
-        feedback.className = `exercise-feedback ${allRight ? "right" : "wrong"}`;
-        feedback.textContent = `${t("fingerspell_done")} ${allRight ? t("correct") : ""}`;
-        this.answered += 1;
-        if (allRight) this.correct += 1;
-        this.record(exercise, allRight)
-          .catch((error) => append(feedback, h("span", { class: "error" }, ` ${errorText(error)}`)))
-          .finally(() => {
-            const next = this.continueButton();
-            append(this.stage, next);
-            next.focus();
-          });
-        return;
-      }
+
+    const advance = (right, delay) => {
+      const letter = letters[position];
+      if (!right) allRight = false;
+      append(spelled, h("span", { class: right ? "right" : "wrong" }, letter.letter));
+      position += 1;
+      const expected = shown;
+      setTimeout(() => {
+        if (expected === shown && step.isConnected) showLetter();
+      }, delay);
+    };
+
+    const finish = () => {
+      this.stopCamera();
+      clear(cameraBox);
+      useCamera.hidden = true;
+      useChoices.hidden = true;
+      modeStatus.textContent = "";
+      feedback.className = `exercise-feedback ${allRight ? "right" : "wrong"}`;
+      feedback.textContent = `${t("fingerspell_done")} ${allRight ? t("correct") : ""}`;
+      this.answered += 1;
+      if (allRight) this.correct += 1;
+      this.record(exercise, allRight)
+        .catch((error) => append(feedback, h("span", { class: "error" }, ` ${errorText(error)}`)))
+        .finally(() => {
+          const next = this.continueButton();
+          append(this.stage, next);
+          next.focus();
+        });
+    };
+
+    const letterLabel = () =>
+      h("h3", { tabindex: -1 }, t("fingerspell_letter", { n: position + 1, total: letters.length, letter: letters[position].letter }));
+
+    const chooseLetter = () => {
       const letter = letters[position];
       const others = shuffle([...pool.values()].filter((s) => s.id !== letter.sign_id && s.gloss !== letter.letter));
       const options = shuffle([{ id: letter.sign_id, gloss: letter.letter, media: letter.media }, ...others.slice(0, MAX_OPTIONS - 1)]);
@@ -261,20 +292,140 @@ class LessonPlayer {
       for (const button of buttons) {
         button.addEventListener("click", () => {
           this.lockChoices(buttons, right, button);
-          if (button !== right) allRight = false;
-          append(spelled, h("span", { class: button === right ? "right" : "wrong" }, letter.letter));
-          position += 1;
-          setTimeout(showLetter, button === right ? 400 : 1500);
+          advance(button === right, button === right ? 400 : 1500);
         });
       }
-      const label = h("h3", { tabindex: -1 }, t("fingerspell_letter", { n: position + 1, total: letters.length, letter: letter.letter }));
+      const label = letterLabel();
       append(step, label, this.choiceButtons(buttons, label.textContent), demoNotice(options));
+      return label;
+    };
+
+    const cameraLetter = () => {
+      const letter = letters[position];
+      const label = letterLabel();
+      const capture = h("button", { type: "button", class: "button primary", dataset: { testid: "fingerspell-capture" } }, t("fs_capture"));
+      const skip = h("button", { type: "button", class: "button ghost", dataset: { testid: "fingerspell-skip-letter" } }, t("fs_skip_letter"));
+      const result = h("div", { class: "fs-result", role: "status", "aria-live": "polite", dataset: { testid: "fingerspell-result" } });
+      let settled = false;
+      capture.addEventListener("click", async () => {
+        if (settled || !this.camera) return;
+        capture.disabled = true;
+        skip.disabled = true;
+        append(clear(result), h("p", {}, t("fs_recognising")));
+        let recognised = null;
+        let failure = null;
+        try {
+          recognised = await api("/ml/fingerspelling/recognise", { method: "POST", blob: await this.camera.still() });
+        } catch (error) {
+          failure = error;
+        }
+        if (!step.isConnected) return;
+        clear(result);
+        if (failure) {
+          const noHand = failure instanceof ApiError && failure.code === "no_hands";
+          append(
+            result,
+            h(
+              "p",
+              { class: "error", role: "alert", dataset: { testid: noHand ? "fingerspell-no-hand" : "fingerspell-error" } },
+              noHand ? t("fs_no_hand") : errorText(failure),
+            ),
+          );
+        } else {
+          const matches = sameLetter(recognised.letter, letter.letter);
+          const sure = recognised.confidence >= MIN_LETTER_CONFIDENCE;
+          settled = matches && sure;
+          const verdict = settled
+            ? t("fs_match", { letter: letter.letter })
+            : matches
+              ? t("fs_unsure", { letter: letter.letter })
+              : t("fs_mismatch", { seen: recognised.letter, letter: letter.letter });
+          append(result, recognition(recognised), h("p", { class: `verdict ${settled ? "right" : "wrong"}`, dataset: { testid: "fingerspell-verdict" } }, verdict));
+        }
+        if (settled) {
+          advance(true, 1200);
+          return;
+        }
+        capture.textContent = t("fs_capture_again");
+        capture.disabled = false;
+        skip.disabled = false;
+        capture.focus();
+      });
+      skip.addEventListener("click", () => {
+        if (settled) return;
+        settled = true;
+        capture.disabled = true;
+        skip.disabled = true;
+        advance(false, 0);
+      });
+      append(
+        step,
+        label,
+        h("p", { class: "hint" }, t("fs_camera_hint", { letter: letter.letter })),
+        h("div", { class: "camera-buttons" }, capture, skip),
+        result,
+      );
+      return label;
+    };
+
+    const showLetter = () => {
+      shown += 1;
+      clear(step);
+      if (position >= letters.length) {
+        finish();
+        return;
+      }
+      const label = mode === "camera" ? cameraLetter() : chooseLetter();
       if (position > 0) label.focus();
     };
+
+    useCamera.addEventListener("click", async () => {
+      useCamera.disabled = true;
+      modeStatus.textContent = t("fs_camera_starting");
+      this.stopCamera();
+      const camera = selfViewCamera();
+      this.camera = camera;
+      append(clear(cameraBox), camera.element);
+      const outcome = await camera.turnOn();
+      if (this.camera !== camera || !step.isConnected) return; // left the exercise meanwhile
+      if (!outcome.ok) {
+        // No camera, no permission, no camera API: carry on choosing the signs.
+        this.stopCamera();
+        clear(cameraBox);
+        useCamera.disabled = false;
+        modeStatus.textContent = t("fs_camera_fallback", { reason: cameraProblem(outcome.reason) });
+        const first = step.querySelector("button");
+        if (first) first.focus();
+        return;
+      }
+      mode = "camera";
+      useCamera.hidden = true;
+      useChoices.hidden = false;
+      modeStatus.textContent = t("fs_camera_ready");
+      showLetter();
+      const capture = step.querySelector("[data-testid='fingerspell-capture']");
+      if (capture) capture.focus();
+    });
+    useChoices.addEventListener("click", () => {
+      mode = "choose";
+      this.stopCamera();
+      clear(cameraBox);
+      useChoices.hidden = true;
+      useCamera.hidden = false;
+      useCamera.disabled = false;
+      modeStatus.textContent = "";
+      showLetter();
+      const first = step.querySelector("button");
+      if (first) first.focus();
+    });
+
     append(this.stage, 
       this.prompt(exercise, exercise.word),
       h("p", { class: "hint" }, t("fingerspell_lead", { word: exercise.word })),
+      h("div", { class: "camera-buttons" }, useCamera, useChoices),
+      modeStatus,
       spelled,
+      cameraBox,
       step,
       feedback,
     );
@@ -360,6 +511,48 @@ class LessonPlayer {
     const here = ordered.findIndex((lesson) => lesson.id === this.lesson.id);
     return here >= 0 ? ordered[here + 1] || null : null;
   }
+}
+
+// Why the camera could not be used, in words (getUserMedia's error names otherwise).
+function cameraProblem(reason) {
+  const known = {
+    NotAllowedError: t("camera_problem_denied"),
+    SecurityError: t("camera_problem_denied"),
+    NotFoundError: t("camera_problem_none"),
+    OverconstrainedError: t("camera_problem_none"),
+    NotReadableError: t("camera_problem_busy"),
+    unsupported: t("camera_problem_unsupported"),
+  };
+  return known[reason] || reason;
+}
+
+// Letters compare without case; "ñ" stays apart from "n".
+function sameLetter(a, b) {
+  return String(a).toLocaleUpperCase("es") === String(b).toLocaleUpperCase("es");
+}
+
+function percent(value) {
+  return new Intl.NumberFormat(lang() === "en" ? "en" : "es", { style: "percent", maximumFractionDigits: 0 }).format(value);
+}
+
+// What the recogniser saw: its letter and confidence, then its three best guesses.
+function recognition(recognised) {
+  return h(
+    "div",
+    { class: "fs-recognised", dataset: { testid: "fingerspell-recognised" } },
+    h(
+      "p",
+      {},
+      `${t("fs_recognised")} `,
+      h("strong", { class: "fs-letter", dataset: { testid: "fingerspell-letter" } }, recognised.letter),
+      ` (${t("fs_confidence", { value: percent(recognised.confidence) })})`,
+    ),
+    h(
+      "ol",
+      { class: "fs-top3", "aria-label": t("fs_top3") },
+      recognised.top3.map((guess) => h("li", {}, `${guess.letter} — ${percent(guess.confidence)}`)),
+    ),
+  );
 }
 
 function demoNotice(items) {
