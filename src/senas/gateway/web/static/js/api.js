@@ -106,7 +106,8 @@ export function refreshTokens() {
         body: JSON.stringify({ refresh_token: token }),
       });
       if (!response.ok) {
-        forgetTokens();
+        // Only a refused token signs the learner out; a rate limit (429) or an outage (5xx) keeps it for later.
+        if (response.status === 401 || response.status === 400 || response.status === 422) forgetTokens();
         return false;
       }
       setTokens(await response.json());
