@@ -16,10 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import importlib.util
 import os
 import secrets
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from module_loading import load_module
 from senas.platform.blobs import BlobInfo, Blobs, BlobStore
 from senas.platform.blobs.http import blob_router
 from senas.platform.blobs.local import LocalBlobs
@@ -100,16 +99,7 @@ IMPLEMENTATIONS: dict[str, HarnessFactory] = {"local": make_local, **blobs_imple
 
 
 def _broken_blobs() -> ModuleType:
-    # Loaded by path so that it works whatever pytest's import mode or the tests folders' package layout.
-    name = "senas_tests_broken_blobs"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("broken_blobs.py"))
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_module("senas_tests_broken_blobs", Path(__file__).with_name("broken_blobs.py"))
 
 
 def _factory(name: str) -> HarnessFactory:

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import os
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -29,6 +27,7 @@ from types import ModuleType
 
 import pytest
 
+from module_loading import load_module
 from senas.platform.errors import InvalidRequest, NotFound
 from senas.platform.queues import Queue, QueueConfig, QueueDepth, Queues, ReceivedMessage
 from senas.platform.queues.local import SqliteQueues
@@ -65,16 +64,7 @@ IMPLEMENTATIONS: dict[str, QueuesFactory] = {"sqlite": make_sqlite, **queues_imp
 
 
 def _broken_queues() -> ModuleType:
-    # Loaded by path so that it works whatever pytest's import mode or the tests folders' package layout.
-    name = "senas_tests_broken_queues"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("broken_queues.py"))
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_module("senas_tests_broken_queues", Path(__file__).with_name("broken_queues.py"))
 
 
 def _factory(name: str) -> QueuesFactory:
