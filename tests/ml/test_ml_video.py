@@ -104,9 +104,13 @@ async def test_four_fingers_clip_passes_as_b_fails_as_a_and_mirrors_fairly(
     from senas.ml.landmarks import artefact
 
     track, meta = artefact.load(await runtime.processed.get(as_b["artefact_key"]))
-    assert meta["format"] == 1
+    assert meta["format"] == 2
     assert track.frames_with_hand >= 3
-    assert as_b["artefact_key"].endswith("/v1.npz")
+    assert as_b["artefact_key"].endswith("/v2.npz")
+    # The pose model ran (every k-th frame, interpolated between): the person in the photo has a body.
+    assert meta["pose_model"] is not None
+    assert track.body is not None
+    assert track.frames_with_body >= track.frames // 2
 
 
 async def test_redelivered_upload_is_not_processed_twice(

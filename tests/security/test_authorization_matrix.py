@@ -82,6 +82,7 @@ EXPECTED: dict[Key, dict[str, Expected]] = {
     ("GET", "/users/health/ready"): everyone(200),
     ("GET", "/ml/health"): everyone(200),
     ("GET", "/ml/health/ready"): everyone(200),
+    ("GET", "/ml/health/models"): everyone(200),  # model versions and what runs degraded; no user data
     # --- content: the published catalogue is public -------------------------------------------------------
     ("GET", "/content/languages"): everyone(200),
     ("GET", "/content/languages/{code}/levels"): everyone(200),

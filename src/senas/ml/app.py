@@ -13,6 +13,7 @@ from senas.core.limits import BodyLimits, MiB
 from senas.ml.accounts import AccountEventsWorker
 from senas.ml.fingerspelling.router import router as fingerspelling_router
 from senas.ml.messages import LandmarksExtracted
+from senas.ml.models.router import router as models_health_router
 from senas.ml.recognition.worker import InferenceWorker
 from senas.ml.runtime import forget_runtime, runtime_for
 from senas.ml.sessions.router import router as sessions_router
@@ -31,7 +32,8 @@ def handlers(platform: Platform) -> Mapping[str, Mapping[str, Handler]]:
 
 
 def extra_checks(platform: Platform) -> Mapping[str, Check]:
-    # Names the missing model (hand-landmarker, fingerspelling, templates) when one is.
+    # Names the missing model (hand-landmarker, fingerspelling, templates) when one is. A missing pose model only
+    # degrades location feedback: it is reported by GET /ml/health/models, not as unready.
     return {"models": runtime_for(platform).readiness}
 
 
@@ -53,7 +55,7 @@ SPEC = ServiceSpec(
     title="Señas — ML service",
     description="Sesiones de práctica con cámara: vídeo → puntos de la mano → puntuación y consejos.\n\n"
     "Camera practice sessions: video → hand landmarks → score and feedback.",
-    routers=(sessions_router, fingerspelling_router),
+    routers=(sessions_router, fingerspelling_router, models_health_router),
     tables=(catalog.AI_SESSIONS,),
     buckets=(catalog.ML_MODELS, catalog.VIDEO_PROCESSING_BUCKET, catalog.USER_UPLOADS),
     queues=(catalog.VIDEO_PROCESSING, catalog.ML_INFERENCE, catalog.PRACTICE_RESULTS, catalog.MEDIA_STATUS),

@@ -1,5 +1,6 @@
 """First start of the embedded profile: fill an empty ml-models store from what is on this machine (the hand
-model file installed with the package, the alphabet dataset) so `make run` works with zero setup. Nothing is
+model file installed with the package, the pose model `make install` built, the alphabet dataset) so `make run`
+works with zero setup. Nothing is
 downloaded. The same steps are the CLI's `install-models`, `train fingerspelling` and `templates rebuild`."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from senas.contracts.media import TemplateReady
 from senas.core.messages import send
 from senas.ml.datasets import DatasetMissing, alphabet_csv
 from senas.ml.models.hand_model import bundled_hand_model, install_hand_model
-from senas.ml.models.registry import FINGERSPELLING, HAND_LANDMARKER, ModelRegistry, ModelVersion
+from senas.ml.models.pose_model import bundled_pose_model, install_pose_model
+from senas.ml.models.registry import FINGERSPELLING, HAND_LANDMARKER, POSE_LANDMARKER, ModelRegistry, ModelVersion
 from senas.ml.recognition.demo import LANGUAGE, demo_signs
 from senas.ml.recognition.templates import TemplateEntry
 from senas.platform import catalog
@@ -35,6 +37,14 @@ async def bootstrap(runtime: MlRuntime) -> None:
             log.warning("hand_model_not_installed", error=str(exc))
         else:
             await install_hand_model(registry, path)
+    if await registry.active_version(POSE_LANDMARKER) is None:
+        try:
+            pose_path = bundled_pose_model(runtime.ml.pose_model_path)
+        except FileNotFoundError as exc:
+            # Not fatal: location feedback falls back to the frame (the runtime reports it as degraded).
+            log.warning("pose_model_not_installed", error=str(exc))
+        else:
+            await install_pose_model(registry, pose_path)
     csv_path = None
     try:
         csv_path = alphabet_csv(runtime.ml.datasets_dir)

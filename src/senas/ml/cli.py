@@ -1,4 +1,4 @@
-"""``senas ml …``: the model registry, training, templates and the offline hand model.
+"""``senas ml …``: the model registry, training, templates and the offline hand and pose models.
 
 Kept cheap to import (no NumPy, MediaPipe or PyAV at import time): the content and user images load the CLI too.
 """
@@ -59,9 +59,15 @@ def install_models(
     path: Annotated[
         Path | None, typer.Option(help="hand_landmarker.task to register (default: the installed one)")
     ] = None,
+    pose_path: Annotated[
+        Path | None, typer.Option(help="pose_landmarker.task to register (default: the one `make install` built)")
+    ] = None,
 ) -> None:
-    """Register the offline hand model in the ml-models store (a new version only if the file changed)."""
+    """Register the offline hand and pose models in the ml-models store (a new version only if a file changed).
+
+    The hand model is required; without the pose model the service judges location against the frame."""
     from senas.ml.models.hand_model import bundled_hand_model, install_hand_model
+    from senas.ml.models.pose_model import bundled_pose_model, install_pose_model
 
     async def work(runtime: MlRuntime) -> None:
         try:
@@ -73,6 +79,17 @@ def install_models(
         digest = next(iter(version.files.values())).sha256
         state = "registered" if created else "already active"
         out.print(f"hand-landmarker v{version.version} {state} (sha256 {digest}) from {source}")
+        try:
+            pose_source = bundled_pose_model(pose_path or runtime.ml.pose_model_path)
+        except FileNotFoundError as exc:
+            if pose_path is not None:  # asked for by name: a mistake, not an absent optional model
+                _fail(str(exc))
+            console.print(f"[yellow]warning:[/] {exc}")
+            return
+        pose, pose_created = await install_pose_model(runtime.registry, pose_source)
+        pose_digest = next(iter(pose.files.values())).sha256
+        pose_state = "registered" if pose_created else "already active"
+        out.print(f"pose-landmarker v{pose.version} {pose_state} (sha256 {pose_digest}) from {pose_source}")
 
     _run(work)
 

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from senas.ml.models.registry import FINGERSPELLING, HAND_LANDMARKER, ModelMissing, ModelRegistry, ModelVersion
+from senas.ml.models.registry import (
+    FINGERSPELLING,
+    HAND_LANDMARKER,
+    POSE_LANDMARKER,
+    ModelMissing,
+    ModelRegistry,
+    ModelVersion,
+)
 from senas.ml.recognition.scorer import Scorer
 from senas.ml.recognition.templates import TemplateBank, TemplateStore
 from senas.ml.settings import MlSettings, load_ml_settings
@@ -45,11 +52,14 @@ class MlRuntime:
         self.classifier: LetterClassifier | None = None
         self.classifier_version: ModelVersion | None = None
         self.hand_model: ModelVersion | None = None
+        self.pose_model: ModelVersion | None = None
         self.extractor: HandExtractor | None = None
         self.video_slots = asyncio.Semaphore(self.ml.video_concurrency)
         self.loaded = False
         self._lock = asyncio.Lock()
         self.problems: dict[str, str] = {}
+        # What is missing but only lessens the service (it still answers): the pose model.
+        self.degraded: dict[str, str] = {}
 
     async def ensure_loaded(self) -> None:
         if self.loaded:
@@ -68,6 +78,7 @@ class MlRuntime:
 
     async def load(self) -> None:
         self.problems = {}
+        self.degraded = {}
         await self._load_hand_model()
         await self._load_classifier()
         await self.reload_templates()
@@ -75,10 +86,13 @@ class MlRuntime:
         log.info(
             "ml_models_loaded",
             hand_model=self.hand_model.version if self.hand_model else None,
+            pose_model=self.pose_model.version if self.pose_model else None,
             fingerspelling=self.classifier_version.version if self.classifier_version else None,
             templates=len(self.bank),
             missing=self.problems or None,
         )
+        if self.degraded:
+            log.warning("ml_degraded", **self.degraded)
 
     async def _load_hand_model(self) -> None:
         try:
@@ -87,12 +101,35 @@ class MlRuntime:
         except ModelMissing as exc:
             self.problems[HAND_LANDMARKER] = str(exc)
             return
+        pose = await self._load_pose_model()
         from senas.ml.landmarks.extractor import HandExtractor
 
         if self.extractor is not None:
             self.extractor.close()
-        self.extractor = HandExtractor(data)
+        self.extractor = HandExtractor(data, pose_model=pose, pose_every=self.ml.pose_every)
         self.hand_model = version
+        try:
+            await asyncio.to_thread(self.extractor.check_pose)
+        except Exception as exc:  # MediaPipe raises RuntimeError/ValueError; any failure means: work without it
+            from senas.ml.models.pose_model import MISSING
+
+            self.degraded[POSE_LANDMARKER] = f"{MISSING} (the active version could not be loaded: {exc})"
+            self.pose_model = None
+            self.extractor = HandExtractor(data, pose_every=self.ml.pose_every)
+
+    async def _load_pose_model(self) -> bytes | None:
+        """The pose model's bytes, or None (recorded in ``degraded``: the service works without it)."""
+        from senas.ml.models.pose_model import MISSING
+
+        self.pose_model = None
+        try:
+            version = await self.registry.active(POSE_LANDMARKER)
+            data = await self.registry.read_file(version, next(iter(version.files)))
+        except ModelMissing as exc:
+            self.degraded[POSE_LANDMARKER] = f"{MISSING} ({exc})"
+            return None
+        self.pose_model = version
+        return data
 
     async def _load_classifier(self) -> None:
         from senas.ml.fingerspelling.classifier import LetterClassifier

@@ -24,6 +24,12 @@ class MlSettings(BaseSettings):
     # The hand model file to register when the ml-models store has none (the embedded profile's first start and
     # `senas ml install-models`). Default: the file `make install` put beside the packages.
     hand_model_path: Path | None = None
+    # The pose model file (built by `make install` into <venv>/share/senas/) to register likewise. Optional: without
+    # it location is judged against the frame.
+    pose_model_path: Path | None = None
+    # The body moves slowly: the pose model runs on every k-th sampled frame, the frames between interpolated
+    # (bench/ml_pipeline.py measures the cost).
+    pose_every: int = Field(3, ge=1, le=30, description="run the pose model on every k-th frame")
     # Embedded profile: register the hand model, train the fingerspelling classifier and build the demo templates
     # on first start when the ml-models store has none.
     bootstrap: bool = True

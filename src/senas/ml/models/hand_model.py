@@ -10,7 +10,6 @@ on the service loads the model from the store only. ``SENAS_ML_HAND_MODEL_PATH``
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import importlib.util
 from pathlib import Path
 
@@ -44,15 +43,4 @@ def bundled_hand_model(explicit: Path | None = None) -> Path:
 async def install_hand_model(registry: ModelRegistry, path: Path) -> tuple[ModelVersion, bool]:
     """Register the file as a new version unless the active one is the same file; returns (version, created)."""
     data = await asyncio.to_thread(path.read_bytes)
-    digest = hashlib.sha256(data).hexdigest()
-    if await registry.active_version(HAND_LANDMARKER) is not None:
-        active = await registry.active(HAND_LANDMARKER)
-        if active.files.get(MODEL_FILE) and active.files[MODEL_FILE].sha256 == digest:
-            return active, False
-    version = await registry.publish(
-        HAND_LANDMARKER,
-        {MODEL_FILE: data},
-        metrics={"bytes": len(data)},
-        notes=NOTES,
-    )
-    return version, True
+    return await registry.publish_file_if_changed(HAND_LANDMARKER, MODEL_FILE, data, notes=NOTES)

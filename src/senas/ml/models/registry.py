@@ -22,8 +22,11 @@ from senas.platform.blobs import BlobStore
 from senas.platform.errors import NotFound
 
 HAND_LANDMARKER = "hand-landmarker"
+POSE_LANDMARKER = "pose-landmarker"
 FINGERSPELLING = "fingerspelling"
 REQUIRED_MODELS = (HAND_LANDMARKER, FINGERSPELLING)
+# Used when present; without it the service still works (location judged against the frame, not the body).
+OPTIONAL_MODELS = (POSE_LANDMARKER,)
 
 
 class ModelMissing(LookupError):
@@ -64,7 +67,7 @@ class ModelRegistry:
 
     async def names(self) -> list[str]:
         raw = await self._json("registry/index.json")
-        known = set(REQUIRED_MODELS)
+        known = set(REQUIRED_MODELS) | set(OPTIONAL_MODELS)
         if raw is not None:
             known |= set(json.loads(raw))
         return sorted(known)
@@ -129,6 +132,18 @@ class ModelRegistry:
         if activate:
             await self.activate(name, version)
         return entry
+
+    async def publish_file_if_changed(
+        self, name: str, filename: str, data: bytes, *, notes: str = ""
+    ) -> tuple[ModelVersion, bool]:
+        """A one-file model (an installed MediaPipe task file): a new active version unless the active one holds
+        the same bytes. Returns (version, created)."""
+        digest = hashlib.sha256(data).hexdigest()
+        if await self.active_version(name) is not None:
+            active = await self.active(name)
+            if active.files.get(filename) and active.files[filename].sha256 == digest:
+                return active, False
+        return await self.publish(name, {filename: data}, metrics={"bytes": len(data)}, notes=notes), True
 
     async def activate(self, name: str, version: str) -> ModelVersion:
         found = (await self.manifest(name)).find(version)

@@ -3,6 +3,12 @@
 This is exactly what the in-process model receives locally and what a SageMaker endpoint receives on AWS
 (``ContentType: application/json``): hand landmarks of one attempt in, a score with per-parameter feedback out.
 The endpoint holds the template bank of the version it was deployed with; the response names that revision.
+
+Body landmarks are optional and additive (same ``contract_version``): a frame may carry ``body``, the 13 upper-body
+points of ``senas.ml.landmarks.sequence.BODY_NAMES`` in that order (MediaPipe Pose's nose, eyes, ears, mouth
+corners, shoulders, elbows, wrists; image-normalised like the hand). When both the attempt and the target's
+template have a body, ``location`` is judged relative to the body and weighs more; the response's
+``location_reference`` says which reference was used (``body`` or ``frame``).
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from senas.ml.landmarks.schema import Point
+from senas.ml.landmarks.sequence import BODY
 
 CONTRACT_VERSION = 1
 
@@ -32,6 +41,9 @@ class HandLandmarks(_Strict):
 
 class AttemptFrame(_Strict):
     hands: list[HandLandmarks] = Field(default_factory=list, max_length=2)
+    body: list[Point] | None = Field(
+        None, min_length=BODY, max_length=BODY, description="13 upper-body points (BODY_NAMES order), if seen"
+    )
 
 
 class Attempt(_Strict):
@@ -78,6 +90,7 @@ class ScoreResponse(_Strict):
     feedback: list[Feedback]
     nearest: list[Neighbour]
     hand_used: Side
+    location_reference: Literal["body", "frame"] = "frame"
     frames_used: int = Field(ge=0)
     template_version: int = Field(ge=1)
     templates_revision: int

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from senas.ml.recognition.body import REGION_NAMES, region_of
 from senas.ml.recognition.contract import Feedback, Status
 
 FINGERS = {
@@ -103,6 +104,37 @@ def location_feedback(score: float, attempt: np.ndarray, template: np.ndarray) -
         message_es=f"Coloca la mano {es}.",
         message_en=f"Place your hand {en}.",
     )
+
+
+def body_location_feedback(
+    score: float,
+    attempt: np.ndarray,
+    attempt_anchors: np.ndarray,
+    template: np.ndarray,
+    template_anchors: np.ndarray,
+) -> Feedback:
+    """Locations in body units (see ``body.py``). The place to go is the template's region on the reference
+    signer's body; where the hand is now, the attempt's region on the learner's own body."""
+    status = status_of(score)
+    target = region_of(template, template_anchors)
+    current = region_of(attempt, attempt_anchors)
+    target_es, at_target_es, target_en = REGION_NAMES[target]
+    _, at_current_es, current_en = REGION_NAMES[current]
+    if status == "ok":
+        return Feedback(
+            parameter="location",
+            status=status,
+            score=score,
+            message_es=f"La mano está en el lugar correcto: {at_target_es}.",
+            message_en=f"Your hand is in the right place: at {target_en}.",
+        )
+    if current == target:
+        message_es = f"Acerca más la mano {target_es}, como en el vídeo de referencia."
+        message_en = f"Bring your hand closer to {target_en}, as in the reference video."
+    else:
+        message_es = f"Lleva la mano {target_es}; ahora está {at_current_es}."
+        message_en = f"Move your hand to {target_en}; it is at {current_en} now."
+    return Feedback(parameter="location", status=status, score=score, message_es=message_es, message_en=message_en)
 
 
 def movement_feedback(score: float, attempt_extent: float, template_extent: float) -> Feedback:

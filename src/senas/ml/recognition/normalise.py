@@ -31,6 +31,7 @@ class CanonicalHands:
     size: np.ndarray  # (T,) palm length in frame-height units
     left: np.ndarray  # (T,) True where the hand used was a left hand
     frame_index: np.ndarray  # (T,) index of the source frame
+    points: np.ndarray | None = None  # (T, 21, 3) the chosen hand as MediaPipe gave it (for body location)
 
     @property
     def count(self) -> int:
@@ -88,7 +89,7 @@ def canonical_hands(track: HandTrack, dominant: str) -> CanonicalHands:
         empty = np.zeros(0)
         return CanonicalHands(np.zeros((0, 21, 3)), empty, np.zeros((0, 2)), empty, np.zeros(0, bool), index)
     aligned, orientation, centre, size = canonicalise(points, left, track.aspect)
-    return CanonicalHands(aligned, orientation, centre, size, left, index)
+    return CanonicalHands(aligned, orientation, centre, size, left, index, points)
 
 
 def resample(values: np.ndarray, steps: int) -> np.ndarray:

@@ -7,27 +7,43 @@ Layout in the ``ml-models`` bucket::
 
 A template is keyed by the sign's stable identity ``<language>/<slug>`` (and found by sign id when known), so it
 survives a sign being re-created with a new id.
+
+Several processes write here at once (ML workers processing reference videos, ``senas ml templates rebuild``), so
+no write is a blind read-modify-write: a version file is created only if absent (``if_none_match``; taken → try the
+next number), and the index is replaced only if it is still the one that was read (``if_match`` its etag);
+otherwise it is read again and the change re-applied, a bounded number of times.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
+import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from senas.ml.recognition.features import STEPS, SignFeatures
 from senas.platform.blobs import BlobStore
-from senas.platform.errors import NotFound
+from senas.platform.errors import NotFound, PreconditionFailed
 
 INDEX_KEY = "templates/index.json"
 TEMPLATE_FORMAT = 1
 DEFAULT_PASS_THRESHOLD = 60.0
+# Each failed attempt means another writer's change went in, so these bound contention, not slowness.
+INDEX_WRITE_ATTEMPTS = 50
+VERSION_ATTEMPTS = 100
+MAX_RETRY_PAUSE = 0.2  # seconds; randomised so that writers that collided do not collide again in step
+
+
+class TemplateIndexContended(RuntimeError):
+    """The index kept changing under us for INDEX_WRITE_ATTEMPTS attempts; nothing of this change was written."""
 
 
 def sign_key(language: str, slug: str) -> str:
@@ -50,6 +66,14 @@ class TemplateEntry(BaseModel):
 class TemplateIndex(BaseModel):
     revision: int = 0
     templates: dict[str, TemplateEntry] = Field(default_factory=dict)
+    # Where this copy came from: the etag of the stored index it was read from (None: there was none yet) and
+    # its entries as read, so that a write can be made conditional and a caller's edits found and re-applied.
+    _etag: str | None = PrivateAttr(default=None)
+    _entries_as_read: dict[str, TemplateEntry] | None = PrivateAttr(default=None)
+
+    def _mark_read(self, etag: str | None) -> None:
+        self._etag = etag
+        self._entries_as_read = {key: entry.model_copy() for key, entry in self.templates.items()}
 
 
 class Template(BaseModel):
@@ -64,17 +88,21 @@ class Template(BaseModel):
 
 
 class TemplateStore:
-    """Reads and writes templates in the ml-models store."""
+    """Reads and writes templates in the ml-models store; safe with other processes writing at the same time."""
 
     def __init__(self, store: BlobStore) -> None:
         self.store = store
 
     async def index(self) -> TemplateIndex:
         try:
-            raw = await self.store.get(INDEX_KEY)
+            raw, info = await self.store.get_with_info(INDEX_KEY)
         except NotFound:
-            return TemplateIndex()
-        return TemplateIndex.model_validate_json(raw)
+            index = TemplateIndex()
+            index._mark_read(None)
+            return index
+        index = TemplateIndex.model_validate_json(raw)
+        index._mark_read(info.etag)
+        return index
 
     async def load(self, entry: TemplateEntry) -> Template:
         raw = await self.store.get(entry.blob_key)
@@ -92,18 +120,17 @@ class TemplateStore:
         pass_threshold: float | None = None,
         notes: str = "",
     ) -> TemplateEntry:
-        """Store a new version of the sign's template and make it current."""
-        index = await self.index()
+        """Store a new version of the sign's template and make it current — unless a save that took a later
+        version of the same sign got to the index first, in which case that one stays current."""
         key = sign_key(language, slug)
-        previous = index.templates.get(key)
-        version = previous.version + 1 if previous else 1
+        previous = (await self.index()).templates.get(key)
         entry = TemplateEntry(
             key=key,
             language=language.lower(),
             slug=slug.lower(),
             gloss=gloss,
-            version=version,
-            blob_key=f"templates/{key}/v{version}.json.gz",
+            version=previous.version + 1 if previous else 1,
+            blob_key="",  # set with the version actually taken
             pass_threshold=pass_threshold
             if pass_threshold is not None
             else (previous.pass_threshold if previous else DEFAULT_PASS_THRESHOLD),
@@ -111,17 +138,102 @@ class TemplateStore:
             source=source,
             movement=bool(np.abs(features.trajectory).max() > MOVING_PATH),
         )
-        template = Template(entry=entry, created_at=datetime.now(UTC), notes=notes, features=features.to_json())
-        body = gzip.compress(template.model_dump_json().encode(), mtime=0)
-        await self.store.put(entry.blob_key, body, content_type="application/gzip")
-        index.templates[key] = entry
-        index.revision += 1
-        await self.store.put(INDEX_KEY, index.model_dump_json(indent=1).encode(), content_type="application/json")
-        return entry
+        entry = await self._create_version(entry, features, notes)
+
+        def make_current(index: TemplateIndex) -> bool:
+            current = index.templates.get(key)
+            if current is not None and current.version > entry.version:
+                return False
+            # What was learned about the sign since we read the index (its id, a threshold) is kept.
+            index.templates[key] = entry.model_copy(
+                update={
+                    "sign_id": sign_id or (current.sign_id if current else None) or entry.sign_id,
+                    "pass_threshold": pass_threshold
+                    if pass_threshold is not None
+                    else (current.pass_threshold if current else entry.pass_threshold),
+                }
+            )
+            return True
+
+        index = await self.update_index(make_current)
+        current = index.templates.get(key)
+        return current if current is not None and current.version == entry.version else entry
+
+    async def _create_version(self, entry: TemplateEntry, features: SignFeatures, notes: str) -> TemplateEntry:
+        """Write the template under the first free version number from ``entry.version`` on; create-only, so
+        two saves of one sign never share (or overwrite) a version."""
+        created_at = datetime.now(UTC)
+        for version in range(entry.version, entry.version + VERSION_ATTEMPTS):
+            entry = entry.model_copy(
+                update={"version": version, "blob_key": f"templates/{entry.key}/v{version}.json.gz"}
+            )
+            template = Template(entry=entry, created_at=created_at, notes=notes, features=features.to_json())
+            body = gzip.compress(template.model_dump_json().encode(), mtime=0)
+            try:
+                await self.store.put(entry.blob_key, body, content_type="application/gzip", if_none_match=True)
+            except PreconditionFailed:
+                continue  # another save (or one that crashed before indexing it) has this version
+            return entry
+        raise TemplateIndexContended(f"no free template version for {entry.key} after {VERSION_ATTEMPTS} attempts")
+
+    async def update_index(self, change: Callable[[TemplateIndex], bool]) -> TemplateIndex:
+        """Apply ``change`` (which edits the index it is given and says whether it changed anything) to the
+        current index and write it back if no one else wrote meanwhile; else read it again and re-apply. Returns
+        the index as written (or as read, when there was nothing to change)."""
+        for attempt in range(INDEX_WRITE_ATTEMPTS):
+            index = await self.index()
+            etag = index._etag
+            if not change(index):
+                return index
+            index.revision += 1
+            body = index.model_dump_json(indent=1).encode()
+            try:
+                if etag is None:
+                    written = await self.store.put(INDEX_KEY, body, content_type="application/json", if_none_match=True)
+                else:
+                    written = await self.store.put(INDEX_KEY, body, content_type="application/json", if_match=etag)
+            except PreconditionFailed:
+                pause = random.uniform(0, min(MAX_RETRY_PAUSE, 0.005 * 2**attempt))  # noqa: S311 - jitter, not a secret
+                await asyncio.sleep(pause)
+                continue
+            index._mark_read(written.etag)
+            return index
+        raise TemplateIndexContended(f"the template index kept changing: gave up after {INDEX_WRITE_ATTEMPTS} attempts")
 
     async def save_index(self, index: TemplateIndex) -> None:
-        index.revision += 1
-        await self.store.put(INDEX_KEY, index.model_dump_json(indent=1).encode(), content_type="application/json")
+        """Write the edits made to ``index`` since it was read with ``index()`` — entries added or removed,
+        fields of entries changed — re-applied to the current stored index if another writer got in first, so
+        that what they wrote meanwhile (other entries, other fields such as a newer version) is kept. ``index``
+        is then updated to what was written. An index not read from the store counts as adding every entry."""
+        as_read = index._entries_as_read or {}
+        added: dict[str, TemplateEntry] = {}
+        edited: dict[str, dict[str, Any]] = {}
+        for key, entry in index.templates.items():
+            before = as_read.get(key)
+            if before is None:
+                added[key] = entry.model_copy()
+            elif before != entry:
+                edited[key] = {name: value for name, value in entry if getattr(before, name) != value}
+        removed = [key for key in as_read if key not in index.templates]
+
+        def reapply(current: TemplateIndex) -> bool:
+            changed = False
+            for key, entry in added.items():
+                if key not in current.templates or current.templates[key].version <= entry.version:
+                    current.templates[key] = entry.model_copy()
+                    changed = True
+            for key, fields in edited.items():
+                if key in current.templates:  # removed meanwhile: a stale copy must not bring it back
+                    current.templates[key] = current.templates[key].model_copy(update=fields)
+                    changed = True
+            for key in removed:
+                changed = current.templates.pop(key, None) is not None or changed
+            return changed
+
+        written = await self.update_index(reapply)
+        index.revision = written.revision
+        index.templates = written.templates
+        index._mark_read(written._etag)
 
 
 # A palm centre that strays more than this many palm lengths from its mean position is a moving sign.
@@ -147,10 +259,15 @@ class TemplateBank:
             self.shapes = np.stack([f.shape_vectors() for f in self.features])
             self.trajectories = np.stack([f.trajectory for f in self.features])
             self.locations = np.stack([f.location for f in self.features])
+            # NaN for a template without body landmarks (demo templates, older reference videos).
+            self.body_locations = np.stack(
+                [f.body_location if f.body_location is not None else np.full(2, np.nan) for f in self.features]
+            )
         else:
             self.shapes = np.zeros((0, STEPS, 62))
             self.trajectories = np.zeros((0, STEPS, 2))
             self.locations = np.zeros((0, 2))
+            self.body_locations = np.zeros((0, 2))
         # For the scorer's cheap first pass over the whole vocabulary.
         self.mean_shapes = self.shapes.mean(axis=1)
         self.path_extents = np.linalg.norm(self.trajectories, axis=2).mean(axis=1)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from senas.ml.landmarks.schema import Point
+from senas.ml.landmarks.sequence import POSE_POINTS
 from senas.ml.recognition.contract import Feedback, Neighbour
 from senas.ml.sessions.models import Mode, Status
 
@@ -28,6 +29,13 @@ class LandmarkFrame(BaseModel):
 
     landmarks: list[Point] = Field(min_length=21, max_length=21)
     handedness: Side | None = Field(None, description="the hand's true side (MediaPipe on un-mirrored frames)")
+    pose: list[Point] | None = Field(
+        None,
+        min_length=POSE_POINTS,
+        max_length=POSE_POINTS,
+        description="optional: the 33 MediaPipe Pose landmarks of the same frame (x, y in 0–1 of the frame, z); "
+        "with them, location is judged relative to the body",
+    )
 
 
 class SubmitLandmarks(BaseModel):

@@ -14,7 +14,7 @@ from senas.contracts.progress import PracticeScored
 from senas.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from senas.core.messages import send
 from senas.ml.content_client import ContentClient, ContentUnavailable, SignInfo
-from senas.ml.landmarks.sequence import LEFT, NO_HAND, RIGHT, HandTrack
+from senas.ml.landmarks.sequence import BODY, BODY_POINTS, LEFT, NO_HAND, RIGHT, HandTrack
 from senas.ml.recognition.contract import ScoreRequest
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES, ScoringError, attempt_from_track
 from senas.ml.runtime import MlRuntime
@@ -216,7 +216,10 @@ class SessionService:
 def track_from_device(body: SubmitLandmarks, dominant: str) -> HandTrack:
     count = len(body.frames)
     frames = np.zeros((count, 21, 3), np.float32)
+    poses = np.zeros((count, BODY, 3), np.float32)
+    posed = np.zeros(count, bool)
     sides = []
+    kept = list(BODY_POINTS.values())
     for t, frame in enumerate(body.frames):
         if frame is None:
             sides.append(NO_HAND)
@@ -224,6 +227,17 @@ def track_from_device(body: SubmitLandmarks, dominant: str) -> HandTrack:
         frames[t] = np.asarray(frame.landmarks, np.float32)
         side = frame.handedness or dominant
         sides.append(LEFT if side == "left" else RIGHT)
-    track = HandTrack.from_single_hand(frames, sides, fps=body.fps, width=body.width, height=body.height)
+        if frame.pose is not None:
+            poses[t] = np.asarray(frame.pose, np.float32)[kept]
+            posed[t] = True
+    track = HandTrack.from_single_hand(
+        frames,
+        sides,
+        fps=body.fps,
+        width=body.width,
+        height=body.height,
+        body=poses if posed.any() else None,
+        body_present=posed if posed.any() else None,
+    )
     track.present[:, 0] = [frame is not None for frame in body.frames]
     return track

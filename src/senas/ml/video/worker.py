@@ -96,6 +96,7 @@ class VideoWorker:
                     source_bucket=message.bucket,
                     source_key=message.key,
                     hand_model=self.runtime.hand_model.version if self.runtime.hand_model else None,
+                    pose_model=self.runtime.pose_model.version if self.runtime.pose_model else None,
                 ),
                 content_type="application/x-npz",
             )
@@ -136,10 +137,15 @@ class VideoWorker:
             if hands.count < MIN_HAND_FRAMES:
                 raise VideoRejected("no_hands", *NO_HANDS)
             sign = await ContentClient(platform).sign(message.sign_id)
-            features = features_from_hands(hands, track.aspect)
+            features = features_from_hands(hands, track.aspect, body=track.body, body_present=track.body_present)
             await self.runtime.processed.put(
                 artefact.artefact_key(f"reference-{message.asset_id}"),
-                artefact.dump(track, source_bucket=message.bucket, source_key=message.key),
+                artefact.dump(
+                    track,
+                    source_bucket=message.bucket,
+                    source_key=message.key,
+                    pose_model=self.runtime.pose_model.version if self.runtime.pose_model else None,
+                ),
                 content_type="application/x-npz",
             )
             entry = await self.runtime.templates.save(
