@@ -186,6 +186,22 @@ async def test_save_index_keeps_changes_made_meanwhile(tmp_path: Path) -> None:
     assert (await templates.index()).revision == 4
 
 
+async def test_runtime_noting_a_sign_id_still_loads_templates_saved_meanwhile(runtime: Any) -> None:
+    """The service records a sign id it learned with ``save_index``; if another process saved a template since the
+    bank was loaded, the merged write must not mark the bank as current, or that template would never be loaded."""
+    await runtime.ensure_loaded()
+    key = runtime.bank.entries[0].key
+    elsewhere = TemplateStore(runtime.models_store)  # another worker, same ml-models store
+    await elsewhere.save(language="ase", slug="nueva-senal", gloss="NUEVA", features=features(7), source="other")
+
+    await runtime.remember_sign_id(key, "sign-learned")
+
+    runtime.bank.loaded_at = 0.0  # the periodic check is due
+    await runtime.ensure_loaded()
+    assert runtime.bank.find(key="ase/nueva-senal") is not None
+    assert runtime.bank.entries[runtime.bank.find(key=key)].sign_id == "sign-learned"
+
+
 WORKER = textwrap.dedent(
     """
     import asyncio, sys, time

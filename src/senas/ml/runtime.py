@@ -172,8 +172,12 @@ class MlRuntime:
         entry = index.templates.get(key)
         if entry is not None:
             entry.sign_id = sign_id
+            known = self.bank.revision
             await self.templates.save_index(index)
-            self.bank.revision = index.revision
+            # Our own write alone moves the revision by one; more means another writer's change was merged in,
+            # which the bank has not loaded yet, so it keeps its older revision and reloads at the next check.
+            if index.revision == known + 1:
+                self.bank.revision = index.revision
         self.bank.entries[position].sign_id = sign_id
         self.bank.by_sign_id[sign_id] = position
 
