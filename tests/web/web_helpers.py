@@ -4,14 +4,17 @@ screenshots."""
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from prerequisites import REPO_ROOT, SHARED, skip_or_fail  # noqa: F401 - re-exported for the browser tests
 
-SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+SCREENSHOTS: Path = REPO_ROOT / "test-artifacts" / "screenshots"
 # The server under test makes this account its first admin (SENAS_USERS_BOOTSTRAP_ADMIN_EMAIL), so that tests can
 # author the content they need through the author API. With SENAS_WEB_TEST_SERVER (a server already running),
 # SENAS_WEB_TEST_AUTHOR_EMAIL names the not yet registered address that server was started with.
@@ -116,3 +119,82 @@ _A11Y_PROBLEMS = """() => {
 def accessibility_problems(page: Any) -> list[str]:
     problems: list[str] = page.evaluate(_A11Y_PROBLEMS)
     return problems
+
+
+# -- learners and pages shared by the inbox, leaderboard and review/MFA tests ---------------------------------
+
+LEARNER_PASSWORD = "Manos-Que-Hablan-42"
+DESKTOP = {"width": 1280, "height": 900}
+TIMEOUT_MS = 20_000
+
+
+@dataclass
+class Learner:
+    email: str
+    display_name: str
+    user_id: str
+    headers: dict[str, str]
+
+
+def sign_up_learner(server: str, display_name: str, sign_language: str = "ase") -> Learner:
+    """A new learner signed up and logged in through the API (the browser logs in on its own)."""
+    email = f"web-{secrets.token_hex(5)}@example.com"
+    body = {"email": email, "password": LEARNER_PASSWORD, "display_name": display_name, "sign_language": sign_language}
+    signup = httpx.post(f"{server}/users/auth/signup", json=body)
+    assert signup.status_code == 201, signup.text
+    login = httpx.post(f"{server}/users/auth/login", json={"email": email, "password": LEARNER_PASSWORD})
+    assert login.status_code == 200, login.text
+    headers = {"Authorization": f"Bearer {login.json()['tokens']['access_token']}"}
+    return Learner(email, display_name, str(signup.json()["user_id"]), headers)
+
+
+def level_lessons(server: str, language: str = "ase", index: int = 0) -> list[str]:
+    """The lesson ids of a level of the demo course, in order."""
+    levels = httpx.get(f"{server}/content/languages/{language}/levels").json()["levels"]
+    level = httpx.get(f"{server}/content/levels/{levels[index]['id']}").json()
+    return [item["id"] for item in sorted(level["lessons"], key=lambda item: item["position"])]
+
+
+def complete_lesson(server: str, learner: Learner, lesson_id: str) -> int:
+    """Records a perfect completion of the lesson, as the lesson page does at its end; the XP it gave."""
+    response = httpx.post(
+        f"{server}/users/me/progress/lesson-completions",
+        json={"lesson_id": lesson_id, "score": 100, "mistakes": 0},
+        headers={**learner.headers, "Idempotency-Key": secrets.token_hex(16)},
+    )
+    assert response.status_code == 200, response.text
+    return int(response.json()["xp_awarded"])
+
+
+def new_page(browser: Any, viewport: dict[str, int] | None = None) -> tuple[Any, Any, ConsoleWatch]:
+    context = browser.new_context(viewport=viewport or DESKTOP, locale="es-ES")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    watch = ConsoleWatch()
+    watch.attach(page)
+    return context, page, watch
+
+
+def wait_page(page: Any, name: str) -> None:
+    page.wait_for_selector(f"main[data-page='{name}'] h1")
+
+
+def log_in(page: Any, server: str, email: str, next_path: str = "") -> None:
+    """Fills and sends the login form (the caller waits for what comes next: a page, or the MFA step)."""
+    suffix = f"?next={next_path}" if next_path else ""
+    page.goto(f"{server}/#/login{suffix}")
+    wait_page(page, "login")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(LEARNER_PASSWORD)
+    page.get_by_role("button", name="Entrar", exact=True).click()
+
+
+def tab_to(page: Any, predicate: str, *, backwards: bool = False, limit: int = 60) -> None:
+    """Presses Tab (Shift+Tab) until ``predicate`` — a JS function of the focused element — holds: how a
+    keyboard user reaches a control."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate(f"({predicate})(document.activeElement)"):
+            return
+    raise AssertionError(f"{predicate} never got the focus in {limit} presses of {key}")

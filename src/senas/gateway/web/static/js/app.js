@@ -7,6 +7,7 @@ import { append, clear, h } from "./dom.js";
 import { applyStatic, lang, setLang, t } from "./i18n.js";
 import { startNotifications, stopNotifications } from "./notifications.js";
 import { loadProfile, refreshStats, renderStats, resetState, state } from "./state.js";
+import { refreshUnread, renderUnread, resetUnread } from "./unread.js";
 
 const ROUTES = [
   { pattern: /^\/?$/, page: "home" },
@@ -20,6 +21,8 @@ const ROUTES = [
   { pattern: /^\/sign\/([\w-]+)$/, page: "sign", module: "./pages/sign.js" },
   { pattern: /^\/profile$/, page: "profile", module: "./pages/profile.js", auth: true },
   { pattern: /^\/achievements$/, page: "achievements", module: "./pages/achievements.js", auth: true },
+  { pattern: /^\/notifications$/, page: "notifications", module: "./pages/inbox.js", auth: true },
+  { pattern: /^\/leaderboard$/, page: "leaderboard", module: "./pages/leaderboard.js", auth: true },
 ];
 
 const IN_PROGRESS = new Set(["lesson", "practice", "review"]);
@@ -45,9 +48,16 @@ function renderNav() {
   const nav = document.getElementById("nav");
   clear(nav);
   const { path } = parseHash();
-  const link = (hash, key) => {
+  const anchor = (hash, key) => {
     const current = path === hash.slice(1) || (hash === "#/course" && path === "/");
-    return h("li", {}, h("a", { href: hash, "aria-current": current ? "page" : null }, t(key)));
+    return h("a", { href: hash, "aria-current": current ? "page" : null }, t(key));
+  };
+  const link = (hash, key) => h("li", {}, anchor(hash, key));
+  const inbox = () => {
+    const item = anchor("#/notifications", "nav_notifications");
+    item.dataset.nav = "notifications";
+    renderUnread(item);
+    return h("li", {}, item);
   };
   const items = isSignedIn()
     ? [
@@ -55,6 +65,8 @@ function renderNav() {
         link("#/review", "nav_review"),
         link("#/dictionary", "nav_dictionary"),
         link("#/achievements", "nav_achievements"),
+        link("#/leaderboard", "nav_leaderboard"),
+        inbox(),
         link("#/profile", "nav_profile"),
         h("li", {}, h("button", { type: "button", class: "link-button", onclick: logout }, t("nav_logout"))),
       ]
@@ -70,13 +82,14 @@ export async function logout() {
   stopNotifications();
   forgetTokens();
   resetState();
+  resetUnread();
   navigate("#/");
 }
 
-// After sign-in (or a resumed session): profile, numbers in the header, the live stream.
+// After sign-in (or a resumed session): profile, numbers in the header, the unread count, the live stream.
 export async function enterSession() {
   await loadProfile();
-  await refreshStats().catch(() => {});
+  await Promise.all([refreshStats().catch(() => {}), refreshUnread().catch(() => {})]);
   startNotifications();
 }
 

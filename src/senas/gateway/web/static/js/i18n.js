@@ -171,6 +171,11 @@ const DICT = {
     rate_good: "Bien",
     rate_easy: "Fácil",
     review_done: "¡Repaso terminado!",
+    review_summary: "Resumen del repaso",
+    review_reviewed: "Señas repasadas: {n}",
+    review_xp: "+{xp} XP en este repaso",
+    review_more: "Todavía tienes señas pendientes.",
+    review_continue: "Seguir repasando",
     // dictionary
     dictionary_title: "Diccionario",
     dictionary_search: "Buscar una seña",
@@ -201,6 +206,38 @@ const DICT = {
     achievement_earned: "Conseguido el {date}",
     achievement_locked: "Por conseguir",
     notification_close: "Cerrar aviso",
+    // notifications inbox
+    nav_notifications: "Avisos",
+    unread_count: "{n} sin leer",
+    inbox_title: "Avisos",
+    inbox_lead: "Tus logros, los niveles que completas y otras novedades, de lo más reciente a lo más antiguo.",
+    inbox_empty: "Todavía no tienes avisos. Completa una lección para conseguir tu primer logro.",
+    inbox_unread: "Sin leer",
+    inbox_mark_read: "Marcar como leído",
+    inbox_mark_all: "Marcar todos como leídos",
+    inbox_marked_one: "Aviso marcado como leído.",
+    inbox_marked_all: "Avisos marcados como leídos: {n}.",
+    inbox_more: "Cargar más",
+    inbox_loaded: "Avisos cargados: {n} más.",
+    inbox_list: "Tus avisos",
+    inbox_see_achievements: "Ver tus logros",
+    inbox_see_course: "Ir al curso",
+    kind_achievement: "Logro",
+    kind_level_completed: "Nivel completado",
+    kind_other: "Aviso",
+    // leaderboard
+    nav_leaderboard: "Clasificación",
+    leaderboard_title: "Clasificación semanal",
+    leaderboard_lead: "XP ganados esta semana en {language}. La clasificación empieza de cero cada lunes (hora UTC).",
+    leaderboard_week: "Semana {week}",
+    leaderboard_caption: "Los primeros de la semana",
+    leaderboard_rank: "Puesto",
+    leaderboard_name: "Nombre",
+    leaderboard_xp: "XP de la semana",
+    leaderboard_you: "(tú)",
+    leaderboard_empty: "Nadie ha ganado XP esta semana todavía. ¡Completa una lección y estrena la clasificación!",
+    leaderboard_me: "Vas en el puesto {rank} con {xp} XP esta semana.",
+    leaderboard_me_none: "Todavía no tienes XP esta semana: completa una lección o un repaso para entrar en la clasificación.",
     not_found: "No encontramos esta página.",
     login_needed: "Entra para continuar.",
   },
@@ -367,6 +404,11 @@ const DICT = {
     rate_good: "Good",
     rate_easy: "Easy",
     review_done: "Review finished!",
+    review_summary: "Review summary",
+    review_reviewed: "Signs reviewed: {n}",
+    review_xp: "+{xp} XP in this review",
+    review_more: "More signs are still due.",
+    review_continue: "Keep reviewing",
     dictionary_title: "Dictionary",
     dictionary_search: "Search for a sign",
     dictionary_hint: "Search by gloss, meaning or category; accents are optional.",
@@ -394,6 +436,36 @@ const DICT = {
     achievement_earned: "Earned on {date}",
     achievement_locked: "Not earned yet",
     notification_close: "Close notice",
+    nav_notifications: "Notifications",
+    unread_count: "{n} unread",
+    inbox_title: "Notifications",
+    inbox_lead: "Your achievements, the levels you complete and other news, newest first.",
+    inbox_empty: "No notifications yet. Complete a lesson to earn your first achievement.",
+    inbox_unread: "Unread",
+    inbox_mark_read: "Mark as read",
+    inbox_mark_all: "Mark all as read",
+    inbox_marked_one: "Notification marked as read.",
+    inbox_marked_all: "Notifications marked as read: {n}.",
+    inbox_more: "Load more",
+    inbox_loaded: "Notifications loaded: {n} more.",
+    inbox_list: "Your notifications",
+    inbox_see_achievements: "See your achievements",
+    inbox_see_course: "Go to the course",
+    kind_achievement: "Achievement",
+    kind_level_completed: "Level completed",
+    kind_other: "Notice",
+    nav_leaderboard: "Leaderboard",
+    leaderboard_title: "Weekly leaderboard",
+    leaderboard_lead: "XP earned this week in {language}. The leaderboard starts from zero every Monday (UTC).",
+    leaderboard_week: "Week {week}",
+    leaderboard_caption: "This week's top learners",
+    leaderboard_rank: "Rank",
+    leaderboard_name: "Name",
+    leaderboard_xp: "XP this week",
+    leaderboard_you: "(you)",
+    leaderboard_empty: "Nobody has earned XP this week yet. Complete a lesson and open the leaderboard!",
+    leaderboard_me: "You are in position {rank} with {xp} XP this week.",
+    leaderboard_me_none: "No XP this week yet: complete a lesson or a review to join the leaderboard.",
     not_found: "We could not find this page.",
     login_needed: "Log in to continue.",
   },
@@ -456,6 +528,21 @@ export function applyStatic() {
     button.textContent = t("switch_to");
     button.setAttribute("lang", current === "es" ? "en" : "es");
     button.setAttribute("aria-label", t("switch_label"));
+  }
+}
+
+// Date and time, for things that happen several times a day (notifications).
+export function formatDateTime(iso) {
+  try {
+    return new Date(iso).toLocaleString(current === "en" ? "en-GB" : "es-ES", {
+      year: "numeric",
+      month: "long",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  } catch {
+    return iso;
   }
 }
 

@@ -1,18 +1,45 @@
-// The live notification stream (server-sent events from /users/me/notifications/stream) shown as toasts.
-// EventSource cannot send an Authorization header, so the stream is read with fetch and parsed here; it
+// The live notification stream (server-sent events from /users/me/notifications/stream) shown as toasts,
+// counted on the header's unread badge and handed to the inbox page if it is open (a "senas:notification"
+// event). EventSource cannot send an Authorization header, so the stream is read with fetch and parsed here; it
 // reconnects with Last-Event-ID so nothing is missed across a reconnection.
+//
+// A toast does not mark the notification read: it is gone after a few seconds, and the inbox is where the
+// learner reads and dismisses notifications (that is what the unread badge counts).
 
 import { accessTokenNow, api, refreshTokens } from "./api.js";
 import { sleep } from "./dom.js";
 import { pick } from "./i18n.js";
 import { refreshStats } from "./state.js";
 import { toast } from "./toasts.js";
+import { refreshUnread } from "./unread.js";
 
 const RETRY_MS = 3000;
 let controller = null;
 let lastEventId = null;
-const shown = new Set();
 const CATCH_UP_MS = 60000;
+// Ids already shown as toasts, kept for the tab's life (sessionStorage), so that the catch-up below does not
+// toast again, after a reload, what the learner already saw.
+const SHOWN_KEY = "senas.toasted";
+const SHOWN_KEEP = 50;
+const shown = new Set(readShown());
+
+function readShown() {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(SHOWN_KEY) || "[]");
+    return Array.isArray(stored) ? stored.filter((id) => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function remember(id) {
+  shown.add(id);
+  try {
+    sessionStorage.setItem(SHOWN_KEY, JSON.stringify([...shown].slice(-SHOWN_KEEP)));
+  } catch {
+    // storage unavailable: remembered for this page only
+  }
+}
 
 export function startNotifications() {
   if (controller) return;
@@ -92,15 +119,15 @@ function handleEvent(block) {
   }
   show(notification);
   refreshStats().catch(() => {});
+  refreshUnread().catch(() => {});
   catchUp(notification).catch(() => {});
 }
 
 function show(notification) {
+  document.dispatchEvent(new CustomEvent("senas:notification", { detail: notification }));
   if (shown.has(notification.id)) return;
-  shown.add(notification.id);
+  remember(notification.id);
   toast(pick(notification, "title"), pick(notification, "body"), notification.kind === "achievement" ? "achievement" : "info");
-  // Seen live: mark it read so the inbox does not announce it again.
-  api(`/users/me/notifications/${encodeURIComponent(notification.id)}/read`, { method: "POST" }).catch(() => {});
 }
 
 // One progress event can announce several things at the same instant (two achievements at once); a stream

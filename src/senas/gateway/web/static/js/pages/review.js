@@ -1,16 +1,19 @@
 // Spaced review of the signs that are due: recall first, then see the answer and say how well it went
-// (again / hard / good / easy — the rating schedules the next review on the server).
+// (again / hard / good / easy — the rating schedules the next review on the server). At the end, a summary:
+// how many signs, how each went, the XP earned, and whether more are due.
 
 import { api, errorText } from "../api.js";
+import { navigate } from "../app.js";
 import { append, clear, h } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { signMedia } from "../media.js";
 import { refreshStats } from "../state.js";
 
 const RATINGS = ["again", "hard", "good", "easy"];
+const BATCH = 20;
 
 export async function render(page) {
-  const due = await api("/users/me/reviews/due?limit=20");
+  const due = await api(`/users/me/reviews/due?limit=${BATCH}`);
   append(page, h("h1", {}, t("review_title")));
   const stage = h("div", { class: "review-stage" });
   append(page, stage);
@@ -24,13 +27,12 @@ export async function render(page) {
     return signs.get(id);
   };
   let index = 0;
+  const answered = Object.fromEntries(RATINGS.map((name) => [name, 0]));
+  let xp = 0;
   const showCard = async () => {
     clear(stage);
     if (index >= due.cards.length) {
-      const done = h("h2", { tabindex: -1 }, t("review_done"));
-      append(stage, done, h("a", { class: "button", href: "#/course" }, t("nav_course")));
-      done.focus();
-      refreshStats().catch(() => {});
+      await showSummary(stage, answered, xp);
       return;
     }
     const card = due.cards[index];
@@ -61,7 +63,9 @@ export async function render(page) {
         button.addEventListener("click", async () => {
           for (const other of rating.querySelectorAll("button")) other.disabled = true;
           try {
-            await api(`/users/me/reviews/${encodeURIComponent(card.card_id)}/answer`, { method: "POST", body: { rating: name } });
+            const result = await api(`/users/me/reviews/${encodeURIComponent(card.card_id)}/answer`, { method: "POST", body: { rating: name } });
+            answered[name] += 1;
+            xp += result.xp_awarded;
           } catch (error) {
             append(stage, h("p", { class: "error", role: "alert" }, errorText(error)));
           }
@@ -78,7 +82,8 @@ export async function render(page) {
       rating.hidden = false;
       reveal.hidden = true;
       answer.prepend(h("p", { class: "visually-hidden", role: "status" }, `${sign.gloss} — ${pick(sign, "meaning")}`));
-      rating.querySelector("button").focus();
+      // Focus on "good", the usual answer, rather than on "again" (the first): Enter then does no harm.
+      rating.querySelector(".rate-good").focus();
     });
     append(stage, 
       h("p", { class: "hint" }, t("review_count", { n: index + 1, total: due.cards.length })),
@@ -91,4 +96,32 @@ export async function render(page) {
     question.focus();
   };
   await showCard();
+}
+
+async function showSummary(stage, answered, xp) {
+  const total = Object.values(answered).reduce((sum, n) => sum + n, 0);
+  const done = h("h2", { tabindex: -1 }, t("review_done"));
+  // Cards answered "again" come back within minutes, so ask the server what is due now rather than guess.
+  const still = await api(`/users/me/reviews/due?limit=1`).catch(() => ({ cards: [] }));
+  const more = h("button", { type: "button", class: "button primary" }, t("review_continue"));
+  more.addEventListener("click", () => navigate("#/review"));
+  append(
+    stage,
+    done,
+    h(
+      "section",
+      { class: "card review-summary", "aria-label": t("review_summary"), dataset: { testid: "review-summary" } },
+      h("p", { class: "lead" }, t("review_reviewed", { n: total })),
+      h(
+        "ul",
+        { class: "review-tally" },
+        RATINGS.map((name) => h("li", { dataset: { rating: name } }, `${t(`rate_${name}`)}: ${answered[name]}`)),
+      ),
+      h("p", { class: "xp-gain" }, t("review_xp", { xp })),
+    ),
+    still.cards.length ? h("p", {}, t("review_more")) : null,
+    h("p", { class: "actions" }, still.cards.length ? more : null, h("a", { class: "button", href: "#/course" }, t("nav_course"))),
+  );
+  done.focus();
+  refreshStats().catch(() => {});
 }
