@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from senas.platform.blobs import Blobs, BlobStore
 from senas.platform.blobs.http import RangeNotSatisfiable, blob_router, parse_range
-from senas.platform.blobs.local import LocalBlobs, LocalBlobStore, PayloadTooLarge, validate_key
+from senas.platform.blobs.local import LOCKS_FOLDER, LocalBlobs, LocalBlobStore, PayloadTooLarge, validate_key
 from senas.platform.blobs.signing import SignatureError, SignatureInvalid, UrlExpired, UrlSigner
 from senas.platform.errors import InvalidRequest, NotFound, Unavailable
 
@@ -67,7 +67,8 @@ def everything_under(folder: Path) -> list[Path]:
 
 
 def files_under(folder: Path) -> list[Path]:
-    return [path for path in everything_under(folder) if path.is_file()]
+    """Blob data files: the store's lock files (empty, ``<root>/.locks/<bucket>.<n>.lock``) are not data."""
+    return [path for path in everything_under(folder) if path.is_file() and LOCKS_FOLDER not in path.parts]
 
 
 def upload_params(signer: UrlSigner, **changes: object) -> dict[str, str]:
