@@ -1,5 +1,6 @@
 """TOTP MFA of the Cognito identity against a moto server: enrolment (AssociateSoftwareToken, VerifySoftwareToken,
-SetUserMFAPreference) and the SOFTWARE_TOKEN_MFA login challenge, with codes computed as an authenticator app does.
+SetUserMFAPreference), ``mfa_enabled`` (AdminGetUser's UserMFASettingList) and the SOFTWARE_TOKEN_MFA login
+challenge, with codes computed as an authenticator app does.
 
 moto checks TOTP codes only when ``MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true`` (read on every call, so setting
 it in this process reaches the in-process ``ThreadedMotoServer``); its secret is always ``asdfasdfasdf``, too short
@@ -22,7 +23,8 @@ from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from aws.cognito_harness import cognito_platform
 from senas.platform.identity import Identity, Principal, TokenPair
-from senas.platform.identity.errors import InvalidMfaCode
+from senas.platform.identity.aws import MFA_STATUS_TTL_SECONDS, CognitoIdentity
+from senas.platform.identity.errors import InvalidMfaCode, UnknownUser
 from senas.platform.wiring import Platform
 
 PASSWORD = "Correcto-Caballo-42"
@@ -71,7 +73,8 @@ async def enrolled(identity: Identity, email: str) -> tuple[str, str]:
 
 async def test_enrolment_gives_secret_and_uri_and_checks_the_code(platform: Platform) -> None:
     identity = identity_of(platform)
-    _, tokens = await signed_in(identity, "mia@example.com")
+    user_id, tokens = await signed_in(identity, "mia@example.com")
+    assert await identity.mfa_enabled(user_id) is False
 
     enrolment = await identity.begin_mfa_enrolment(tokens.access_token)
     assert enrolment.secret
@@ -87,11 +90,44 @@ async def test_enrolment_gives_secret_and_uri_and_checks_the_code(platform: Plat
         await identity.confirm_mfa_enrolment(tokens.access_token, wrong(code))
     after_wrong = (await identity.login("mia@example.com", PASSWORD)).tokens
     assert after_wrong is not None, "a refused code must not enable MFA"
+    assert await identity.mfa_enabled(user_id) is False
 
     await identity.confirm_mfa_enrolment(tokens.access_token, await current_code(enrolment.secret))
+    assert await identity.mfa_enabled(user_id) is True
     result = await identity.login("mia@example.com", PASSWORD)
     assert result.tokens is None
     assert result.challenge == "totp"
+
+
+async def test_mfa_status_comes_from_cognito_and_is_kept_briefly(platform: Platform) -> None:
+    """Another task's identity (no shared memory) reads the status from Cognito, and keeps it for the TTL only:
+    an enrolment made elsewhere shows once the TTL has passed."""
+    identity = identity_of(platform)
+    assert isinstance(identity, CognitoIdentity)
+    now = [0.0]
+    other_task = CognitoIdentity(
+        identity.clients,
+        user_pool_id=identity.user_pool_id,
+        client_id=identity.client_id,
+        verifier=identity.verifier,
+        jwks_url=identity.jwks_url,
+        clock=lambda: now[0],
+    )
+    enrolled_user, _ = await enrolled(identity, "ines@example.com")
+    assert await other_task.mfa_enabled(enrolled_user) is True
+
+    user_id, tokens = await signed_in(identity, "olga@example.com")
+    assert await other_task.mfa_enabled(user_id) is False
+    enrolment = await identity.begin_mfa_enrolment(tokens.access_token)
+    await identity.confirm_mfa_enrolment(tokens.access_token, await current_code(enrolment.secret))
+    assert await other_task.mfa_enabled(user_id) is False  # within the TTL: the cached answer
+    now[0] += MFA_STATUS_TTL_SECONDS + 1
+    assert await other_task.mfa_enabled(user_id) is True
+
+
+async def test_mfa_enabled_of_an_unknown_user(platform: Platform) -> None:
+    with pytest.raises(UnknownUser):
+        await identity_of(platform).mfa_enabled("00000000-0000-0000-0000-000000000000")
 
 
 async def test_login_of_enrolled_user_is_a_totp_challenge(platform: Platform) -> None:

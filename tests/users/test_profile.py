@@ -27,6 +27,8 @@ async def test_profile_defaults_and_patch(client: httpx.AsyncClient) -> None:
         "timezone": "UTC",
         "locale": "es",
         "roles": ["learner"],
+        "mfa_enabled": False,
+        "mfa_required": False,
     }
     patched = await client.patch(
         "/users/me",
@@ -56,8 +58,13 @@ async def test_profile_patch_validation(client: httpx.AsyncClient) -> None:
     assert (await client.get("/users/me", headers=user.headers)).json()["timezone"] == "UTC"
 
 
-async def test_a_token_for_an_account_without_a_profile_gets_one(client: httpx.AsyncClient, mint_token: Any) -> None:
-    token = mint_token("direct-user", email="direct@example.com")
+async def test_a_token_for_an_account_without_a_profile_gets_one(
+    client: httpx.AsyncClient, users_platform: Platform, mint_token: Any
+) -> None:
+    # An account made at the identity provider directly: no sign-up through this service, so no profile yet.
+    assert users_platform.identity is not None
+    user_id = await users_platform.identity.sign_up("direct@example.com", PASSWORD)
+    token = mint_token(user_id, email="direct@example.com")
     me = await client.get("/users/me", headers=bearer(token))
     assert me.status_code == 200
     assert me.json()["display_name"] == "direct"

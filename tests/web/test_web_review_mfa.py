@@ -5,7 +5,8 @@
   learner who has just completed a lesson has due cards, exactly as the server schedules them. The page shows
   them, each answer leaves the server's queue, and the end shows the summary.
 - Turning on two-step verification from the profile page (the text secret and the otpauth link), confirming
-  it with a TOTP code computed here, then logging out and in again: the MFA challenge appears and passes.
+  it with a TOTP code computed here — the profile's status line goes from "desactivada" to "activada" without a
+  reload — then logging out and in again: the MFA challenge appears and passes, and the profile still says on.
 """
 
 from __future__ import annotations
@@ -120,6 +121,9 @@ def test_turn_on_mfa_from_the_profile_then_log_in_with_it(chromium: Any, server:
     log_in(page, server, learner.email, next_path="/profile")
     wait_page(page, "profile")
     page.get_by_role("heading", name="Verificación en dos pasos (MFA)").wait_for()
+    mfa_status = page.get_by_test_id("mfa-status")
+    assert mfa_status.inner_text() == "Verificación en dos pasos: desactivada"  # in words, not a colour
+    assert mfa_status.get_attribute("role") == "status"
     page.get_by_role("button", name="Activar la verificación en dos pasos").focus()
     page.keyboard.press("Enter")
     secret_box = page.locator(".mfa-secret code")
@@ -134,7 +138,12 @@ def test_turn_on_mfa_from_the_profile_then_log_in_with_it(chromium: Any, server:
     screenshot(page, "30-profile-mfa-enrol")
     code.type(pyotp.TOTP(secret).now())
     page.keyboard.press("Enter")
-    page.get_by_role("status").filter(has_text="Verificación en dos pasos activada.").wait_for()
+    # the page says so at once (no reload), moves the focus there, and offers no second enrolment
+    page.get_by_role("status").filter(has_text="Verificación en dos pasos: activada").wait_for()
+    assert page.evaluate("document.activeElement.dataset.testid") == "mfa-status"
+    assert page.get_by_role("button", name="Activar la verificación en dos pasos").count() == 0
+    me = httpx.get(f"{server}/users/me", headers=learner.headers)
+    assert (me.json()["mfa_enabled"], me.json()["mfa_required"]) == (True, False), me.text
 
     page.get_by_role("button", name="Salir").click()
     wait_page(page, "home")
@@ -153,6 +162,11 @@ def test_turn_on_mfa_from_the_profile_then_log_in_with_it(chromium: Any, server:
     challenge.fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.keyboard.press("Enter")
     wait_page(page, "course")
+    # a fresh visit to the profile reads the status from the server: still on, nothing to enrol
+    page.goto(f"{server}/#/profile")
+    wait_page(page, "profile")
+    page.get_by_test_id("mfa-status").filter(has_text="Verificación en dos pasos: activada").wait_for()
+    assert page.get_by_role("button", name="Activar la verificación en dos pasos").count() == 0
     # the API agrees: a password alone no longer signs this learner in
     login = httpx.post(f"{server}/users/auth/login", json={"email": learner.email, "password": "Manos-Que-Hablan-42"})
     assert login.json().get("challenge") == "totp", login.json()

@@ -6,10 +6,20 @@ a ``TokenVerifier`` built from the provider's public keys (JWKS).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 ROLES = ("learner", "teacher", "admin")
+# Roles whose accounts must sign in with a second factor, whatever SENAS_MFA_REQUIRED_FOR_ALL says.
+MFA_ROLES = frozenset({"teacher", "admin"})
+
+
+def mfa_required(roles: Iterable[str], *, required_for_all: bool) -> bool:
+    """Whether an account with these roles must use TOTP MFA: the one rule the embedded provider enforces at
+    login and refresh, and the user service reports on the profile (``required_for_all`` is
+    ``SENAS_MFA_REQUIRED_FOR_ALL``)."""
+    return required_for_all or bool(MFA_ROLES.intersection(roles))
 
 
 class InvalidToken(Exception):
@@ -70,6 +80,9 @@ class Identity(Protocol):
     async def begin_mfa_enrolment(self, access_token: str) -> MfaEnrolment: ...
 
     async def confirm_mfa_enrolment(self, access_token: str, code: str) -> None: ...
+
+    async def mfa_enabled(self, user_id: str) -> bool:
+        """Whether the account has confirmed TOTP MFA (so every sign-in asks for a code). Raises UnknownUser."""
 
     async def set_roles(self, user_id: str, roles: frozenset[str]) -> None: ...
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -66,6 +68,11 @@ def _decode_session(token: str) -> dict[str, str]:
     return {key: str(data[key]) for key in ("u", "c", "s")}
 
 
+# How long an account's MFA status read from Cognito is trusted, and how many users' lookups are kept.
+MFA_STATUS_TTL_SECONDS = 60.0
+CACHED_USERS = 10_000
+
+
 class CognitoIdentity:
     def __init__(
         self,
@@ -75,12 +82,19 @@ class CognitoIdentity:
         client_id: str,
         verifier: TokenVerifier,
         jwks_url: str,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.clients = clients
         self.user_pool_id = user_pool_id
         self.client_id = client_id
         self.verifier = verifier
         self.jwks_url = jwks_url
+        self.clock = clock
+        # GET /users/me asks for the MFA status on every profile read; without these, each read would cost a
+        # ListUsers and an AdminGetUser, which count against the pool's (low) admin-API quotas. A user's sub →
+        # user name never changes; the MFA status may change elsewhere (an admin), so it is kept briefly.
+        self._usernames: dict[str, str] = {}
+        self._mfa_status: dict[str, tuple[float, bool]] = {}
 
     async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         return await self.clients.call("cognito-idp", operation, **params)
@@ -126,12 +140,17 @@ class CognitoIdentity:
 
     async def _username(self, user_id: str) -> str:
         """Cognito's admin calls take the user name; the platform knows users by their ``sub``."""
+        if user_id in self._usernames:
+            return self._usernames[user_id]
         safe = user_id.replace('"', "")
         response = await self._call("list_users", UserPoolId=self.user_pool_id, Filter=f'sub = "{safe}"', Limit=1)
         users = response.get("Users", [])
         if not users:
             raise UnknownUser("no existe ese usuario / no such user")
-        return str(users[0]["Username"])
+        if len(self._usernames) >= CACHED_USERS:
+            self._usernames.clear()
+        self._usernames[user_id] = username = str(users[0]["Username"])
+        return username
 
     async def set_roles(self, user_id: str, roles: frozenset[str]) -> None:
         if not roles or not roles <= set(ROLES):
@@ -147,15 +166,37 @@ class CognitoIdentity:
             )
 
     async def signed_in_with_mfa(self, principal: Principal) -> bool:
-        if principal.mfa:
-            return True
-        username = await self._username(principal.user_id)
-        user = await self._call("admin_get_user", UserPoolId=self.user_pool_id, Username=username)
+        return principal.mfa or await self.mfa_enabled(principal.user_id)
+
+    async def mfa_enabled(self, user_id: str) -> bool:
+        cached = self._mfa_status.get(user_id)
+        if cached is not None and self.clock() - cached[0] < MFA_STATUS_TTL_SECONDS:
+            return cached[1]
+        enabled = await self._read_mfa_enabled(user_id)
+        self._remember_mfa(user_id, enabled)
+        return enabled
+
+    def _remember_mfa(self, user_id: str, enabled: bool) -> None:
+        if len(self._mfa_status) >= CACHED_USERS:
+            self._mfa_status.clear()
+        self._mfa_status[user_id] = (self.clock(), enabled)
+
+    async def _read_mfa_enabled(self, user_id: str) -> bool:
+        username = await self._username(user_id)
+        try:
+            user = await self._call("admin_get_user", UserPoolId=self.user_pool_id, Username=username)
+        except ClientError as exc:
+            if error_code(exc) == "UserNotFoundException":  # deleted between the two calls
+                raise UnknownUser("no existe ese usuario / no such user") from None
+            raise Unavailable(f"Cognito {error_code(exc)}: {error_message(exc)}") from None
+        # Set by SetUserMFAPreference, which confirm_mfa_enrolment calls once the first code is verified.
         return "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", [])
 
     async def delete_user(self, user_id: str) -> None:
         username = await self._username(user_id)
         await self._call("admin_delete_user", UserPoolId=self.user_pool_id, Username=username)
+        self._usernames.pop(user_id, None)
+        self._mfa_status.pop(user_id, None)
 
     # ---- login
 
@@ -277,6 +318,8 @@ class CognitoIdentity:
             AccessToken=access_token,
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
         )
+        principal = await self.verifier.verify(access_token)
+        self._remember_mfa(principal.user_id, True)  # this process's own change shows at once
 
     async def jwks(self) -> dict[str, Any]:
         import httpx

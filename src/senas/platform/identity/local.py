@@ -42,6 +42,7 @@ from senas.platform.identity import (
     Principal,
     TokenPair,
     TokenVerifier,
+    mfa_required,
 )
 from senas.platform.identity.claims import access_token_claims
 from senas.platform.identity.errors import (
@@ -67,7 +68,6 @@ if TYPE_CHECKING:
 # embedded platform in an image without them (content, ml) still works.
 
 TOTP_ISSUER = "Señas"
-MFA_ROLES = frozenset({"teacher", "admin"})
 MFA_SESSION_TTL_SECONDS = 300
 MFA_SESSION_MAX_ATTEMPTS = 5
 MIN_PASSWORD_LENGTH = 10
@@ -260,7 +260,7 @@ class LocalIdentity:
     # ---------------------------------------------------------------- login
 
     def _mfa_required(self, account: Item) -> bool:
-        return self.mfa_required_for_all or bool(MFA_ROLES.intersection(account["roles"]))
+        return mfa_required(account["roles"], required_for_all=self.mfa_required_for_all)
 
     async def login(self, email: str, password: str) -> LoginResult:
         normalised = normalise_email(email)
@@ -431,6 +431,13 @@ class LocalIdentity:
             raise MfaNotStarted("primero inicia la configuración de MFA / begin the MFA enrolment first")
         await self._accept_code(user_id, str(secret), code, enable=True)
 
+    async def mfa_enabled(self, user_id: str) -> bool:
+        # Set by _accept_code, in the same write that moves the pending secret to ``totp_secret``.
+        account = await self._account(user_id)
+        if account is None:
+            raise UnknownUser("no existe ese usuario / no such user")
+        return bool(account["mfa_enabled"])
+
     async def _verified(self, access_token: str) -> Principal:
         try:
             return await self.verifier.verify(access_token)
@@ -561,4 +568,4 @@ def unverified_claims(token: str) -> dict[str, Any]:
 
 
 def roles_need_mfa(roles: Iterable[str]) -> bool:
-    return bool(MFA_ROLES.intersection(roles))
+    return mfa_required(roles, required_for_all=False)

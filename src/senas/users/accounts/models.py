@@ -1,4 +1,4 @@
-"""The profile item (UserData ``USER#<id>/PROFILE``)."""
+"""The profile item (UserData ``USER#<id>/PROFILE``), and the account's MFA status shown beside it."""
 
 from __future__ import annotations
 
@@ -39,3 +39,12 @@ class Profile:
 
     def changed(self, **changes: Any) -> Profile:
         return replace(self, **changes, version=self.version + 1)
+
+
+@dataclass(frozen=True)
+class MfaStatus:
+    """Read from the identity provider on every request, never copied into the profile: the provider is what
+    asks for the code at sign-in, so only its answer is sure to match what signing in does."""
+
+    enabled: bool
+    required: bool

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Response, status
 
 from senas.core.auth import Admin, CurrentUser
 from senas.platform.identity import Principal
-from senas.users.accounts.models import Profile
+from senas.users.accounts.models import MfaStatus, Profile
 from senas.users.accounts.schemas import DeleteAccount, ProfileOut, ProfilePatch, RolesIn, RolesOut
 from senas.users.accounts.service import AccountsService
 from senas.users.deps import BearerToken, ClockDep, RuntimeDep
@@ -24,7 +24,7 @@ def get_accounts_service(runtime: RuntimeDep, clock: ClockDep) -> AccountsServic
 AccountsDep = Annotated[AccountsService, Depends(get_accounts_service)]
 
 
-def _out(profile: Profile, principal: Principal) -> ProfileOut:
+def _out(profile: Profile, principal: Principal, mfa: MfaStatus) -> ProfileOut:
     return ProfileOut(
         user_id=profile.user_id,
         email=profile.email or principal.email,
@@ -35,17 +35,21 @@ def _out(profile: Profile, principal: Principal) -> ProfileOut:
         timezone=profile.timezone,
         locale=profile.locale,
         roles=sorted(principal.roles),
+        mfa_enabled=mfa.enabled,
+        mfa_required=mfa.required,
     )
 
 
 @router.get("/me", response_model=ProfileOut)
 async def read_me(user: CurrentUser, accounts: AccountsDep) -> ProfileOut:
-    return _out(await accounts.profile(user), user)
+    mfa = await accounts.mfa_status(user)  # first: it refuses a deleted account before a profile is made
+    return _out(await accounts.profile(user), user, mfa)
 
 
 @router.patch("/me", response_model=ProfileOut)
 async def update_me(body: ProfilePatch, user: CurrentUser, accounts: AccountsDep) -> ProfileOut:
-    return _out(await accounts.update(user, body), user)
+    mfa = await accounts.mfa_status(user)
+    return _out(await accounts.update(user, body), user, mfa)
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)

@@ -31,6 +31,10 @@ class ProfileOut(BaseModel):
     timezone: str
     locale: str
     roles: list[str]
+    mfa_enabled: bool = Field(description="the account has confirmed TOTP MFA: every sign-in asks for a code")
+    mfa_required: bool = Field(
+        description="the account must use MFA (teachers, admins, and everyone when SENAS_MFA_REQUIRED_FOR_ALL is set)"
+    )
 
 
 class ProfilePatch(BaseModel):

@@ -1,4 +1,4 @@
-"""Profile, settings, roles and account deletion."""
+"""Profile, settings, MFA status, roles and account deletion."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from senas.core.errors import (
 from senas.core.messages import publish
 from senas.platform import catalog
 from senas.platform.errors import ConditionFailed
-from senas.platform.identity import Principal
+from senas.platform.identity import Principal, mfa_required
 from senas.platform.identity.errors import (
     IdentityError,
     InvalidCredentials,
@@ -27,7 +27,7 @@ from senas.platform.identity.errors import (
     LoginThrottled,
     UnknownUser,
 )
-from senas.users.accounts.models import Profile
+from senas.users.accounts.models import MfaStatus, Profile
 from senas.users.accounts.repository import AccountsRepository
 from senas.users.accounts.schemas import ProfilePatch
 from senas.users.clock import Clock
@@ -62,6 +62,17 @@ class AccountsService:
         if await self.repository.is_deleted(principal.user_id):
             raise ACCOUNT_DELETED
         return await self.repository.create_profile(self.default_profile(principal.user_id, principal.email))
+
+    async def mfa_status(self, principal: Principal) -> MfaStatus:
+        """Whether the caller's account has TOTP MFA on, and whether it must (the rule the embedded provider
+        enforces at login, applied to the roles of the caller's token)."""
+        try:
+            enabled = await self.runtime.identity.mfa_enabled(principal.user_id)
+        except UnknownUser:
+            # A verified token whose account the provider no longer has: the account was deleted.
+            raise ACCOUNT_DELETED from None
+        required_for_all = self.runtime.platform.settings.mfa_required_for_all
+        return MfaStatus(enabled=enabled, required=mfa_required(principal.roles, required_for_all=required_for_all))
 
     async def update(self, principal: Principal, patch: ProfilePatch) -> Profile:
         changes = patch.model_dump(exclude_none=True)

@@ -1,5 +1,5 @@
-// Profile and settings: name, sign language, dominant hand, daily goal, time zone, interface language; turning
-// on two-step verification; logging out.
+// Profile and settings: name, sign language, dominant hand, daily goal, time zone, interface language; whether
+// two-step verification is on, and turning it on; logging out.
 
 import { api, errorText } from "../api.js";
 import { logout } from "../app.js";
@@ -64,16 +64,27 @@ export async function render(page) {
     h("h1", {}, t("profile_title")),
     h("p", {}, profile.email || ""),
     form,
-    mfaSection(),
+    mfaSection(profile),
     h("p", {}, h("button", { type: "button", class: "button", onclick: logout }, t("logout"))),
   );
 }
 
-function mfaSection() {
+// The account's two-step verification as the server reports it (on, off, or off but required), in words: the
+// status line is what tells, not a colour. Enrolment is offered only while it is off.
+function mfaSection(profile) {
   const section = h("section", { class: "card", "aria-labelledby": "mfa-heading" }, h("h2", { id: "mfa-heading" }, t("mfa_section")));
-  const start = h("button", { type: "button", class: "button" }, t("mfa_enable"));
+  const status = h("p", { class: "mfa-status", role: "status", tabindex: -1, dataset: { testid: "mfa-status" } });
+  const show = (enabled) => {
+    status.textContent = mfaStatusText(enabled, profile.mfa_required);
+    status.dataset.state = enabled ? "on" : profile.mfa_required ? "required" : "off";
+  };
+  show(profile.mfa_enabled);
   const error = formError();
-  const status = h("p", { role: "status" });
+  if (profile.mfa_enabled) {
+    append(section, status, error);
+    return section;
+  }
+  const start = h("button", { type: "button", class: "button" }, t("mfa_enable"));
   start.addEventListener("click", async () => {
     showError(error, "");
     start.disabled = true;
@@ -88,7 +99,9 @@ function mfaSection() {
           try {
             await api("/users/auth/mfa/confirm", { method: "POST", body: { code: code.value.replace(/\s+/g, "") } });
             form.remove();
-            status.textContent = t("mfa_enabled");
+            if (state.profile) state.profile = { ...state.profile, mfa_enabled: true };
+            show(true);
+            status.focus(); // the form that had the focus is gone
           } catch (failure) {
             showError(error, errorText(failure));
           }
@@ -101,6 +114,11 @@ function mfaSection() {
       showError(error, errorText(failure));
     }
   });
-  append(section, start, error, status);
+  append(section, status, start, error);
   return section;
+}
+
+function mfaStatusText(enabled, required) {
+  if (enabled) return required ? t("mfa_status_on_required") : t("mfa_status_on");
+  return required ? t("mfa_status_off_required") : t("mfa_status_off");
 }
