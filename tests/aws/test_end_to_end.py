@@ -306,7 +306,8 @@ def b_handshape_frames() -> list[dict[str, Any]]:
     poses = json.loads((REPO / "src" / "senas" / "demo" / "alphabet_poses.json").read_text())["letters"]
     return [
         {
-            "landmarks": [[0.5 + 0.12 * x + 0.002 * i, 0.7 + 0.12 * y, 0.12 * z] for x, y, z in poses["B"]],
+            # x mirrored: the poses are the dataset signer's left hand, sent here as a right hand.
+            "landmarks": [[0.5 - 0.12 * x + 0.002 * i, 0.7 + 0.12 * y, 0.12 * z] for x, y, z in poses["B"]],
             "handedness": "right",
         }
         for i in range(20)

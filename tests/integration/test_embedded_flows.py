@@ -111,7 +111,8 @@ def b_handshape_frames() -> list[dict[str, Any]]:
         drift = 0.002 * i
         frames.append(
             {
-                "landmarks": [[0.5 + 0.12 * x + drift, 0.7 + 0.12 * y, 0.12 * z] for x, y, z in poses["B"]],
+                # x mirrored: the poses are the dataset signer's left hand, sent here as a right hand.
+                "landmarks": [[0.5 - 0.12 * x + drift, 0.7 + 0.12 * y, 0.12 * z] for x, y, z in poses["B"]],
                 "handedness": "right",
             }
         )

@@ -116,6 +116,77 @@ def templates_rebuild(
     _run(work)
 
 
+@templates_app.command("calibrate")
+def templates_calibrate(
+    include_demo: Annotated[
+        bool,
+        typer.Option(
+            help="also the demo course's templates (their thresholds are measured on real data in "
+            "alphabet_poses.json; this replaces them with perturbation-based ones)"
+        ),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="print the table, change nothing")] = False,
+    seed: Annotated[int, typer.Option(help="seed of the perturbations (same seed, same thresholds)")] = 0,
+) -> None:
+    """Measure every template's pass threshold against the rest of its language and store it.
+
+    Templates from reference videos have one performance per sign: the genuine samples are that reference under
+    realistic perturbations (jitter, speed, size, place, a turned wrist, a left-handed mirror image), the impostors
+    the other templates under the same perturbations. So the genuine pass rate is optimistic (no other people's
+    variation), which the rule's ceiling guards against; the impostor rate is what the vocabulary makes of it."""
+    from senas.ml.recognition.calibration import RULE, calibrate_bank
+    from senas.ml.recognition.templates import TemplateBank
+
+    async def work(runtime: MlRuntime) -> None:
+        index = await runtime.templates.index()
+        if not index.templates:
+            _fail("no templates in the ml-models store (run `senas ml templates rebuild` or process reference videos)")
+            return
+        # The bank is made from this very read of the index, so each threshold belongs to the version it was
+        # measured on; save_index only re-applies the edited thresholds if someone wrote meanwhile.
+        entries = sorted(index.templates.values(), key=lambda e: e.key)
+        features = [(await runtime.templates.load(entry)).sign_features() for entry in entries]
+        bank = TemplateBank(entries, features, revision=index.revision)
+        targets = {e.key for e in entries if include_demo or not e.source.startswith("demo:")}
+        if not targets:
+            out.print(
+                "nothing to calibrate: only demo templates, whose thresholds are measured on real data "
+                "(--include-demo to recalibrate them anyway)"
+            )
+            return
+        results = await asyncio.to_thread(calibrate_bank, bank, targets, seed=seed)
+        table = RichTable()
+        for header in ("sign", "threshold", "genuine pass rate", "impostor pass rate"):
+            table.add_column(header, no_wrap=True)
+        table.add_column("note")
+        for entry in entries:
+            if entry.key not in results:
+                table.add_row(entry.key, f"{entry.pass_threshold:g}", "", "", "demo: kept (measured on data)")
+                continue
+            result = results[entry.key]
+            table.add_row(
+                entry.key,
+                f"{entry.pass_threshold:g} → {result.threshold:g}",
+                f"{result.genuine_pass_rate:.1%} of {result.genuine}",
+                f"{result.impostor_pass_rate:.1%} of {result.impostors}",
+                result.note,
+            )
+            index.templates[entry.key].pass_threshold = result.threshold
+        out.print(table)
+        out.print(f"rule: {RULE.describe()}")
+        out.print(
+            "genuine = the reference itself under perturbations (optimistic: no other signer's variation); "
+            "impostors = the other templates of the language under the same perturbations"
+        )
+        if dry_run:
+            out.print("dry run: nothing stored")
+            return
+        await runtime.templates.save_index(index)
+        out.print(f"stored {len(results)} thresholds (templates revision {index.revision})")
+
+    _run(work)
+
+
 @train_app.command("fingerspelling")
 def train_fingerspelling(
     datasets: Annotated[Path | None, typer.Option(help="folder with asl_alphabet_landmarks.csv")] = None,

@@ -36,8 +36,8 @@ WEIGHTS = {"handshape": 0.7, "movement": 0.2, "location": 0.1}
 # With the body as reference, location is what sign phonology says it is — a parameter as primary as movement, with
 # minimal pairs of its own — and no longer depends on how the learner sits. 0.3 is chosen so that a sign made with
 # a typical handshape (component ~75) and right movement but in the wrong place (chest for chin: location < 5)
-# falls to ~56, at or under the pass thresholds (55–70, 60 for reference videos), while the same sign in the right
-# place scores ~84.
+# falls to ~56, under most signs' pass thresholds (measured per sign, 50–80: see calibration.py), while the same
+# sign in the right place scores ~84.
 # Handshape keeps the largest share: it is the most detailed and best measured parameter.
 BODY_WEIGHTS = {"handshape": 0.5, "movement": 0.2, "location": 0.3}
 # Body units are shoulder widths (~40 cm on an adult). Places on the face lie close together — mouth and chin
