@@ -80,6 +80,14 @@ def launch_chromium(browser_type_launch_args: dict[str, Any]) -> Iterator[Callab
         playwright.stop()
 
 
+@pytest.fixture
+def chromium(launch_chromium: Callable[..., Any]) -> Iterator[Any]:
+    """A Chromium with the default launch options, closed after the test."""
+    browser = launch_chromium()
+    yield browser
+    browser.close()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

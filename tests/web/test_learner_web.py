@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from web_helpers import ConsoleWatch, screenshot, skip_or_fail
+from web_helpers import ConsoleWatch, new_page, screenshot, skip_or_fail, wait_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -27,29 +27,9 @@ def _email() -> str:
     return f"web-{secrets.token_hex(5)}@example.com"
 
 
-@pytest.fixture
-def chromium(launch_chromium: Callable[..., Any]) -> Iterator[Any]:
-    browser = launch_chromium()
-    yield browser
-    browser.close()
-
-
-def _context(browser: Any, viewport: dict[str, int] = DESKTOP) -> tuple[Any, Any, ConsoleWatch]:
-    context = browser.new_context(viewport=viewport, locale="es-ES")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    watch = ConsoleWatch()
-    watch.attach(page)
-    return context, page, watch
-
-
-def _wait_page(page: Any, name: str) -> None:
-    page.wait_for_selector(f"main[data-page='{name}'] h1")
-
-
 def _sign_up_in_browser(page: Any, server: str, email: str) -> None:
     page.goto(f"{server}/#/signup")
-    _wait_page(page, "signup")
+    wait_page(page, "signup")
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_label("Nombre visible").fill("Ana")
@@ -57,13 +37,13 @@ def _sign_up_in_browser(page: Any, server: str, email: str) -> None:
     page.get_by_label("Derecha").check()
     page.get_by_label("Meta diaria").select_option("20")
     page.get_by_role("button", name="Crear cuenta").click()
-    _wait_page(page, "course")
+    wait_page(page, "course")
 
 
 def _log_in_in_browser(page: Any, server: str, email: str, next_path: str = "") -> None:
     suffix = f"?next={next_path}" if next_path else ""
     page.goto(f"{server}/#/login{suffix}")
-    _wait_page(page, "login")
+    wait_page(page, "login")
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Entrar", exact=True).click()
@@ -143,7 +123,7 @@ def _demo_animation_obeys_speed_and_loop(page: Any, figure: Any) -> None:
 
 
 def test_sign_up_complete_a_lesson_and_get_an_achievement(chromium: Any, server: str) -> None:
-    context, page, console = _context(chromium)
+    context, page, console = new_page(chromium)
     lesson = _first_lesson(server)
 
     page.goto(server)
@@ -162,7 +142,7 @@ def test_sign_up_complete_a_lesson_and_get_an_achievement(chromium: Any, server:
     screenshot(page, "03-course")
 
     first.locator("a").click()
-    _wait_page(page, "lesson")
+    wait_page(page, "lesson")
     figures = page.locator(".learn figure.sign-media")
     assert figures.count() == len(lesson["signs"])
     assert "Letra A" in figures.first.inner_text()  # every sign has its text
@@ -213,17 +193,17 @@ def test_sign_up_complete_a_lesson_and_get_an_achievement(chromium: Any, server:
     screenshot(page, "06-lesson-done-with-toast")
 
     page.goto(f"{server}/#/achievements")
-    _wait_page(page, "achievements")
+    wait_page(page, "achievements")
     earned = page.locator("li.achievement[data-code='first_lesson']")
     assert "earned" in (earned.get_attribute("class") or "")
     screenshot(page, "07-achievements")
 
     page.goto(f"{server}/#/review")
-    _wait_page(page, "review")
+    wait_page(page, "review")
     screenshot(page, "08-review")
 
     page.goto(f"{server}/#/profile")
-    _wait_page(page, "profile")
+    wait_page(page, "profile")
     page.get_by_label("Meta diaria").select_option("50")
     page.get_by_role("button", name="Guardar").click()
     page.get_by_text("Cambios guardados.").wait_for()
@@ -236,25 +216,25 @@ def test_sign_up_complete_a_lesson_and_get_an_achievement(chromium: Any, server:
     assert "Daily goal" in _stat(page, "xp") + page.inner_text("#stats")
     screenshot(page, "10-profile-english")
     page.get_by_role("link", name="Course").click()
-    _wait_page(page, "course")
+    wait_page(page, "course")
     assert page.locator("li.lesson.done").count() == 1
     screenshot(page, "11-course-english")
     page.get_by_role("button", name="Cambiar la interfaz a español").click()
     page.wait_for_function("document.documentElement.lang === 'es'")
 
     # phone width: the same pages fit
-    phone, phone_page, phone_console = _context(chromium, PHONE)
+    phone, phone_page, phone_console = new_page(chromium, PHONE)
     phone_page.goto(server)
     phone_page.wait_for_selector("main[data-page='home'] h1")
     screenshot(phone_page, "12-phone-home")
     phone_page.goto(f"{server}/#/signup")
-    _wait_page(phone_page, "signup")
+    wait_page(phone_page, "signup")
     screenshot(phone_page, "02-phone-signup")
     _log_in_in_browser(phone_page, server, email)
-    _wait_page(phone_page, "course")
+    wait_page(phone_page, "course")
     screenshot(phone_page, "13-phone-course")
     phone_page.locator(f"li.lesson[data-lesson-id='{lesson['id']}'] a").click()
-    _wait_page(phone_page, "lesson")
+    wait_page(phone_page, "lesson")
     phone_page.get_by_test_id("begin").click()
     phone_page.locator(".lesson-stage .choice").first.wait_for()
     screenshot(phone_page, "13-phone-exercise")
@@ -268,9 +248,9 @@ def test_sign_up_complete_a_lesson_and_get_an_achievement(chromium: Any, server:
 
 
 def test_dictionary_search_without_accents_finds_the_accented_sign(chromium: Any, server: str) -> None:
-    context, page, console = _context(chromium)
+    context, page, console = new_page(chromium)
     page.goto(f"{server}/#/dictionary")
-    _wait_page(page, "dictionary")
+    wait_page(page, "dictionary")
     page.get_by_label("Buscar una seña").fill("numeros")
     page.get_by_role("button", name="Buscar").click()
     page.wait_for_function("location.hash.includes('q=numeros')")
@@ -282,7 +262,7 @@ def test_dictionary_search_without_accents_finds_the_accented_sign(chromium: Any
     assert page.locator("img.thumb").first.get_attribute("alt")
     screenshot(page, "14-dictionary")
     results.get_by_role("link", name=re.compile("Cero")).click()
-    _wait_page(page, "sign")
+    wait_page(page, "sign")
     assert "Seña «0»" in page.inner_text("main h1")
     screenshot(page, "15-sign")
     context.close()
@@ -299,10 +279,10 @@ def _practice(camera_browser: Callable[[Path], Any], clip: Path, server: str) ->
     response = httpx.post(f"{server}/users/auth/signup", json={"email": email, "password": PASSWORD})
     assert response.status_code == 201, response.text
     browser = camera_browser(clip)
-    context, page, console = _context(browser)
+    context, page, console = new_page(browser)
     sign_id = _sign_b(server)
     _log_in_in_browser(page, server, email, next_path=f"/practice/{sign_id}")
-    _wait_page(page, "practice")
+    wait_page(page, "practice")
     page.get_by_role("button", name="Activar la cámara").click()
     page.get_by_test_id("camera-status").filter(has_text="Cámara lista").wait_for()
     # the self-view is mirrored for display only
@@ -364,9 +344,9 @@ def test_log_in_with_mfa(chromium: Any, server: str) -> None:
     confirmed = httpx.post(f"{server}/users/auth/mfa/confirm", json={"code": pyotp.TOTP(secret).now()}, headers=bearer)
     assert confirmed.status_code == 200, confirmed.text
 
-    context, page, console = _context(chromium)
+    context, page, console = new_page(chromium)
     page.goto(f"{server}/#/login")
-    _wait_page(page, "login")
+    wait_page(page, "login")
     screenshot(page, "02-login")
     # keyboard: the first Tab reaches the skip link, which moves focus to the content without leaving the page
     page.keyboard.press("Tab")
@@ -381,12 +361,12 @@ def test_log_in_with_mfa(chromium: Any, server: str) -> None:
     # the code of the next 30-second step (accepted as clock drift): the current one was spent confirming
     code.fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Verificar").click()
-    _wait_page(page, "course")
+    wait_page(page, "course")
     # a reload keeps the learner signed in (refresh token in sessionStorage), without asking for MFA again
     page.reload()
-    _wait_page(page, "course")
+    wait_page(page, "course")
     page.get_by_role("button", name="Salir").click()
-    _wait_page(page, "home")
+    wait_page(page, "home")
     assert page.evaluate("sessionStorage.getItem('senas.refresh')") is None
     context.close()
     assert console.errors == []

@@ -6,7 +6,7 @@ to nothing, on the page and on the server. Keyboard only, no console errors."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -28,13 +28,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 # The queue consumer fills the inbox a moment after the progress write; waiting for it is not a timing assertion.
 DELIVERY_TIMEOUT_S = 60
 BADGE = "[data-testid='unread-badge']"
-
-
-@pytest.fixture
-def chromium(launch_chromium: Callable[..., Any]) -> Iterator[Any]:
-    browser = launch_chromium()
-    yield browser
-    browser.close()
 
 
 def _inbox(server: str, learner: Learner) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ with no XP this week is told so. No console errors."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -23,13 +22,6 @@ from web_helpers import (
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-
-
-@pytest.fixture
-def chromium(launch_chromium: Callable[..., Any]) -> Iterator[Any]:
-    browser = launch_chromium()
-    yield browser
-    browser.close()
 
 
 def _board(server: str, learner: Learner) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -35,13 +34,6 @@ from prerequisites import skip_or_fail
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 REVIEW_BATCH = 20  # the review page asks for this many due cards at a time (review.js)
-
-
-@pytest.fixture
-def chromium(launch_chromium: Callable[..., Any]) -> Iterator[Any]:
-    browser = launch_chromium()
-    yield browser
-    browser.close()
 
 
 def _due(server: str, learner: Learner) -> list[dict[str, Any]]:
