@@ -15,7 +15,6 @@ wrote itself sits further left and is ignored.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import ipaddress
 import math
@@ -24,8 +23,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from senas.platform.errors import ConditionFailed
-from senas.platform.tables import Condition, Table
+from senas.platform.tables import Table
+from senas.platform.tables.counters import increment_expiring
 
 # A counter outlives its window by this much, so a hit that arrives just as the window ends still finds it.
 EXPIRY_MARGIN_SECONDS = 60
@@ -101,19 +100,14 @@ class RateLimiter:
         window = math.floor(now / budget.window_seconds)
         remaining = (window + 1) * budget.window_seconds - now
         pk, sk = self.key(scope, client, budget, window)
-        hits = await self._count(pk, sk, expires_at=math.ceil(self.ttl_now() + remaining) + EXPIRY_MARGIN_SECONDS)
+        expires_at = math.ceil(self.ttl_now() + remaining) + EXPIRY_MARGIN_SECONDS
+        hits = await self._count(pk, sk, expires_at=expires_at)
         return Decision(
             allowed=hits <= budget.limit, hits=hits, limit=budget.limit, retry_after=max(1, math.ceil(remaining))
         )
 
     async def _count(self, pk: str, sk: str, *, expires_at: int) -> int:
-        with contextlib.suppress(ConditionFailed):
-            await self.table.put(
-                {"pk": pk, "sk": sk, "hits": 1, "expires_at": expires_at}, condition=Condition.item_absent()
-            )
-            return 1
-        counter = await self.table.add(pk, sk, {"hits": 1})
-        return int(counter["hits"])
+        return await increment_expiring(self.table, pk, sk, "hits", expires_at=expires_at)
 
 
 def forwarded_entries(header_values: Iterable[str]) -> list[str]:

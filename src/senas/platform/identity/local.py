@@ -20,7 +20,6 @@ carry ``expires_at``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import math
@@ -60,6 +59,7 @@ from senas.platform.identity.errors import (
 from senas.platform.identity.keys import LocalSigningKeys
 from senas.platform.tables import GSI1, ConditionCheck, Delete, Item, Put, Table
 from senas.platform.tables import Condition as Cond
+from senas.platform.tables.counters import increment_expiring
 
 if TYPE_CHECKING:
     from pwdlib import PasswordHash
@@ -307,14 +307,10 @@ class LocalIdentity:
     async def _record_failure(self, email: str) -> None:
         now = self.clock()
         pk, sk = f"THROTTLE#{email}", self._window_key()
-        # The counter carries its own expiry so the table forgets it (add() keeps the other attributes).
-        with contextlib.suppress(ConditionFailed):
-            await self.table.put(
-                {"pk": pk, "sk": sk, "failures": 0, "expires_at": int(now) + 2 * self.throttle_window},
-                condition=Cond.item_absent(),
-            )
-        counter = await self.table.add(pk, sk, {"failures": 1})
-        if int(counter["failures"]) >= self.max_failed_logins:
+        failures = await increment_expiring(
+            self.table, pk, sk, "failures", expires_at=int(now) + 2 * self.throttle_window
+        )
+        if failures >= self.max_failed_logins:
             await self.table.put({"pk": pk, "sk": "LOCK", "expires_at": int(now) + self.throttle_window})
             await self.table.delete(pk, sk)
 
