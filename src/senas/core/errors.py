@@ -178,13 +178,13 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
 
+    def unavailable() -> JSONResponse:
+        body = error_body("unavailable", UNAVAILABLE_DETAIL)
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
     async def port_unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("dependency_unavailable", error=str(exc))
-        return JSONResponse(
-            error_body("unavailable", UNAVAILABLE_DETAIL),
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+        return unavailable()
 
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", error_type=type(exc).__name__)
@@ -196,11 +196,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if not dependency_unreachable(exc):
             return await unexpected(request, exc)
         log.warning("dependency_unreachable", error_type=type(exc).__name__, error=str(exc)[:200])
-        return JSONResponse(
-            error_body("unavailable", UNAVAILABLE_DETAIL),
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+        return unavailable()
 
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
