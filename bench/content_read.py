@@ -41,16 +41,17 @@ def serve(port: int) -> None:
     from fastapi.responses import Response
     from starlette.types import Receive, Scope, Send
 
+    from senas.content import bootstrap
     from senas.content.app import create_app
     from senas.core.logging import configure_logging
     from senas.core.settings import load_settings
-    from senas.gateway.app import PathRouter, local_blob_app
-    from senas.platform.wiring import build_platform
+    from senas.gateway.app import PathRouter
+    from senas.wiring import build_platform
 
     settings = load_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     platform = build_platform(settings)
-    content = create_app(platform, run_consumers=False, owns_platform=True)
+    content = create_app(bootstrap.build(platform), run_consumers=False, owns_platform=True)
     bodies: dict[int, bytes] = {}
 
     async def constant(scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,7 +74,7 @@ def serve(port: int) -> None:
     # The same constant, as a route of the content app itself: it goes through the service's middleware
     # (request ids, metrics, error handling) and router, so the ratio against it isolates the lesson's own cost.
     content.add_api_route(STACK_CONSTANT_PATH, constant_route, methods=["GET"], include_in_schema=False)
-    blobs = local_blob_app(platform)
+    blobs = platform.blob_server
     routes: dict[str, Any] = {CONSTANT_PATH: constant}
     if blobs is not None:
         routes["/_blobs"] = blobs

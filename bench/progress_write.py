@@ -29,9 +29,11 @@ from fastapi import FastAPI, HTTPException
 from senas.core.logging import configure_logging
 from senas.core.settings import load_settings
 from senas.platform.identity.claims import access_token_claims, local_issuer
-from senas.platform.wiring import build_platform
+from senas.users import bootstrap
 from senas.users.app import create_app
 from senas.users.progress import xp
+from senas.wiring import build_platform
+from senas.wiring.embedded import signing_keys
 
 LESSONS = ("les-1", "les-2", "les-3", "les-4")
 
@@ -39,7 +41,12 @@ LESSONS = ("les-1", "les-2", "les-3", "les-4")
 def fake_content() -> FastAPI:
     app = FastAPI()
     lessons = {
-        lesson: {"id": lesson, "level_id": "lvl-1", "language": "lse", "signs": [{"id": f"sign-{lesson}"}]}
+        lesson: {
+            "id": lesson,
+            "level_id": "lvl-1",
+            "language": "lse",
+            "signs": [{"id": f"sign-{lesson}", "slug": lesson, "gloss": lesson.upper()}],
+        }
         for lesson in LESSONS
     }
     level = {"id": "lvl-1", "language": "lse", "lessons": [{"id": lesson} for lesson in LESSONS]}
@@ -88,15 +95,15 @@ async def main(completions: int, concurrency: int, users: int) -> int:
         configure_logging("warning", json=True)
         platform = build_platform(settings)
         platform.services.register_in_process("content", fake_content())
-        app = create_app(platform, run_consumers=False)
-        assert platform.signing_keys is not None
+        app = create_app(bootstrap.build(platform), run_consumers=False)
+        keys = signing_keys(settings)
         tokens = {}
         for i in range(users):
             user_id = f"bench-{i:03d}"
             claims = access_token_claims(
                 user_id=user_id, issuer=local_issuer(settings.public_url), roles=["learner"], ttl_seconds=3600
             )
-            tokens[user_id] = platform.signing_keys.sign(claims)
+            tokens[user_id] = keys.sign(claims)
 
         rng = random.Random(7)
         jobs: list[tuple[str, str, str]] = []

@@ -10,7 +10,7 @@ import pytest
 
 from prerequisites import REPO_ROOT, SHARED, skip_or_fail, strict_ci  # noqa: F401 - re-exported for tests
 from senas.core.settings import Settings, load_settings
-from senas.platform.wiring import Platform, build_platform
+from senas.wiring import Platform, build_platform
 
 
 @pytest.fixture
@@ -38,13 +38,15 @@ MintToken = Callable[..., str]
 def mint_token(platform: Platform) -> MintToken:
     """Real access tokens signed by the embedded identity provider's key, for tests of protected routes."""
     from senas.platform.identity.claims import access_token_claims, local_issuer
+    from senas.wiring.embedded import signing_keys
+
+    keys = signing_keys(platform.settings)
 
     def mint(user_id: str = "user-1", *, roles: tuple[str, ...] = ("learner",), **extra: object) -> str:
-        assert platform.signing_keys is not None
         claims = access_token_claims(
             user_id=user_id, issuer=local_issuer(platform.settings.public_url), roles=roles, ttl_seconds=300
         )
         claims.update(extra)
-        return platform.signing_keys.sign(claims)
+        return keys.sign(claims)
 
     return mint

@@ -37,8 +37,8 @@ def provision(
     still need (the user pool and client ids) as KEY=value lines on standard output."""
     from senas.core.settings import SettingsError, load_settings
     from senas.platform.aws.clients import AwsClients, ClientError
-    from senas.platform.aws.provision import Provisioner
     from senas.platform.errors import Unavailable
+    from senas.wiring.provision import Provisioner
 
     try:
         settings = load_settings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,13 +12,10 @@ from rich.table import Table as RichTable
 
 from senas.aws_cli import app as aws_cli
 from senas.content.cli import app as content_cli
-from senas.core.logging import configure_logging
-from senas.core.settings import SERVICE_PORTS, Settings, SettingsError, load_settings
+from senas.core.settings import SERVICE_PORTS
 from senas.ml.cli import app as ml_cli
 from senas.platform import catalog
-
-if TYPE_CHECKING:
-    from senas.platform.wiring import Platform
+from senas.wiring.commands import platform_or_exit, settings_or_exit
 
 app = typer.Typer(help="Señas — plataforma de aprendizaje de lengua de señas.", no_args_is_help=True)
 queues_app = typer.Typer(help="Inspect and operate the queues.", no_args_is_help=True)
@@ -27,26 +24,6 @@ app.add_typer(ml_cli, name="ml")
 app.add_typer(content_cli, name="content")
 app.add_typer(aws_cli, name="aws")
 console = Console(stderr=True)
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        settings = load_settings(**overrides)
-    except SettingsError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
-    configure_logging(settings.log_level, json=settings.log_json)
-    return settings
-
-
-def _build_platform(settings: Settings) -> Platform:
-    from senas.platform.wiring import build_platform
-
-    try:
-        return build_platform(settings)
-    except SettingsError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
 
 
 @app.command()
@@ -59,14 +36,14 @@ def up(
     import uvicorn
 
     from senas.gateway.app import create_gateway
-    from senas.services import SERVICE_NAMES, app_factory
+    from senas.services import SERVICE_NAMES, build_app
 
-    settings = _settings()
+    settings = settings_or_exit()
     bind_host = host or settings.host
     bind_port = port or settings.port
-    platform = _build_platform(settings)
+    platform = platform_or_exit(settings)
     run_consumers = workers and settings.run_workers
-    services = {name: app_factory(name)(platform, run_consumers=run_consumers) for name in SERVICE_NAMES}
+    services = {name: build_app(name, platform, run_consumers=run_consumers) for name in SERVICE_NAMES}
     gateway = create_gateway(platform, services)
     shown_host = "localhost" if bind_host in ("127.0.0.1", "0.0.0.0") else bind_host  # noqa: S104
     console.print(
@@ -87,16 +64,16 @@ def serve(
     """Run one service alone on its own port, as its container does."""
     import uvicorn
 
-    from senas.gateway.app import PathRouter, local_blob_app
-    from senas.services import SERVICE_NAMES, app_factory
+    from senas.gateway.app import PathRouter
+    from senas.services import SERVICE_NAMES, build_app
 
     if service not in SERVICE_NAMES:
         console.print(f"[bold red]error:[/] unknown service {service!r}; choose one of {', '.join(SERVICE_NAMES)}")
         raise typer.Exit(code=2)
-    settings = _settings()
-    platform = _build_platform(settings)
-    service_app = app_factory(service)(platform, run_consumers=workers, owns_platform=True)
-    blob_app = local_blob_app(platform)
+    settings = settings_or_exit()
+    platform = platform_or_exit(settings)
+    service_app = build_app(service, platform, run_consumers=workers, owns_platform=True)
+    blob_app = platform.blob_server
     asgi = PathRouter({"/_blobs": blob_app}, service_app) if blob_app is not None else service_app
     bind_port = port or SERVICE_PORTS[service]
     console.print(f"[bold green]Señas {service}[/] listening on http://{host}:{bind_port}", soft_wrap=True)
@@ -110,32 +87,35 @@ def worker(
 ) -> None:
     """Run one queue's consumer alone (stops cleanly on SIGTERM / Ctrl-C, finishing what it holds)."""
     from senas.core.app import build_consumers
-    from senas.services import service_spec
+    from senas.services import build_root
 
     owners = [name for name, queues in catalog.CONSUMERS.items() if queue in queues]
     if not owners:
         known = ", ".join(q for queues in catalog.CONSUMERS.values() for q in queues)
         console.print(f"[bold red]error:[/] no service consumes {queue!r}; consumed queues: {known}")
         raise typer.Exit(code=2)
-    settings = _settings(**({"consumer_concurrency": concurrency} if concurrency else {}))
-    spec = service_spec(owners[0])
+    settings = settings_or_exit(**({"consumer_concurrency": concurrency} if concurrency else {}))
+    owner = owners[0]
 
     async def main() -> None:
-        platform = _build_platform(settings)
+        platform = platform_or_exit(settings)
+        root = build_root(owner, platform)
         wanted = settings.resource_name(queue)
-        consumers = [c for c in build_consumers(spec, platform, None) if c.queue.name == wanted]
+        consumers = [c for c in build_consumers(root, None) if c.queue.name == wanted]
         if not consumers:
-            console.print(f"[bold red]error:[/] the {spec.name} service has no handlers for {queue!r} yet")
-            await platform.close()
+            console.print(f"[bold red]error:[/] the {owner} service has no handlers for {queue!r} yet")
+            await root.aclose()
             raise typer.Exit(code=2)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, consumers[0].stop)
         console.print(f"[bold green]worker[/] consuming {consumers[0].queue.name}")
         try:
+            # Without the service's lifespan: what a consumer needs (the database, the models) it opens on first
+            # use, and start-up work (migrations, the demo course, the outbox sweep) stays with the service.
             await consumers[0].run()
         finally:
-            await platform.close()
+            await root.aclose()
 
     asyncio.run(main())
 
@@ -143,10 +123,10 @@ def worker(
 @queues_app.command("depth")
 def queues_depth() -> None:
     """Messages visible, in flight and delayed in every queue and dead-letter queue."""
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def main() -> None:
-        platform = _build_platform(settings)
+        platform = platform_or_exit(settings)
         table = RichTable("queue", "visible", "in flight", "delayed")
         try:
             for config in catalog.queue_configs(physical=settings.resource_name):
@@ -167,10 +147,10 @@ def queues_redrive(
     if queue not in catalog.WORK_QUEUES:
         console.print(f"[bold red]error:[/] unknown queue {queue!r}; choose one of {', '.join(catalog.WORK_QUEUES)}")
         raise typer.Exit(code=2)
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def main() -> int:
-        platform = _build_platform(settings)
+        platform = platform_or_exit(settings)
         try:
             return await platform.queues.queue(settings.resource_name(queue)).redrive_dead_letters()
         finally:
@@ -183,7 +163,7 @@ def queues_redrive(
 @app.command("check-settings")
 def check_settings() -> None:
     """Validate the configuration and print it (secrets hidden)."""
-    settings = _settings()
+    settings = settings_or_exit()
     table = RichTable("setting", "value")
     for name, value in settings.model_dump().items():
         table.add_row(name, str(value))

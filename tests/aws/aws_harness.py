@@ -195,7 +195,7 @@ def aws_clients(endpoint_url: str | None = None, *, workers: int = 32) -> Any:
 
 def create_tables(clients: Any, names: tuple[str, ...] | list[str], settings: Any = None) -> None:
     from senas.core.settings import Settings
-    from senas.platform.aws.provision import Provisioner
+    from senas.wiring.provision import Provisioner
 
     provisioner = Provisioner(clients, settings or Settings())
     for name in names:
@@ -269,8 +269,8 @@ def queues_implementations() -> dict[str, Callable[..., AbstractAsyncContextMana
 async def sqs_queues(configs: Any, *, endpoint_url: str | None = None) -> AsyncIterator[Any]:
     """``SqsQueues`` over freshly created, uniquely named queues (with their redrive policies)."""
     from senas.core.settings import Settings
-    from senas.platform.aws.provision import Provisioner
     from senas.platform.queues.aws import SqsQueues
+    from senas.wiring.provision import Provisioner
 
     clients = aws_clients(endpoint_url)
     prefix = unique_prefix()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from aws.aws_harness import REGION, aws_clients, fake_credentials, moto_server_url, unique_prefix
 from senas.core.settings import load_settings
-from senas.platform.aws.provision import Provisioner
-from senas.platform.wiring import Platform, build_platform
+from senas.wiring import Platform, build_platform
+from senas.wiring.provision import Provisioner
 
 
 @asynccontextmanager

@@ -15,9 +15,9 @@ import pytest
 from aws.aws_harness import REGION, aws_clients, fake_credentials, moto_in_process, moto_server_url, unique_prefix
 from senas.core.settings import Settings, load_settings
 from senas.platform import catalog
-from senas.platform.aws.provision import Provisioner
 from senas.platform.errors import InvalidRequest, NotFound, Unavailable
-from senas.platform.wiring import Platform, build_platform
+from senas.wiring import Platform, build_platform
+from senas.wiring.provision import Provisioner
 
 SECRET = "x" * 40
 

@@ -19,7 +19,7 @@ from senas.platform.identity.errors import (
     RefreshTokenInvalid,
     UnknownUser,
 )
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 PASSWORD = "Correcto-Caballo-42"
 

@@ -25,7 +25,7 @@ from aws.cognito_harness import cognito_platform
 from senas.platform.identity import Identity, Principal, TokenPair
 from senas.platform.identity.aws import MFA_STATUS_TTL_SECONDS, CognitoIdentity
 from senas.platform.identity.errors import InvalidMfaCode, UnknownUser
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 PASSWORD = "Correcto-Caballo-42"
 TIME_STEP = 30

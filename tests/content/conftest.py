@@ -14,12 +14,14 @@ from content_pg import _admin, postgres_admin_url, run_in_thread, skip_or_fail
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from senas.content import migrate
+from senas.content import bootstrap, migrate
 from senas.content.app import create_app
+from senas.content.bootstrap import ContentRoot
+from senas.content.context import ContentPorts
 from senas.content.db import create_engine
 from senas.content.settings import ContentSettings
 from senas.core.settings import Settings, load_settings
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 TABLES = ("lesson_sign", "exercise", "lesson", "level", "sign", "media_asset", "practice_upload", "sign_language")
 
@@ -79,8 +81,18 @@ NO_DEMO = ContentSettings(seed_demo=False)
 
 
 @pytest.fixture
-async def content_app(platform: Platform) -> AsyncIterator[Any]:
-    app = create_app(platform, run_consumers=False, content_settings=NO_DEMO)
+def content_root(platform: Platform) -> ContentRoot:
+    return bootstrap.build(platform, config=NO_DEMO)
+
+
+@pytest.fixture
+def ports(content_root: ContentRoot) -> ContentPorts:
+    return content_root.context.ports
+
+
+@pytest.fixture
+async def content_app(content_root: ContentRoot) -> AsyncIterator[Any]:
+    app = create_app(content_root, run_consumers=False)
     async with app.router.lifespan_context(app):
         yield app
 

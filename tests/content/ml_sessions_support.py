@@ -10,15 +10,16 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from senas.ml import bootstrap as ml_bootstrap
 from senas.ml.app import create_app as create_ml_app
 from senas.ml.sessions.repository import SessionRepository
 from senas.platform import catalog
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 
 def serve_ml(platform: Platform) -> FastAPI:
     """Route the platform's calls to the ML service to a real ML app in this process."""
-    app = create_ml_app(platform, run_consumers=False)
+    app = create_ml_app(ml_bootstrap.build(platform), run_consumers=False)
     platform.services.register_in_process("ml", app)
     return app
 

@@ -19,26 +19,26 @@ from sqlalchemy import func, select
 from senas.content.bundles.exporter import export_bundle
 from senas.content.bundles.format import BundleInvalid
 from senas.content.bundles.importer import import_bundle
+from senas.content.context import ContentPorts
 from senas.content.models import Exercise, Lesson, Level, MediaAsset, Sign, SignLanguage
 from senas.content.seed import demo_bundle_path, seed_demo
-from senas.platform.wiring import Platform
 
 pytestmark = pytest.mark.slow
 
 
 async def counts(content_app: Any) -> dict[str, int]:
     result = {}
-    async with content_app.state.content_db.sessions() as session:
+    async with content_app.state.root.context.database.current().sessions() as session:
         for model in (SignLanguage, Level, Lesson, Sign, Exercise, MediaAsset):
             result[model.__tablename__] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
     return result
 
 
 async def test_demo_course_imports_and_reimport_is_idempotent(
-    content_app: Any, client: httpx.AsyncClient, platform: Platform
+    content_app: Any, client: httpx.AsyncClient, ports: ContentPorts
 ) -> None:
-    database = content_app.state.content_db
-    first = await seed_demo(database, platform)
+    database = content_app.state.root.context.database.current()
+    first = await seed_demo(database, ports)
     assert first is not None
     assert first.created > 0
     assert first.media_stored >= 31
@@ -46,14 +46,14 @@ async def test_demo_course_imports_and_reimport_is_idempotent(
     assert before["sign"] >= 30
     assert before["level"] >= 2
     assert before["lesson"] >= 6
-    assert await seed_demo(database, platform) is None  # only into an empty database
+    assert await seed_demo(database, ports) is None  # only into an empty database
     levels = await ok(await client.get("/content/languages/ase/levels"))
     lesson_ids = [
         lesson["id"]
         for level in levels["levels"]
         for lesson in (await ok(await client.get(f"/content/levels/{level['id']}")))["lessons"]
     ]
-    again = await seed_demo(database, platform, only_if_empty=False)
+    again = await seed_demo(database, ports, only_if_empty=False)
     assert again is not None
     assert again.created == 0
     assert again.updated == 0
@@ -103,23 +103,23 @@ def broken_bundle(tmp_path: Path) -> Path:
 
 
 async def test_bad_bundle_changes_nothing_and_lists_every_problem(
-    content_app: Any, platform: Platform, tmp_path: Path
+    content_app: Any, ports: ContentPorts, tmp_path: Path
 ) -> None:
-    await seed_demo(content_app.state.content_db, platform)
+    await seed_demo(content_app.state.root.context.database.current(), ports)
     before = await counts(content_app)
     root = broken_bundle(tmp_path)
-    async with content_app.state.content_db.sessions() as session:
+    async with content_app.state.root.context.database.current().sessions() as session:
         with pytest.raises(BundleInvalid) as caught:
-            await import_bundle(session, platform, root)
+            await import_bundle(session, ports, root)
     problems = caught.value.problems
     assert "bundle.yaml: languages[0].signs[0].gloss: String should have at least 1 character" in problems
     # Schema problems are reported first; fix that one to see the semantic ones, all at once.
     document = yaml.safe_load((root / "bundle.yaml").read_text(encoding="utf-8"))
     document["languages"][0]["signs"][0]["gloss"] = "A"
     (root / "bundle.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    async with content_app.state.content_db.sessions() as session:
+    async with content_app.state.root.context.database.current().sessions() as session:
         with pytest.raises(BundleInvalid) as caught:
-            await import_bundle(session, platform, root)
+            await import_bundle(session, ports, root)
     problems = caught.value.problems
     expected = [
         "languages[0].signs[1].media.file: file 'media/ase/missing.svg' not found",
@@ -135,22 +135,22 @@ async def test_bad_bundle_changes_nothing_and_lists_every_problem(
     assert await counts(content_app) == before
 
 
-async def test_bad_yaml_and_missing_file(content_app: Any, platform: Platform, tmp_path: Path) -> None:
-    async with content_app.state.content_db.sessions() as session:
+async def test_bad_yaml_and_missing_file(content_app: Any, ports: ContentPorts, tmp_path: Path) -> None:
+    async with content_app.state.root.context.database.current().sessions() as session:
         with pytest.raises(BundleInvalid, match=r"no bundle\.yaml"):
-            await import_bundle(session, platform, tmp_path)
+            await import_bundle(session, ports, tmp_path)
         (tmp_path / "bundle.yaml").write_text("languages: [unclosed", encoding="utf-8")
         with pytest.raises(BundleInvalid, match="cannot be read"):
-            await import_bundle(session, platform, tmp_path)
+            await import_bundle(session, ports, tmp_path)
         (tmp_path / "bundle.yaml").write_text("format: other/9\nlanguages: []\n", encoding="utf-8")
         with pytest.raises(BundleInvalid, match="format"):
-            await import_bundle(session, platform, tmp_path)
+            await import_bundle(session, ports, tmp_path)
 
 
 async def test_export_import_round_trip(
-    content_app: Any, client: httpx.AsyncClient, platform: Platform, tmp_path: Path, author_headers: dict[str, str]
+    content_app: Any, client: httpx.AsyncClient, ports: ContentPorts, tmp_path: Path, author_headers: dict[str, str]
 ) -> None:
-    await seed_demo(content_app.state.content_db, platform)
+    await seed_demo(content_app.state.root.context.database.current(), ports)
     # An author edit (a draft sign) must survive the round trip.
     await ok(
         await client.post(
@@ -161,25 +161,27 @@ async def test_export_import_round_trip(
         201,
     )
     first = tmp_path / "first"
-    async with content_app.state.content_db.sessions() as session:
-        exported = await export_bundle(session, platform, first)
+    async with content_app.state.root.context.database.current().sessions() as session:
+        exported = await export_bundle(session, ports, first)
     assert exported["signs"] == 32
     assert exported["media"] == 31
     # Into a fresh deployment: another data directory and database.
+    from senas.content import bootstrap
     from senas.content.app import create_app
     from senas.content.settings import ContentSettings
     from senas.core.settings import load_settings
-    from senas.platform.wiring import build_platform
+    from senas.wiring import build_platform
 
     other = build_platform(load_settings(data_dir=tmp_path / "other", log_json=False))
-    app = create_app(other, run_consumers=False, content_settings=ContentSettings(seed_demo=False))
+    root = bootstrap.build(other, config=ContentSettings(seed_demo=False))
+    app = create_app(root, run_consumers=False)
     try:
         async with app.router.lifespan_context(app):
-            async with app.state.content_db.sessions() as session:
-                await import_bundle(session, other, first)
+            async with root.context.database.current().sessions() as session:
+                await import_bundle(session, root.context.ports, first)
             second = tmp_path / "second"
-            async with app.state.content_db.sessions() as session:
-                await export_bundle(session, other, second)
+            async with root.context.database.current().sessions() as session:
+                await export_bundle(session, root.context.ports, second)
     finally:
         await other.close()
     assert (first / "bundle.yaml").read_text(encoding="utf-8") == (second / "bundle.yaml").read_text(encoding="utf-8")

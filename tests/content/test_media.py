@@ -9,13 +9,14 @@ import httpx
 from content_helpers import build_course, ok
 from ml_sessions_support import practice_session, serve_ml
 
-from senas.content.handlers import content_handlers
+from roots import handlers_for
+from senas.content.bootstrap import ContentRoot
 from senas.contracts.accounts import AccountDeleted
 from senas.contracts.media import MediaFailed, MediaProcessed, VideoUploaded
 from senas.core.consumer import Delivery
 from senas.core.messages import Envelope
 from senas.platform import catalog
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 MB = 1024 * 1024
 DELIVERY = Delivery(queue="q", message_id="m", receive_count=1, max_receive_count=5)
@@ -57,7 +58,7 @@ async def upload_reference(
 
 
 async def test_reference_upload_flow_and_ml_reports(
-    client: httpx.AsyncClient, platform: Platform, author_headers: dict[str, str]
+    client: httpx.AsyncClient, platform: Platform, content_root: ContentRoot, author_headers: dict[str, str]
 ) -> None:
     course = await build_course(client, author_headers)
     sign_id = course.signs["MAMÁ"]
@@ -85,7 +86,7 @@ async def test_reference_upload_flow_and_ml_reports(
     assert sign["media"]["demo"] is False
     assert "/_blobs/content-assets/" in sign["media"]["url"]
 
-    handlers = content_handlers(platform)[catalog.MEDIA_STATUS]
+    handlers = handlers_for(content_root, catalog.MEDIA_STATUS)
     processed = MediaProcessed(
         asset_id=asset_id, sign_id=sign_id, template_key="templates/mama/v1.json", template_version="v1"
     ).to_envelope("ml")
@@ -172,8 +173,6 @@ async def test_signed_upload_url_enforces_the_declared_size(
     client: httpx.AsyncClient, content_app: Any, author_headers: dict[str, str], platform: Platform
 ) -> None:
     """Through the real signed URL (the embedded blob endpoint): more bytes than declared → 413."""
-    from senas.gateway.app import local_blob_app
-
     course = await build_course(client, author_headers, publish=False)
     body = {
         "filename": "b.png",
@@ -183,7 +182,7 @@ async def test_signed_upload_url_enforces_the_declared_size(
         "sign_id": course.signs["C"],
     }
     ticket = await ok(await client.post("/content/author/media/uploads", json=body, headers=author_headers), 201)
-    blob_app = local_blob_app(platform)
+    blob_app = platform.blob_server
     assert blob_app is not None
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=blob_app)) as blobs:
         url, headers = ticket["upload"]["url"], ticket["upload"]["headers"]
@@ -198,7 +197,11 @@ async def test_signed_upload_url_enforces_the_declared_size(
 
 
 async def test_practice_upload_flow(
-    client: httpx.AsyncClient, platform: Platform, learner_headers: dict[str, str], mint_token: Any
+    client: httpx.AsyncClient,
+    platform: Platform,
+    content_root: ContentRoot,
+    learner_headers: dict[str, str],
+    mint_token: Any,
 ) -> None:
     serve_ml(platform)  # the content service asks it whether the session awaits this learner's video
     await practice_session(platform, "learner-1", session_id="sess-123")
@@ -231,7 +234,7 @@ async def test_practice_upload_flow(
         assert (await client.post("/content/practice-uploads", json=bad, headers=learner_headers)).status_code == status
 
     # account.deleted removes the user's practice videos (and is safe to receive twice).
-    handler = content_handlers(platform)[catalog.CONTENT_ACCOUNT_EVENTS][AccountDeleted.TYPE]
+    handler = handlers_for(content_root, catalog.CONTENT_ACCOUNT_EVENTS)[AccountDeleted.TYPE]
     event = AccountDeleted(user_id="learner-1").to_envelope("users")
     await handler(event, DELIVERY)
     await handler(event, DELIVERY)
@@ -240,18 +243,15 @@ async def test_practice_upload_flow(
     assert gone.status_code == 404
 
 
-async def test_consumers_work_without_the_http_app(platform: Platform) -> None:
+async def test_consumers_work_without_the_http_app(content_root: ContentRoot) -> None:
     """`senas worker media-status` runs the handlers without the app's lifespan: they open the database."""
     from senas.content import migrate
-    from senas.content.runtime import runtime_for
 
-    runtime = runtime_for(platform)
-    assert runtime.database is None
-    database = await runtime.ensure(platform)
+    database = content_root.context.database
+    assert database.database is None
     try:
-        await migrate.upgrade(database.engine)
-        handler = content_handlers(platform)[catalog.MEDIA_STATUS][MediaFailed.TYPE]
+        handler = handlers_for(content_root, catalog.MEDIA_STATUS)[MediaFailed.TYPE]
+        await migrate.upgrade((await database.ensure()).engine)
         await handler(MediaFailed(asset_id="none", reason_es="x", reason_en="x").to_envelope("ml"), DELIVERY)
     finally:
-        runtime.database = None
         await database.close()

@@ -19,7 +19,7 @@ from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.router import get_practice_sessions
 from senas.content.practice.sessions import MlPracticeSessions
 from senas.core.internal import ServiceClients
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 MB = 1024 * 1024
 UNAVAILABLE = (
@@ -43,7 +43,7 @@ def stranger_headers(mint_token: Any) -> dict[str, str]:
 
 
 async def uploads_of(content_app: Any, user_id: str) -> list[Any]:
-    async with content_app.state.content_db.sessions() as session:
+    async with content_app.state.root.context.database.current().sessions() as session:
         return await PracticeRepository(session).of_user(user_id)
 
 

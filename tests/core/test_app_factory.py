@@ -9,12 +9,12 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
+from roots import probe_root
 from senas.core.app import ServiceSpec, create_service_app
 from senas.core.errors import ConflictError
 from senas.core.logging import configure_logging
-from senas.platform import catalog
 from senas.platform.errors import Unavailable
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 router = APIRouter()
 
@@ -41,8 +41,6 @@ SPEC = ServiceSpec(
     title="test service",
     description="",
     routers=(router,),
-    buckets=(catalog.CONTENT_ASSETS,),
-    queues=(catalog.VIDEO_PROCESSING,),
 )
 
 
@@ -55,7 +53,7 @@ async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    async for c in client_for(create_service_app(SPEC, platform)):
+    async for c in client_for(create_service_app(SPEC, probe_root(platform))):
         yield c
 
 
@@ -90,7 +88,7 @@ class _DeadBlobs:
 
 async def test_readiness_names_the_failing_dependency(platform: Platform) -> None:
     broken = replace(platform, blobs=_DeadBlobs())  # type: ignore[arg-type]
-    async for client in client_for(create_service_app(SPEC, broken)):
+    async for client in client_for(create_service_app(SPEC, probe_root(broken))):
         response = await client.get("/health/ready")
         assert response.status_code == 503
         body = response.json()

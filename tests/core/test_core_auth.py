@@ -9,10 +9,12 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
+from roots import NoPorts, probe_root
 from senas.core.app import ServiceSpec, create_service_app
 from senas.core.auth import Author, CurrentUser
-from senas.platform.identity.keys import LocalSigningKeys
-from senas.platform.wiring import Platform
+from senas.platform.identity.signing_keys import LocalSigningKeys
+from senas.wiring import Platform
+from senas.wiring.embedded import signing_keys
 
 router = APIRouter()
 
@@ -32,7 +34,7 @@ SPEC = ServiceSpec(name="content", title="auth test", description="", routers=(r
 
 @pytest.fixture
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_service_app(SPEC, platform)
+    app = create_service_app(SPEC, probe_root(platform, NoPorts))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c
 
@@ -96,7 +98,7 @@ async def test_token_signed_by_another_key_is_refused(
     forged = foreign.sign(claims)
     response = await client.get("/content/me", headers=bearer(forged))
     assert response.status_code == 401
-    assert header_kid not in (platform.signing_keys.jwks()["keys"][0]["kid"],)  # type: ignore[union-attr]
+    assert header_kid not in (signing_keys(platform.settings).jwks()["keys"][0]["kid"],)
     assert "unknown key" in response.json()["detail"]
 
 

@@ -12,10 +12,11 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
 
+from roots import NoPorts, probe_root
 from senas.core.app import ServiceSpec, create_service_app
 from senas.core.limits import BodyLimits, json_depth_exceeds
-from senas.platform.wiring import Platform
-from senas.services import app_factory
+from senas.services import build_app
+from senas.wiring import Platform
 
 router = APIRouter()
 
@@ -56,14 +57,14 @@ async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    async for c in client_for(create_service_app(spec(), platform, run_consumers=False)):
+    async for c in client_for(create_service_app(spec(), probe_root(platform, NoPorts), run_consumers=False)):
         yield c
 
 
 async def broken(platform: Platform, **off: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The same app with one check turned off: the deliberately broken variant."""
     limits = BodyLimits(**{**LIMITS.__dict__, **off})
-    async for c in client_for(create_service_app(spec(limits), platform, run_consumers=False)):
+    async for c in client_for(create_service_app(spec(limits), probe_root(platform, NoPorts), run_consumers=False)):
         yield c
 
 
@@ -178,7 +179,7 @@ async def services(platform: Platform) -> AsyncIterator[dict[str, httpx.AsyncCli
     clients: dict[str, httpx.AsyncClient] = {}
     generators = []
     for name in ("content", "users", "ml"):
-        generator = client_for(app_factory(name)(platform, run_consumers=False))
+        generator = client_for(build_app(name, platform, run_consumers=False))
         clients[name] = await generator.__anext__()
         generators.append(generator)
     yield clients

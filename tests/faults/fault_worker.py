@@ -26,8 +26,8 @@ from senas.core.logging import configure_logging
 from senas.core.messages import Envelope
 from senas.core.settings import load_settings
 from senas.platform import catalog
-from senas.platform.wiring import Platform, build_platform
-from senas.services import service_spec
+from senas.services import build_root
+from senas.wiring import Platform, build_platform
 
 HOLD_VISIBILITY_SECONDS = 1.0
 
@@ -48,10 +48,10 @@ def count_handled(marker: Path, receive_count: int) -> None:
 
 
 def forget_idempotency(handler: Handler, marker: Path, platform: Platform) -> Handler:
+    from senas.platform import catalog
     from senas.users import keys
-    from senas.users.runtime import runtime_for
 
-    progress = runtime_for(platform).progress
+    progress = platform.tables.table(platform.settings.table_name(catalog.USER_PROGRESS))
 
     async def wrapped(envelope: Envelope, delivery: Delivery) -> None:
         data = envelope.data
@@ -68,7 +68,7 @@ async def main(mode: str, queue: str, marker: Path) -> None:
     owner = next(name for name, queues in catalog.CONSUMERS.items() if queue in queues)
     platform = build_platform(settings)
     wanted = settings.resource_name(queue)
-    [real] = [c for c in build_consumers(service_spec(owner), platform, None) if c.queue.name == wanted]
+    [real] = [c for c in build_consumers(build_root(owner, platform), None) if c.queue.name == wanted]
     if mode == "hold":
         handlers = {kind: hold_after_effect(h, marker) for kind, h in real.handlers.items()}
         visibility = HOLD_VISIBILITY_SECONDS

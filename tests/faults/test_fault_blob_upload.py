@@ -26,12 +26,14 @@ import httpx
 import pytest
 from fault_blobs import Faults, FaultyBlobs
 
+from senas.content import bootstrap
 from senas.content.app import create_app
 from senas.content.settings import ContentSettings
 from senas.core.messages import Envelope
-from senas.gateway.app import PathRouter, local_blob_app
+from senas.gateway.app import PathRouter
 from senas.platform import catalog
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
+from senas.wiring.embedded import blob_server
 
 VIDEO = bytes(range(256)) * 1024  # 256 KiB
 CHUNK = 32 * 1024
@@ -70,7 +72,6 @@ async def drain(platform: Platform, queue: str) -> list[Envelope]:
 
 async def run_upload(platform: Platform, headers: dict[str, str], failing_mode: str) -> Observed:
     """The author's upload with the store in ``failing_mode`` first, then down at confirmation, then healthy."""
-    assert platform.signing_keys is not None
     faults = Faults()
     blobs = FaultyBlobs(
         platform.settings.state_dir / "blobs",
@@ -78,10 +79,9 @@ async def run_upload(platform: Platform, headers: dict[str, str], failing_mode: 
         public_base_url=platform.settings.public_url,
         faults=faults,
     )
-    faulty = dataclasses.replace(platform, blobs=blobs)
-    content = create_app(faulty, run_consumers=False, content_settings=ContentSettings(seed_demo=False))
-    blob_app = local_blob_app(faulty)
-    assert blob_app is not None
+    blob_app = blob_server(blobs)
+    faulty = dataclasses.replace(platform, blobs=blobs, blob_server=blob_app)
+    content = create_app(bootstrap.build(faulty, config=ContentSettings(seed_demo=False)), run_consumers=False)
     observed = Observed()
     async with content.router.lifespan_context(content):
         transport = httpx.ASGITransport(app=PathRouter({"/_blobs": blob_app}, content))

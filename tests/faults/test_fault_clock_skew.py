@@ -26,15 +26,19 @@ from typing import Any
 import httpx
 import pytest
 
+from senas.content import bootstrap as content_bootstrap
 from senas.content.app import create_app as create_content_app
 from senas.content.settings import ContentSettings
+from senas.ml import bootstrap as ml_bootstrap
 from senas.ml.app import create_app as create_ml_app
 from senas.platform import catalog
 from senas.platform.identity.claims import access_token_claims, local_issuer
 from senas.platform.identity.local import LocalIdentity
 from senas.platform.identity.verifier import JwtVerifier
-from senas.platform.wiring import Platform
+from senas.users import bootstrap as users_bootstrap
 from senas.users.app import create_app as create_users_app
+from senas.wiring import Platform
+from senas.wiring.embedded import signing_keys
 
 LEEWAY = 30  # the verifier's default leeway, in seconds
 TTL = 900  # the access token lifetime the provider is given
@@ -79,13 +83,13 @@ class SkewedProvider:
     """The embedded identity provider of ``platform`` with its clock ``offset`` seconds off."""
 
     def __init__(self, platform: Platform, offset: float) -> None:
-        assert platform.signing_keys is not None
         settings = platform.settings
         self.platform = platform
+        self.keys = signing_keys(settings)
         self.clock: Callable[[], float] = lambda: time.time() + offset
         self.identity = LocalIdentity(
             platform.tables.table(settings.table_name(catalog.USER_DATA)),
-            platform.signing_keys,
+            self.keys,
             platform.token_verifier,
             issuer=local_issuer(settings.public_url),
             access_ttl_seconds=TTL,
@@ -98,7 +102,6 @@ class SkewedProvider:
         return result.tokens.access_token
 
     def author_token(self, user_id: str) -> str:
-        assert self.platform.signing_keys is not None
         claims = access_token_claims(
             user_id=user_id,
             issuer=local_issuer(self.platform.settings.public_url),
@@ -106,18 +109,20 @@ class SkewedProvider:
             ttl_seconds=TTL,
             now=self.clock(),
         )
-        return self.platform.signing_keys.sign(claims)
+        return self.keys.sign(claims)
 
 
 @contextlib.asynccontextmanager
 async def service_clients(platform: Platform) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """content (with its database), users and ml, in-process. The ML app's lifespan (loading the models) is
     not entered: the routes used here only read the sessions table."""
-    content = create_content_app(platform, run_consumers=False, content_settings=ContentSettings(seed_demo=False))
+    content = create_content_app(
+        content_bootstrap.build(platform, config=ContentSettings(seed_demo=False)), run_consumers=False
+    )
     apps = {
         "content": content,
-        "users": create_users_app(platform, run_consumers=False),
-        "ml": create_ml_app(platform, run_consumers=False),
+        "users": create_users_app(users_bootstrap.build(platform), run_consumers=False),
+        "ml": create_ml_app(ml_bootstrap.build(platform), run_consumers=False),
     }
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(content.router.lifespan_context(content))
@@ -182,8 +187,7 @@ async def test_a_verifier_without_expiry_and_not_before_checks_is_caught(
 ) -> None:
     real = platform.token_verifier
     assert isinstance(real, JwtVerifier)
-    assert platform.signing_keys is not None
-    keys = platform.signing_keys
+    keys = signing_keys(platform.settings)
 
     async def jwks() -> dict[str, Any]:
         return keys.jwks()

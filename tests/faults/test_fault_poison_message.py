@@ -31,18 +31,17 @@ from typing import Any
 import httpx
 import pytest
 
+from roots import handlers_for
 from senas.contracts.media import VideoUploaded
 from senas.core.consumer import Consumer, Delivery, Handler
 from senas.core.messages import Envelope, send
 from senas.core.settings import Settings, load_settings
-from senas.ml.app import SPEC as ML_SPEC
+from senas.ml import bootstrap as ml_bootstrap
 from senas.ml.app import create_app as create_ml_app
-from senas.ml.runtime import forget_runtime, runtime_for
 from senas.ml.sessions.repository import SessionRepository
-from senas.ml.sessions.service import repository_of
 from senas.platform import catalog
 from senas.platform.queues import ReceivedMessage
-from senas.platform.wiring import Platform, build_platform
+from senas.wiring import Platform, build_platform
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +63,6 @@ async def ml_platform(poison_settings: Settings) -> Any:
     try:
         yield platform
     finally:
-        forget_runtime(platform)
         await platform.close()
 
 
@@ -82,7 +80,7 @@ class Observed:
 async def practice_session(platform: Platform) -> tuple[str, str]:
     """A video practice session waiting for its upload, and the upload in the bucket, as the content service
     leaves them; returns (session id, key)."""
-    repo: SessionRepository = repository_of(runtime_for(platform))
+    repo = SessionRepository(platform.tables.table(platform.settings.table_name(catalog.AI_SESSIONS)))
     session_id = uuid.uuid4().hex
     stamp = "2026-01-01T00:00:00+00:00"
     await repo.create(
@@ -126,8 +124,10 @@ def uploaded(session_id: str, key: str) -> Envelope:
 async def run_poison(platform: Platform, token: str, wrap: Mapping[str, Handler] | None = None) -> tuple[Observed, str]:
     queue = platform.queues.queue(platform.settings.resource_name(catalog.VIDEO_PROCESSING))
     dlq = platform.queues.queue(platform.settings.resource_name(catalog.dead_letter_queue(catalog.VIDEO_PROCESSING)))
-    assert ML_SPEC.handlers is not None
-    handlers = dict(wrap) if wrap is not None else dict(ML_SPEC.handlers(platform)[catalog.VIDEO_PROCESSING])
+    if wrap is not None:
+        handlers = dict(wrap)
+    else:
+        handlers = dict(handlers_for(ml_bootstrap.build(platform), catalog.VIDEO_PROCESSING))
     consumer = Consumer(
         queue,
         handlers,
@@ -160,7 +160,8 @@ async def run_poison(platform: Platform, token: str, wrap: Mapping[str, Handler]
     while batch := await dlq.receive(max_messages=10, wait_seconds=0):
         observed.dead.extend(batch)
 
-    app = create_ml_app(platform, run_consumers=False)  # its lifespan (model loading) is not needed to read
+    # Its lifespan (model loading) is not needed to read a session.
+    app = create_ml_app(ml_bootstrap.build(platform), run_consumers=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ml.test") as client:
         response = await client.get(f"/ml/sessions/{session_id}", headers={"Authorization": f"Bearer {token}"})
     observed.session_status = response.status_code
@@ -196,8 +197,7 @@ async def test_poison_messages_end_in_the_dlq_and_the_session_shows_failed(
 
 
 async def test_a_worker_that_misses_the_last_attempt_is_caught(ml_platform: Platform, mint_token: Any) -> None:
-    assert ML_SPEC.handlers is not None
-    real = ML_SPEC.handlers(ml_platform)[catalog.VIDEO_PROCESSING]
+    real = handlers_for(ml_bootstrap.build(ml_platform), catalog.VIDEO_PROCESSING)
 
     def never_last(handler: Handler) -> Handler:
         # Broken: every delivery looks like one of many left, so the failure is never recorded for the learner.

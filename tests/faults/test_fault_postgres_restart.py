@@ -33,13 +33,12 @@ from fault_postgres import PrivateCluster
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from senas.content import migrate
+from senas.content import bootstrap, migrate
 from senas.content.app import create_app
 from senas.content.db import Database, create_engine
-from senas.content.runtime import runtime_for
 from senas.content.settings import ContentSettings
 from senas.core.settings import Settings, load_settings
-from senas.platform.wiring import build_platform
+from senas.wiring import build_platform
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -156,11 +155,10 @@ async def stored_glosses(url: str) -> set[str]:
 async def content_client(settings: Settings, database: Database | None) -> AsyncIterator[httpx.AsyncClient]:
     """The content service on ``settings``; ``database`` (a broken variant) replaces the one it would open."""
     platform = build_platform(settings)
+    root = bootstrap.build(platform, config=ContentSettings(seed_demo=False, migrate_on_start=False))
     if database is not None:
-        runtime_for(platform).database = database  # the lifespan uses a database already there
-    app = create_app(
-        platform, run_consumers=False, content_settings=ContentSettings(seed_demo=False, migrate_on_start=False)
-    )
+        root.context.database.use(database)  # the lifespan uses a database already there
+    app = create_app(root, run_consumers=False)
     try:
         async with app.router.lifespan_context(app):
             # A 500 must reach the test as a response to assert on, not as an exception raised into it.

@@ -35,9 +35,9 @@ from senas.core.messages import send
 from senas.core.settings import Settings
 from senas.platform import catalog
 from senas.platform.tables import KeyRange, Table
-from senas.platform.wiring import Platform
 from senas.users import keys
 from senas.users.progress.xp import PRACTICE_PASSED_XP
+from senas.wiring import Platform
 
 pytestmark = pytest.mark.slow
 

@@ -8,13 +8,13 @@ from starlette.applications import Starlette
 
 from senas.gateway.app import create_gateway
 from senas.platform import catalog
-from senas.platform.wiring import Platform
-from senas.services import SERVICE_NAMES, app_factory
+from senas.services import SERVICE_NAMES, build_app
+from senas.wiring import Platform
 
 
 @pytest.fixture
 async def gateway_client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    services = {name: app_factory(name)(platform) for name in SERVICE_NAMES}
+    services = {name: build_app(name, platform) for name in SERVICE_NAMES}
     gateway = create_gateway(platform, services)
     fallback = gateway.fallback
     assert isinstance(fallback, Starlette)

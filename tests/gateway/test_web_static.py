@@ -12,9 +12,9 @@ import pytest
 from starlette.applications import Starlette
 
 from senas.gateway.app import create_gateway
-from senas.gateway.web.serving import STATIC_ROOT, WEB_ROOT, content_security_policy, resolve_static, web_routes
-from senas.platform.wiring import Platform
-from senas.services import SERVICE_NAMES, app_factory
+from senas.services import SERVICE_NAMES, build_app
+from senas.web.serving import STATIC_ROOT, WEB_ROOT, content_security_policy, resolve_static, web_routes
+from senas.wiring import Platform
 
 PUBLIC_URL = "http://127.0.0.1:8080"
 
@@ -179,7 +179,7 @@ def test_every_interface_text_exists_in_spanish_and_english() -> None:
 
 
 async def test_the_gateway_serves_the_app_beside_the_services(platform: Platform) -> None:
-    services = {name: app_factory(name)(platform) for name in SERVICE_NAMES}
+    services = {name: build_app(name, platform) for name in SERVICE_NAMES}
     gateway = create_gateway(platform, services)
     fallback = gateway.fallback
     assert isinstance(fallback, Starlette)

@@ -16,8 +16,8 @@ from starlette.applications import Starlette
 
 from prerequisites import require
 from senas.gateway.app import create_gateway
-from senas.platform.wiring import Platform
-from senas.services import SERVICE_NAMES, app_factory
+from senas.services import SERVICE_NAMES, build_app
+from senas.wiring import Platform
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ FOUR_PHOTOS = REPO.parent / "shared" / "fixtures" / "hands" / "four"
 
 @pytest.fixture
 async def gateway(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    services = {name: app_factory(name)(platform) for name in SERVICE_NAMES}
+    services = {name: build_app(name, platform) for name in SERVICE_NAMES}
     router = create_gateway(platform, services)
     fallback = router.fallback
     assert isinstance(fallback, Starlette)

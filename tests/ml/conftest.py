@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +14,23 @@ from fastapi import FastAPI, HTTPException
 from ml_media import ALPHABET, HANDS, require
 
 from senas.core.settings import load_settings
-from senas.platform.wiring import Platform, build_platform
+from senas.ml import bootstrap
+from senas.ml.bootstrap import MlRoot
+from senas.ml.context import MlContext
+from senas.ml.runtime import MlRuntime
+from senas.wiring import Platform, build_platform
 
 SIGNS = {
     f"sign-{c}": {"id": f"sign-{c}", "gloss": c.upper(), "slug": f"letra-{c}", "language": "ase"}
     for c in "abcdefghijklmnopqrstuvwxyz"
 }
 LESSONS = {
-    "lesson-1": {"id": "lesson-1", "language": "ase", "signs": [SIGNS[f"sign-{c}"] for c in "abfw"]},
+    "lesson-1": {
+        "id": "lesson-1",
+        "level_id": "level-1",
+        "language": "ase",
+        "signs": [SIGNS[f"sign-{c}"] for c in "abfw"],
+    },
 }
 
 
@@ -49,7 +58,6 @@ def prepared_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require(ALPHABET.is_file(), f"the alphabet dataset is not at {ALPHABET}")
     require(HANDS.is_dir(), f"the fixture photos are not at {HANDS}")
     from senas.ml.models.hand_model import bundled_hand_model
-    from senas.ml.runtime import MlRuntime
     from senas.ml.settings import MlSettings
 
     try:
@@ -60,7 +68,7 @@ def prepared_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     async def prepare() -> None:
         platform = build_platform(settings)
-        runtime = MlRuntime(platform, MlSettings(datasets_dir=ALPHABET.parent))
+        runtime = bootstrap.build(platform, config=MlSettings(datasets_dir=ALPHABET.parent)).context.runtime
         try:
             await runtime.start()
             assert not runtime.problems, runtime.problems
@@ -73,17 +81,25 @@ def prepared_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def ml_platform(platform: Platform, prepared_models: Path) -> AsyncIterator[Platform]:
+def ml_platform(platform: Platform, prepared_models: Path) -> Platform:
     shutil.copytree(prepared_models, platform.settings.state_dir / "blobs" / "ml-models")
     platform.services.register_in_process("content", content_stub())
-    yield platform
-    from senas.ml.runtime import forget_runtime
-
-    forget_runtime(platform)
+    return platform
 
 
 @pytest.fixture
-def runtime(ml_platform: Platform) -> Iterator[object]:
-    from senas.ml.runtime import runtime_for
+def ml_root(ml_platform: Platform) -> Iterator[MlRoot]:
+    """The ML service's composition root on the prepared platform (models loaded on first use)."""
+    root = bootstrap.build(ml_platform)
+    yield root
+    root.context.runtime.close()
 
-    return runtime_for(ml_platform)
+
+@pytest.fixture
+def ml_context(ml_root: MlRoot) -> MlContext:
+    return ml_root.context
+
+
+@pytest.fixture
+def runtime(ml_context: MlContext) -> MlRuntime:
+    return ml_context.runtime

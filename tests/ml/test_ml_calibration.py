@@ -36,7 +36,7 @@ from senas.ml.recognition.contract import ScoreRequest
 from senas.ml.recognition.scorer import Scorer, attempt_from_track
 from senas.ml.recognition.templates import TemplateBank, TemplateEntry, TemplateStore
 from senas.platform import catalog
-from senas.platform.wiring import build_platform
+from senas.wiring import build_platform
 
 Chooser = Callable[[np.ndarray, np.ndarray, ThresholdRule], Calibration]
 

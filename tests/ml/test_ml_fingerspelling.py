@@ -11,11 +11,12 @@ import pytest
 from ml_media import ALPHABET, HANDS, require
 
 from senas.ml.app import create_app
+from senas.ml.bootstrap import MlRoot
 from senas.ml.datasets import load_alphabet
 from senas.ml.fingerspelling.classifier import LetterClassifier
 from senas.ml.fingerspelling.training import block_split, train_from_csv
 from senas.ml.runtime import MlRuntime
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 # The floor: the held-out block is the same signer's later frames, so accuracy is near 1 (99.8 % measured);
 # 0.95 leaves room for seed and BLAS differences while still catching a broken normalisation or split (a
@@ -53,8 +54,8 @@ def test_training_reaches_the_floor_on_the_held_out_blocks() -> None:
 
 
 @pytest.fixture
-async def client(ml_platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(ml_platform, run_consumers=False)
+async def client(ml_platform: Platform, ml_root: MlRoot) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(ml_root, run_consumers=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ml") as http:
         yield http
 

@@ -20,6 +20,8 @@ from senas.contracts.media import VideoUploaded
 from senas.core.consumer import Delivery
 from senas.core.messages import Envelope
 from senas.ml.app import create_app
+from senas.ml.bootstrap import MlRoot
+from senas.ml.context import MlContext
 from senas.ml.datasets import load_alphabet
 from senas.ml.landmarks import artefact
 from senas.ml.landmarks.extractor import _body_track
@@ -33,14 +35,14 @@ from senas.ml.recognition.features import features_from_hands
 from senas.ml.recognition.normalise import canonical_hands
 from senas.ml.recognition.scorer import Scorer, attempt_from_track, track_from_attempt
 from senas.ml.recognition.templates import TemplateBank, TemplateEntry
-from senas.ml.recognition.worker import InferenceWorker
 from senas.ml.runtime import MlRuntime
 from senas.ml.sessions.schemas import StartSession
+from senas.ml.sessions.scoring_worker import InferenceWorker
 from senas.ml.sessions.service import SessionService
 from senas.ml.video.pipeline import extract_landmarks, limits_of
 from senas.ml.video.worker import VideoWorker
 from senas.platform import catalog
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 # --- synthetic signer: a person facing a 640×480 camera, and a flat hand (alphabet "B") placed on the body -------
 
@@ -315,7 +317,9 @@ async def _upload(platform: Platform, key: str, data: bytes) -> None:
 
 @pytest.mark.slow
 async def test_a_reference_video_beside_the_head_and_a_practice_video_at_the_stomach_name_both_places(
-    ml_platform: Platform, runtime: MlRuntime
+    ml_platform: Platform,
+    runtime: MlRuntime,
+    ml_context: MlContext,
 ) -> None:
     """Real clips through both workers (hands every frame, pose every k-th): an author's reference video with the
     hand raised beside the head becomes the sign's template, with the body; a learner's attempt with the hand
@@ -335,7 +339,7 @@ async def test_a_reference_video_beside_the_head_and_a_practice_video_at_the_sto
         sign_id="sign-w",
         asset_id="asset-w",
     )
-    await VideoWorker(runtime).handle(message.to_envelope("content"), Delivery("video-processing", "r", 1, 5))
+    await VideoWorker(ml_context).handle(message.to_envelope("content"), Delivery("video-processing", "r", 1, 5))
     position = runtime.bank.find(key="ase/letra-w")
     assert position is not None
     assert runtime.bank.entries[position].source.startswith("reference video")
@@ -345,7 +349,7 @@ async def test_a_reference_video_beside_the_head_and_a_practice_video_at_the_sto
     assert template.body_location is not None
     assert region_of(template.body_location, template.body_anchors) == "side"
 
-    service = SessionService(runtime)
+    service = SessionService(ml_context)
     session = await service.start("learner", StartSession(sign_id="sign-w", mode="video"))
     attempt = still_clip(read_rgb(HANDS / "none" / "none-03.jpg"))
     key = f"practice/learner/{session['session_id']}.mp4"
@@ -361,10 +365,10 @@ async def test_a_reference_video_beside_the_head_and_a_practice_video_at_the_sto
         session_id=session["session_id"],
         user_id="learner",
     )
-    await VideoWorker(runtime).handle(practice.to_envelope("content"), Delivery("video-processing", "p", 1, 5))
+    await VideoWorker(ml_context).handle(practice.to_envelope("content"), Delivery("video-processing", "p", 1, 5))
     inference = ml_platform.queues.queue(ml_platform.settings.resource_name(catalog.ML_INFERENCE))
     for received in await inference.receive(max_messages=10, wait_seconds=0):
-        await InferenceWorker(runtime).handle(Envelope.from_json(received.body), Delivery("ml-inference", "i", 1, 5))
+        await InferenceWorker(ml_context).handle(Envelope.from_json(received.body), Delivery("ml-inference", "i", 1, 5))
         await inference.delete(received.receipt)
     scored = await service.repo.get(session["session_id"])
     assert scored is not None
@@ -374,7 +378,7 @@ async def test_a_reference_video_beside_the_head_and_a_practice_video_at_the_sto
     assert location["status"] == "fix"
     assert location["message_es"] == "Lleva la mano al lado de la cabeza; ahora está en el pecho."
     assert location["message_en"] == "Move your hand to the side of your head; it is at your chest now."
-    stored, meta = artefact.load(await runtime.processed.get(scored["artefact_key"]))
+    stored, meta = artefact.load(await ml_context.ports.processed.get(scored["artefact_key"]))
     assert runtime.pose_model is not None
     assert meta["pose_model"] == runtime.pose_model.version
     assert stored.frames_with_body >= stored.frames // 2
@@ -515,8 +519,8 @@ def test_landmark_artefacts_keep_the_body_and_old_ones_still_load(flat_hand: np.
 
 
 @pytest.fixture
-async def client(ml_platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(ml_platform, run_consumers=False)
+async def client(ml_platform: Platform, ml_root: MlRoot) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(ml_root, run_consumers=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ml") as http:
         yield http
 
@@ -574,9 +578,9 @@ async def test_without_the_pose_model_the_service_scores_and_says_it_is_degraded
     assert track.body is None
     assert track.frames_with_hand >= 3
     request = ScoreRequest(attempt=attempt_from_track(track), target="ase/letra-b")
-    result = await runtime.score(request.model_dump(mode="json"))
-    assert result["location_reference"] == "frame"
-    assert {f["parameter"] for f in result["feedback"]} == {"handshape", "location", "movement", "hand"}
+    result = await runtime.score(request)
+    assert result.location_reference == "frame"
+    assert {f.parameter for f in result.feedback} == {"handshape", "location", "movement", "hand"}
 
 
 async def test_with_the_pose_model_health_says_location_is_judged_on_the_body(client: httpx.AsyncClient) -> None:
@@ -591,6 +595,7 @@ async def test_first_start_without_the_pose_model_file_warns_and_works(platform:
     """Installed without the pose model (the file is not there): the embedded first start registers everything
     else, and the service is ready, degraded."""
     require(ALPHABET.is_file(), f"the alphabet dataset is not at {ALPHABET}")
+    from senas.ml import bootstrap
     from senas.ml.models.hand_model import bundled_hand_model
     from senas.ml.settings import MlSettings
 
@@ -598,7 +603,8 @@ async def test_first_start_without_the_pose_model_file_warns_and_works(platform:
         bundled_hand_model()
     except FileNotFoundError as exc:
         require(False, str(exc))
-    runtime = MlRuntime(platform, MlSettings(datasets_dir=ALPHABET.parent, pose_model_path=tmp_path / "none.task"))
+    config = MlSettings(datasets_dir=ALPHABET.parent, pose_model_path=tmp_path / "none.task")
+    runtime = bootstrap.build(platform, config=config).context.runtime
     try:
         await runtime.start()
         assert not runtime.problems

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from senas.ml.models.hand_model import MODEL_FILE, install_hand_model
 from senas.ml.models.registry import ModelMissing, ModelRegistry
 from senas.platform import catalog
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 
 @pytest.fixture

@@ -15,20 +15,22 @@ from senas.contracts.progress import PracticeScored
 from senas.core.consumer import Delivery
 from senas.core.messages import Envelope
 from senas.ml.app import create_app
+from senas.ml.bootstrap import MlRoot
+from senas.ml.context import MlContext
 from senas.ml.datasets import load_alphabet
 from senas.ml.landmarks import artefact
 from senas.ml.landmarks.sequence import HandTrack
 from senas.ml.messages import LandmarksExtracted
-from senas.ml.recognition.worker import InferenceWorker
 from senas.ml.runtime import MlRuntime
+from senas.ml.sessions.scoring_worker import InferenceWorker
 from senas.ml.sessions.service import SessionService
 from senas.platform import catalog
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 
 @pytest.fixture
-async def client(ml_platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(ml_platform, run_consumers=False)
+async def client(ml_platform: Platform, ml_root: MlRoot) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(ml_root, run_consumers=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ml") as http:
         yield http
 
@@ -174,8 +176,9 @@ async def test_bad_requests_get_clear_errors(client: httpx.AsyncClient, mint_tok
 
 
 async def test_content_down_still_works_for_signs_with_templates(
-    ml_platform: Platform, client: httpx.AsyncClient, mint_token: Any
+    ml_context: MlContext, client: httpx.AsyncClient, mint_token: Any
 ) -> None:
+    from senas.contracts.content_api import ContentApi
     from senas.core.internal import ServiceClients
 
     token = auth(mint_token("learner-4"))
@@ -184,20 +187,24 @@ async def test_content_down_still_works_for_signs_with_templates(
         await client.post("/ml/sessions", json={"sign_id": "sign-b", "mode": "landmarks"}, headers=token)
     ).status_code == 201
     # …so with content unreachable (nothing listens on port 9) the sign can still be practised.
-    ml_platform.services = ServiceClients({"content": "http://127.0.0.1:9"})
+    unreachable = ServiceClients({"content": "http://127.0.0.1:9"})
+    ml_context.content = ContentApi(unreachable)
     known = await client.post("/ml/sessions", json={"sign_id": "sign-b", "mode": "landmarks"}, headers=token)
     assert known.status_code == 201
     assert known.json()["sign_key"] == "ase/letra-b"
     unknown = await client.post("/ml/sessions", json={"sign_id": "sign-x", "mode": "landmarks"}, headers=token)
     assert unknown.status_code == 503
     assert unknown.json()["error"] == "unavailable"
-    await ml_platform.services.close()
+    await unreachable.close()
 
 
 async def test_redelivered_inference_message_scores_once(
-    ml_platform: Platform, runtime: MlRuntime, poses: dict[str, np.ndarray]
+    ml_platform: Platform,
+    runtime: MlRuntime,
+    poses: dict[str, np.ndarray],
+    ml_context: MlContext,
 ) -> None:
-    service = SessionService(runtime)
+    service = SessionService(ml_context)
     from senas.ml.sessions.schemas import StartSession
 
     await runtime.ensure_loaded()
@@ -207,11 +214,11 @@ async def test_redelivered_inference_message_scores_once(
     frames = np.repeat(poses["B"][None], 8, axis=0).astype(np.float32)
     track = HandTrack.from_single_hand(frames, [0] * 8, fps=15, width=640, height=480)
     key = artefact.artefact_key(session["session_id"])
-    await runtime.processed.put(key, artefact.dump(track), content_type="application/x-npz")
+    await ml_context.ports.processed.put(key, artefact.dump(track), content_type="application/x-npz")
     envelope = LandmarksExtracted(
         session_id=session["session_id"], user_id="learner-5", artefact_key=key, frames=8, frames_with_hand=8
     ).to_envelope("ml")
-    worker = InferenceWorker(runtime)
+    worker = InferenceWorker(ml_context)
     for attempt in (1, 2, 3):
         await worker.handle(envelope, Delivery("ml-inference", "m-1", attempt, 5))
     stored = await service.repo.get(session["session_id"])
@@ -223,12 +230,14 @@ async def test_redelivered_inference_message_scores_once(
 
 
 async def test_lost_artefact_and_last_attempt_fail_the_session_with_a_reason(
-    ml_platform: Platform, runtime: MlRuntime
+    ml_platform: Platform,
+    runtime: MlRuntime,
+    ml_context: MlContext,
 ) -> None:
     from senas.ml.sessions.schemas import StartSession
 
-    service = SessionService(runtime)
-    worker = InferenceWorker(runtime)
+    service = SessionService(ml_context)
+    worker = InferenceWorker(ml_context)
     lost = await service.start("learner-6", StartSession(sign_id="sign-b", mode="video"))
     lost = await service.transition(await service.transition(lost, "queued"), "processing")
     message = LandmarksExtracted(
@@ -244,7 +253,7 @@ async def test_lost_artefact_and_last_attempt_fail_the_session_with_a_reason(
     broken = await service.start("learner-6", StartSession(sign_id="sign-b", mode="video"))
     broken = await service.transition(await service.transition(broken, "queued"), "processing")
     key = artefact.artefact_key(broken["session_id"])
-    await runtime.processed.put(key, b"not an npz file", content_type="application/x-npz")
+    await ml_context.ports.processed.put(key, b"not an npz file", content_type="application/x-npz")
     envelope = LandmarksExtracted(
         session_id=broken["session_id"], user_id="learner-6", artefact_key=key, frames=1, frames_with_hand=1
     ).to_envelope("ml")
@@ -260,9 +269,13 @@ async def test_lost_artefact_and_last_attempt_fail_the_session_with_a_reason(
 
 
 async def test_account_deleted_removes_sessions_and_artefacts(
-    ml_platform: Platform, runtime: MlRuntime, client: httpx.AsyncClient, mint_token: Any
+    ml_platform: Platform,
+    runtime: MlRuntime,
+    client: httpx.AsyncClient,
+    mint_token: Any,
+    ml_context: MlContext,
 ) -> None:
-    from senas.ml.accounts import AccountEventsWorker
+    from senas.ml.sessions.account_events import AccountEventsWorker
 
     token = auth(mint_token("leaving"))
     ids = [
@@ -274,28 +287,26 @@ async def test_account_deleted_removes_sessions_and_artefacts(
             "/ml/sessions", json={"sign_id": "sign-a", "mode": "video"}, headers=auth(mint_token("staying"))
         )
     ).json()
-    await runtime.processed.put(artefact.artefact_key(ids[0]), b"x", content_type="application/x-npz")
+    await ml_context.ports.processed.put(artefact.artefact_key(ids[0]), b"x", content_type="application/x-npz")
     envelope = AccountDeleted(user_id="leaving").to_envelope("users")
-    worker = AccountEventsWorker(runtime)
+    worker = AccountEventsWorker(ml_context)
     await worker.handle(envelope, Delivery("ml-account-events", "d", 1, 5))
     await worker.handle(envelope, Delivery("ml-account-events", "d", 2, 5))  # idempotent
-    repo = SessionService(runtime).repo
+    repo = SessionService(ml_context).repo
     assert [await repo.get(i) for i in ids] == [None, None]
-    assert await runtime.processed.head(artefact.artefact_key(ids[0])) is None
+    assert await ml_context.ports.processed.head(artefact.artefact_key(ids[0])) is None
     assert await repo.get(keep["session_id"]) is not None
 
 
 async def test_readiness_names_a_missing_model(platform: Platform) -> None:
-    from senas.ml.runtime import forget_runtime
+    from senas.ml import bootstrap
     from senas.ml.settings import MlSettings
 
-    app = create_app(platform, run_consumers=False)
-    from senas.ml.runtime import runtime_for
-
-    runtime_for(platform).ml = MlSettings(bootstrap=False)
+    root = bootstrap.build(platform, config=MlSettings(bootstrap=False))
+    app = create_app(root, run_consumers=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ml") as http:
         ready = await http.get("/ml/health/ready")
-    forget_runtime(platform)
+    root.context.runtime.close()
     assert ready.status_code == 503
     assert "hand-landmarker" in ready.json()["detail"]
     assert "fingerspelling" in ready.json()["detail"]

@@ -11,13 +11,14 @@ from ml_media import HANDS, blank_clip, corrupt_clip, encode, png_bytes, read_rg
 from senas.contracts.media import VideoUploaded
 from senas.core.consumer import Delivery
 from senas.core.messages import Envelope
-from senas.ml.recognition.worker import InferenceWorker
+from senas.ml.context import MlContext
 from senas.ml.runtime import MlRuntime
 from senas.ml.sessions.schemas import StartSession
+from senas.ml.sessions.scoring_worker import InferenceWorker
 from senas.ml.sessions.service import SessionService
 from senas.ml.video.worker import VideoWorker
 from senas.platform import catalog
-from senas.platform.wiring import Platform
+from senas.wiring import Platform
 
 pytestmark = pytest.mark.slow  # MediaPipe on real images and clips: ~20 s in all on 2 cores
 
@@ -46,7 +47,7 @@ async def test_hands_are_found_in_at_least_8_of_10_photos_per_class(runtime: MlR
 
 async def run_practice(
     platform: Platform,
-    runtime: MlRuntime,
+    ml_context: MlContext,
     data: bytes,
     *,
     sign: str = "sign-b",
@@ -55,7 +56,7 @@ async def run_practice(
     receive_count: int = 1,
 ) -> dict[str, Any]:
     """Create a video session, upload the clip as the content service would, run both workers."""
-    service = SessionService(runtime)
+    service = SessionService(ml_context)
     session = await service.start("learner", StartSession(sign_id=sign, mode="video", dominant_hand=dominant))
     key = f"practice/learner/{session['session_id']}.mp4"
     uploads = platform.blobs.store(platform.settings.resource_name(catalog.USER_UPLOADS))
@@ -71,12 +72,12 @@ async def run_practice(
         session_id=session["session_id"],
         user_id="learner",
     )
-    await VideoWorker(runtime).handle(
+    await VideoWorker(ml_context).handle(
         uploaded.to_envelope("content"), Delivery("video-processing", "v", receive_count, 5)
     )
     inference = platform.queues.queue(platform.settings.resource_name(catalog.ML_INFERENCE))
     for message in await inference.receive(max_messages=10, wait_seconds=0):
-        await InferenceWorker(runtime).handle(Envelope.from_json(message.body), Delivery("ml-inference", "i", 1, 5))
+        await InferenceWorker(ml_context).handle(Envelope.from_json(message.body), Delivery("ml-inference", "i", 1, 5))
         await inference.delete(message.receipt)
     stored = await service.repo.get(session["session_id"])
     assert stored is not None
@@ -85,11 +86,15 @@ async def run_practice(
 
 
 async def test_four_fingers_clip_passes_as_b_fails_as_a_and_mirrors_fairly(
-    ml_platform: Platform, runtime: MlRuntime, four_clip: bytes, four_clip_mirrored: bytes
+    ml_platform: Platform,
+    runtime: MlRuntime,
+    four_clip: bytes,
+    four_clip_mirrored: bytes,
+    ml_context: MlContext,
 ) -> None:
-    as_b = await run_practice(ml_platform, runtime, four_clip)
-    as_a = await run_practice(ml_platform, runtime, four_clip, sign="sign-a")
-    mirrored = await run_practice(ml_platform, runtime, four_clip_mirrored, dominant="left")
+    as_b = await run_practice(ml_platform, ml_context, four_clip)
+    as_a = await run_practice(ml_platform, ml_context, four_clip, sign="sign-a")
+    mirrored = await run_practice(ml_platform, ml_context, four_clip_mirrored, dominant="left")
     print(f"four as B {as_b['score']} (≥{as_b['pass_threshold']}), as A {as_a['score']}, mirrored {mirrored['score']}")
     assert as_b["status"] == "scored", as_b.get("reason_en")
     assert as_b["passed"]
@@ -103,7 +108,7 @@ async def test_four_fingers_clip_passes_as_b_fails_as_a_and_mirrors_fairly(
     # The landmark artefact is in the processed store, compressed and versioned.
     from senas.ml.landmarks import artefact
 
-    track, meta = artefact.load(await runtime.processed.get(as_b["artefact_key"]))
+    track, meta = artefact.load(await ml_context.ports.processed.get(as_b["artefact_key"]))
     assert meta["format"] == 2
     assert track.frames_with_hand >= 3
     assert as_b["artefact_key"].endswith("/v2.npz")
@@ -114,13 +119,18 @@ async def test_four_fingers_clip_passes_as_b_fails_as_a_and_mirrors_fairly(
 
 
 async def test_redelivered_upload_is_not_processed_twice(
-    ml_platform: Platform, runtime: MlRuntime, four_clip: bytes
+    ml_platform: Platform,
+    runtime: MlRuntime,
+    four_clip: bytes,
+    ml_context: MlContext,
 ) -> None:
-    done = await run_practice(ml_platform, runtime, four_clip)
-    await VideoWorker(runtime).handle(done["_uploaded"].to_envelope("content"), Delivery("video-processing", "v", 2, 5))
+    done = await run_practice(ml_platform, ml_context, four_clip)
+    await VideoWorker(ml_context).handle(
+        done["_uploaded"].to_envelope("content"), Delivery("video-processing", "v", 2, 5)
+    )
     inference = ml_platform.queues.queue(ml_platform.settings.resource_name(catalog.ML_INFERENCE))
     assert await inference.receive(max_messages=10, wait_seconds=0) == []
-    after = await SessionService(runtime).repo.get(done["session_id"])
+    after = await SessionService(ml_context).repo.get(done["session_id"])
     assert after is not None
     assert after["version"] == done["version"]
     assert after["status"] == "scored"
@@ -149,9 +159,16 @@ def too_short_clip() -> bytes:
     ids=["empty", "corrupt", "too-long", "too-short", "wrong-type", "image-as-video", "no-hands"],
 )
 async def test_unusable_videos_fail_the_session_with_a_reason(
-    ml_platform: Platform, runtime: MlRuntime, four_clip: bytes, make: Any, content_type: str, code: str, words_en: str
+    ml_platform: Platform,
+    runtime: MlRuntime,
+    four_clip: bytes,
+    make: Any,
+    content_type: str,
+    code: str,
+    words_en: str,
+    ml_context: MlContext,
 ) -> None:
-    session = await run_practice(ml_platform, runtime, make(four_clip), content_type=content_type)
+    session = await run_practice(ml_platform, ml_context, make(four_clip), content_type=content_type)
     assert session["status"] == "failed"
     assert session["failure_code"] == code
     assert words_en in session["reason_en"]
@@ -159,14 +176,17 @@ async def test_unusable_videos_fail_the_session_with_a_reason(
 
 
 async def test_a_message_that_keeps_failing_fails_the_session_before_the_dlq(
-    ml_platform: Platform, runtime: MlRuntime, four_clip: bytes
+    ml_platform: Platform,
+    runtime: MlRuntime,
+    four_clip: bytes,
+    ml_context: MlContext,
 ) -> None:
     await runtime.ensure_loaded()
     runtime.extractor = None  # the hand model vanished: every attempt raises
     runtime.problems["hand-landmarker"] = "gone"
     with pytest.raises(LookupError):
-        await run_practice(ml_platform, runtime, four_clip, receive_count=1)
-    service = SessionService(runtime)
+        await run_practice(ml_platform, ml_context, four_clip, receive_count=1)
+    service = SessionService(ml_context)
     pending = [s for s in await service.repo.all_of_user("learner") if s["status"] == "processing"]
     assert len(pending) == 1
     uploaded = VideoUploaded(
@@ -181,7 +201,7 @@ async def test_a_message_that_keeps_failing_fails_the_session_before_the_dlq(
         user_id="learner",
     )
     with pytest.raises(LookupError):
-        await VideoWorker(runtime).handle(uploaded.to_envelope("content"), Delivery("video-processing", "v", 5, 5))
+        await VideoWorker(ml_context).handle(uploaded.to_envelope("content"), Delivery("video-processing", "v", 5, 5))
     failed = await service.repo.get(pending[0]["session_id"])
     assert failed is not None
     assert failed["status"] == "failed"

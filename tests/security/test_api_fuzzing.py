@@ -48,8 +48,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from senas.core.settings import Settings
-from senas.platform.wiring import Platform, build_platform
-from senas.services import SERVICE_NAMES, app_factory
+from senas.services import SERVICE_NAMES, build_app
+from senas.wiring import Platform, build_platform
 
 pytestmark = pytest.mark.slow
 
@@ -79,12 +79,12 @@ class Caller:
 
 def mint(platform: Platform, user_id: str, roles: tuple[str, ...]) -> str:
     from senas.platform.identity.claims import access_token_claims, local_issuer
+    from senas.wiring.embedded import signing_keys
 
-    assert platform.signing_keys is not None
     claims = access_token_claims(
         user_id=user_id, issuer=local_issuer(platform.settings.public_url), roles=roles, ttl_seconds=600
     )
-    return platform.signing_keys.sign(claims)
+    return signing_keys(platform.settings).sign(claims)
 
 
 def fuzz(
@@ -136,7 +136,7 @@ def platform(settings: Settings) -> Iterator[Platform]:
 
 @pytest.fixture
 def apps(platform: Platform) -> dict[str, FastAPI]:
-    built = {name: app_factory(name)(platform, run_consumers=False) for name in SERVICE_NAMES}
+    built = {name: build_app(name, platform, run_consumers=False) for name in SERVICE_NAMES}
     for name, app in built.items():  # service-to-service calls (ml → content) stay in process, as in `senas up`
         platform.services.register_in_process(name, app)
         with asgi.get_client(cast(Any, app)):  # starts its lifespan (until the platform fixture's teardown)
@@ -193,7 +193,7 @@ class Greeting(BaseModel):
 def broken_copy(platform: Platform) -> FastAPI:
     """The content app with test-only routes: one answers 500, one raises (the ASGI server would answer 500), one
     answers a body its declared schema forbids."""
-    app = app_factory("content")(platform, run_consumers=False)
+    app = build_app("content", platform, run_consumers=False)
 
     @app.get("/content/broken/crash", response_model=Greeting)
     async def crash() -> JSONResponse:

@@ -38,8 +38,8 @@ from senas.core.messages import send
 from senas.gateway.app import create_gateway
 from senas.platform import catalog
 from senas.platform.identity import Principal
-from senas.platform.wiring import Platform
-from senas.services import SERVICE_NAMES, app_factory
+from senas.services import SERVICE_NAMES, build_app
+from senas.wiring import Platform
 
 CALLERS = ("anonymous", "learner_b", "teacher", "admin", "learner_a")  # the owner last
 PASSWORD = "Manos-que-hablan-42"
@@ -280,7 +280,7 @@ def violations(observed: Observed) -> list[str]:
 
 @pytest.fixture
 async def apps(platform: Platform) -> dict[str, FastAPI]:
-    return {name: app_factory(name)(platform) for name in SERVICE_NAMES}
+    return {name: build_app(name, platform) for name in SERVICE_NAMES}
 
 
 @pytest.fixture

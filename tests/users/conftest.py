@@ -17,11 +17,14 @@ from users_support import FakeContent
 from senas.platform import catalog
 from senas.platform.identity.claims import local_issuer
 from senas.platform.identity.local import LocalIdentity
-from senas.platform.wiring import Platform
+from senas.users import bootstrap
 from senas.users.app import create_app
+from senas.users.bootstrap import UsersRoot
 from senas.users.clock import ManualClock
+from senas.users.context import UsersContext
 from senas.users.deps import get_clock
-from senas.users.runtime import UsersRuntime, runtime_for
+from senas.wiring import Platform
+from senas.wiring.embedded import signing_keys
 
 
 class MovableTime:
@@ -58,7 +61,7 @@ def users_platform(platform: Platform, content: FakeContent, identity_time: Mova
     settings = platform.settings
     platform.identity = LocalIdentity(
         platform.tables.table(settings.table_name(catalog.USER_DATA)),
-        platform.signing_keys,  # type: ignore[arg-type]
+        signing_keys(settings),
         platform.token_verifier,
         issuer=local_issuer(settings.public_url),
         access_ttl_seconds=settings.access_token_ttl_seconds,
@@ -72,17 +75,19 @@ def users_platform(platform: Platform, content: FakeContent, identity_time: Mova
 
 
 @pytest.fixture
-def runtime(users_platform: Platform, clock: ManualClock) -> UsersRuntime:
-    built = runtime_for(users_platform)
-    built.clock = clock  # the consumers read the runtime's clock; routes get it through get_clock
-    return built
+def users_root(users_platform: Platform, clock: ManualClock) -> UsersRoot:
+    # The consumers read the context's clock; routes get it through get_clock.
+    return bootstrap.build(users_platform, clock=clock)
 
 
 @pytest.fixture
-async def client(
-    users_platform: Platform, runtime: UsersRuntime, clock: ManualClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(users_platform, run_consumers=False)
+def runtime(users_root: UsersRoot) -> UsersContext:
+    return users_root.context
+
+
+@pytest.fixture
+async def client(users_root: UsersRoot, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(users_root, run_consumers=False)
     app.dependency_overrides[get_clock] = lambda: clock
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c

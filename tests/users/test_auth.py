@@ -13,9 +13,9 @@ import jwt
 import pytest
 from users_support import PASSWORD, bearer, learner, login, sign_up, totp_now
 
-from senas.platform.wiring import Platform
-from senas.users.runtime import UsersRuntime
+from senas.users.context import UsersContext
 from senas.users.settings import UsersSettings
+from senas.wiring import Platform
 
 
 async def test_sign_up_then_login_gives_tokens_that_work(client: httpx.AsyncClient) -> None:
@@ -222,9 +222,9 @@ async def test_confirming_without_enrolling_first_is_a_conflict(client: httpx.As
     assert (await client.post("/users/auth/mfa/enrol", json={})).status_code == 401
 
 
-async def make_admin(client: httpx.AsyncClient, runtime: UsersRuntime, email: str) -> dict[str, str]:
+async def make_admin(client: httpx.AsyncClient, runtime: UsersContext, email: str) -> dict[str, str]:
     """The bootstrap path: the configured email signs up as admin, must enrol MFA at its first login."""
-    runtime.settings = UsersSettings(bootstrap_admin_email=email.upper())
+    runtime.config = UsersSettings(bootstrap_admin_email=email.upper())
     created = await sign_up(client, email)
     assert created["roles"] == ["admin", "learner"]
     first = await login(client, email)
@@ -237,7 +237,7 @@ async def make_admin(client: httpx.AsyncClient, runtime: UsersRuntime, email: st
     return bearer(tokens["access_token"])
 
 
-async def test_admin_bootstrap_mfa_setup_and_granting_teacher(client: httpx.AsyncClient, runtime: UsersRuntime) -> None:
+async def test_admin_bootstrap_mfa_setup_and_granting_teacher(client: httpx.AsyncClient, runtime: UsersContext) -> None:
     admin = await make_admin(client, runtime, "boss@example.com")
     teacher = await learner(client, "teach@example.com")
     granted = await client.put(f"/users/{teacher.user_id}/roles", json={"roles": ["teacher", "learner"]}, headers=admin)
@@ -254,7 +254,7 @@ async def test_admin_bootstrap_mfa_setup_and_granting_teacher(client: httpx.Asyn
 
 
 async def test_only_admins_with_mfa_grant_roles(
-    client: httpx.AsyncClient, runtime: UsersRuntime, mint_token: Any
+    client: httpx.AsyncClient, runtime: UsersContext, mint_token: Any
 ) -> None:
     user = await learner(client, "plain@example.com")
     forbidden = await client.put(f"/users/{user.user_id}/roles", json={"roles": ["admin"]}, headers=user.headers)

@@ -16,10 +16,10 @@ from senas.contracts.progress import AchievementEarned, LevelCompleted, Practice
 from senas.core.consumer import Consumer, Delivery
 from senas.core.messages import Envelope, send
 from senas.platform import catalog
-from senas.platform.wiring import Platform, declare_subscriptions
-from senas.users.handlers import build_handlers
+from senas.users.consumers import NotificationsConsumer, PracticeResultsConsumer
+from senas.users.context import UsersContext
 from senas.users.progress import xp
-from senas.users.runtime import UsersRuntime
+from senas.wiring import Platform, declare_subscriptions
 
 
 def delivery(queue: str, count: int = 1) -> Delivery:
@@ -40,10 +40,10 @@ def scored(user_id: str, session: str, *, passed: bool = True, sign: str = "hola
 
 
 async def test_a_practice_result_counts_once_however_often_delivered(
-    client: httpx.AsyncClient, runtime: UsersRuntime
+    client: httpx.AsyncClient, runtime: UsersContext
 ) -> None:
     user = await learner(client, "cam@example.com")
-    handle = build_handlers(runtime)[catalog.PRACTICE_RESULTS]["practice.scored"]
+    handle = PracticeResultsConsumer(runtime).handlers()["practice.scored"]
     envelope = scored(user.user_id, "sess-1")
     for attempt in range(1, 4):
         await handle(envelope, delivery(catalog.PRACTICE_RESULTS, attempt))
@@ -58,18 +58,18 @@ async def test_a_practice_result_counts_once_however_often_delivered(
     assert [a["code"] for a in achievements if a["earned"]] == ["first_camera_pass"]
 
 
-async def test_a_malformed_practice_message_is_rejected(runtime: UsersRuntime) -> None:
-    handle = build_handlers(runtime)[catalog.PRACTICE_RESULTS]["practice.scored"]
+async def test_a_malformed_practice_message_is_rejected(runtime: UsersContext) -> None:
+    handle = PracticeResultsConsumer(runtime).handlers()["practice.scored"]
     bad = Envelope.new("practice.scored", {"session_id": "s", "score": 250}, producer="ml")
     with pytest.raises(ContractMismatch):
         await handle(bad, delivery(catalog.PRACTICE_RESULTS))
 
 
 async def test_achievement_and_level_messages_land_once_under_redelivery(
-    client: httpx.AsyncClient, runtime: UsersRuntime
+    client: httpx.AsyncClient, runtime: UsersContext
 ) -> None:
     user = await learner(client, "inbox@example.com")
-    handlers = build_handlers(runtime)[catalog.USER_NOTIFICATIONS]
+    handlers = NotificationsConsumer(runtime).handlers()
     earned = AchievementEarned(
         user_id=user.user_id,
         code="streak_3",
@@ -102,7 +102,7 @@ async def test_achievement_and_level_messages_land_once_under_redelivery(
 
 
 async def test_progress_to_inbox_end_to_end_with_the_real_consumer(
-    client: httpx.AsyncClient, users_platform: Platform, runtime: UsersRuntime
+    client: httpx.AsyncClient, users_platform: Platform, runtime: UsersContext
 ) -> None:
     """Completion → outbox → topic → user-notifications queue → consumer → inbox, with every message also
     redelivered once (the queue sees it again), and still one notification per achievement."""
@@ -121,7 +121,7 @@ async def test_progress_to_inbox_end_to_end_with_the_real_consumer(
     for message in copies:
         await send(queue, Envelope.from_json(message.body))
         await queue.change_visibility(message.receipt, 0)
-    consumer = Consumer(queue, build_handlers(runtime)[catalog.USER_NOTIFICATIONS], wait_seconds=0.05)
+    consumer = Consumer(queue, NotificationsConsumer(runtime).handlers(), wait_seconds=0.05)
     task = asyncio.create_task(consumer.run())
     for _ in range(100):
         if (await queue.depth()).visible == 0 and (await queue.depth()).in_flight == 0:
@@ -140,11 +140,11 @@ async def test_progress_to_inbox_end_to_end_with_the_real_consumer(
 
 
 async def test_the_live_stream_sends_new_notifications_and_ends_on_shutdown(
-    client: httpx.AsyncClient, runtime: UsersRuntime
+    client: httpx.AsyncClient, runtime: UsersContext
 ) -> None:
     user = await learner(client, "live@example.com")
-    handlers = build_handlers(runtime)[catalog.USER_NOTIFICATIONS]
-    runtime.settings = runtime.settings.model_copy(update={"sse_keepalive_seconds": 0.05, "sse_poll_seconds": 0.05})
+    handlers = NotificationsConsumer(runtime).handlers()
+    runtime.config = runtime.config.model_copy(update={"sse_keepalive_seconds": 0.05, "sse_poll_seconds": 0.05})
 
     async def read_stream() -> str:
         response = await client.get("/users/me/notifications/stream", headers=user.headers)
@@ -174,13 +174,13 @@ async def test_the_live_stream_sends_new_notifications_and_ends_on_shutdown(
 
 
 async def test_the_live_stream_misses_nothing_delivered_late_or_at_the_same_instant(
-    client: httpx.AsyncClient, runtime: UsersRuntime
+    client: httpx.AsyncClient, runtime: UsersContext
 ) -> None:
     """Events that happened at the same instant, and an event delivered after newer ones were streamed (a
     redelivery, the outbox sweep), each reach the open stream exactly once."""
     user = await learner(client, "late@example.com")
-    handlers = build_handlers(runtime)[catalog.USER_NOTIFICATIONS]
-    runtime.settings = runtime.settings.model_copy(update={"sse_keepalive_seconds": 5, "sse_poll_seconds": 0.05})
+    handlers = NotificationsConsumer(runtime).handlers()
+    runtime.config = runtime.config.model_copy(update={"sse_keepalive_seconds": 5, "sse_poll_seconds": 0.05})
 
     async def read_stream() -> str:
         response = await client.get("/users/me/notifications/stream", headers=user.headers)

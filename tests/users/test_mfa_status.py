@@ -12,9 +12,9 @@ from users_support import PASSWORD, bearer, learner, login, sign_up, totp_now
 from senas.core.settings import Settings
 from senas.platform.identity import Identity
 from senas.platform.identity.errors import UnknownUser
-from senas.platform.wiring import Platform
 from senas.users import keys
-from senas.users.runtime import UsersRuntime
+from senas.users.context import UsersContext
+from senas.wiring import Platform
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ async def test_a_learner_is_off_after_sign_up_and_on_after_enrolment(client: htt
     assert (patched.json()["display_name"], patched.json()["mfa_enabled"]) == ("Estela", True)
 
 
-async def test_a_teacher_must_use_mfa(client: httpx.AsyncClient, runtime: UsersRuntime, mint_token: Any) -> None:
+async def test_a_teacher_must_use_mfa(client: httpx.AsyncClient, runtime: UsersContext, mint_token: Any) -> None:
     created = await sign_up(client, "profe@example.com")
     await runtime.identity.set_roles(created["user_id"], frozenset({"learner", "teacher"}))
     # A teacher's token from before the enrolment (a login now has to enrol first, as below).
@@ -104,7 +104,7 @@ async def test_everyone_must_use_mfa_when_configured(client: httpx.AsyncClient, 
 
 
 async def test_a_token_of_an_account_the_provider_no_longer_has_is_refused(
-    client: httpx.AsyncClient, runtime: UsersRuntime, mint_token: Any
+    client: httpx.AsyncClient, runtime: UsersContext, mint_token: Any
 ) -> None:
     ghost = bearer(mint_token("ghost", email="ghost@example.com"))
     for method, body in (("GET", None), ("PATCH", {"display_name": "Fantasma"})):
@@ -112,4 +112,4 @@ async def test_a_token_of_an_account_the_provider_no_longer_has_is_refused(
         assert response.status_code == 401, (method, response.text)
         assert response.json()["error"] == "account_deleted"
     # Refused before a default profile was made for it.
-    assert await runtime.user_data.get(keys.user("ghost"), keys.PROFILE) is None
+    assert await runtime.ports.user_data.get(keys.user("ghost"), keys.PROFILE) is None

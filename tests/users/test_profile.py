@@ -10,8 +10,8 @@ from users_support import PASSWORD, bearer, learner
 
 from senas.core.messages import Envelope
 from senas.platform import catalog
-from senas.platform.wiring import Platform, declare_subscriptions
-from senas.users.runtime import UsersRuntime
+from senas.users.context import UsersContext
+from senas.wiring import Platform, declare_subscriptions
 
 
 async def test_profile_defaults_and_patch(client: httpx.AsyncClient) -> None:
@@ -82,7 +82,7 @@ async def test_deleting_needs_a_fresh_sign_in(client: httpx.AsyncClient, mint_to
 
 
 async def test_deleting_the_account_removes_its_data_everywhere(
-    client: httpx.AsyncClient, users_platform: Platform, runtime: UsersRuntime
+    client: httpx.AsyncClient, users_platform: Platform, runtime: UsersContext
 ) -> None:
     await declare_subscriptions(users_platform)
     user = await learner(client, "bye@example.com")
@@ -100,11 +100,11 @@ async def test_deleting_the_account_removes_its_data_everywhere(
         messages = [Envelope.from_json(m.body) for m in await q.receive(max_messages=10)]
         assert [(m.type, m.data) for m in messages] == [("account.deleted", {"user_id": user.user_id})]
     # Nothing of the user is left in either table except the short-lived tombstone.
-    progress_left = await runtime.progress.query(f"USER#{user.user_id}")
+    progress_left = await runtime.ports.progress.query(f"USER#{user.user_id}")
     assert progress_left.items == []
-    data_left = await runtime.user_data.query(f"USER#{user.user_id}")
+    data_left = await runtime.ports.user_data.query(f"USER#{user.user_id}")
     assert [item["sk"] for item in data_left.items] == ["DELETED"]
-    assert await runtime.user_data.get("EMAIL#bye@example.com", "EMAIL") is None
+    assert await runtime.ports.user_data.get("EMAIL#bye@example.com", "EMAIL") is None
     # The still-valid access token cannot bring the data back; the refresh token and password are dead.
     after = await client.get("/users/me", headers=user.headers)
     assert after.status_code == 401

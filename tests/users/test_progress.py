@@ -14,9 +14,9 @@ from users_support import FakeContent, Learner, learner
 
 from senas.core.messages import Envelope
 from senas.platform import catalog
-from senas.platform.wiring import Platform, declare_subscriptions
 from senas.users.clock import ManualClock
 from senas.users.progress import xp
+from senas.wiring import Platform, declare_subscriptions
 
 
 def key() -> str:

@@ -22,12 +22,12 @@ from users_support import PASSWORD
 from senas.core.ratelimit import Budget, RateLimiter, client_address, forwarded_entries, normalise_address
 from senas.gateway.app import PathRouter, with_forwarded_for
 from senas.platform.tables import Condition, Item, Table
-from senas.platform.wiring import Platform
 from senas.users.app import create_app
 from senas.users.auth.limits import AuthRateLimits, AuthRoute, epoch_of, get_auth_rate_limits
+from senas.users.bootstrap import UsersRoot
 from senas.users.clock import ManualClock
+from senas.users.context import UsersContext
 from senas.users.deps import get_clock
-from senas.users.runtime import UsersRuntime
 from senas.users.settings import UsersSettings
 
 BUDGET = 3
@@ -69,9 +69,9 @@ PATHS: dict[AuthRoute, str] = {
 
 
 @pytest.fixture
-def app(users_platform: Platform, runtime: UsersRuntime, clock: ManualClock) -> FastAPI:
-    runtime.settings = SMALL  # budgets of 3 per minute on every route, one trusted proxy (the gateway)
-    built = create_app(users_platform, run_consumers=False)
+def app(users_root: UsersRoot, runtime: UsersContext, clock: ManualClock) -> FastAPI:
+    runtime.config = SMALL  # budgets of 3 per minute on every route, one trusted proxy (the gateway)
+    built = create_app(users_root, run_consumers=False)
     built.dependency_overrides[get_clock] = lambda: clock
     return built
 
@@ -171,9 +171,9 @@ class LeftmostKeyedLimits(AuthRateLimits):
 
 
 async def test_the_forgery_check_catches_a_limiter_keyed_by_the_left_most_entry(
-    app: FastAPI, attacker: httpx.AsyncClient, runtime: UsersRuntime, clock: ManualClock
+    app: FastAPI, attacker: httpx.AsyncClient, runtime: UsersContext, clock: ManualClock
 ) -> None:
-    limiter = RateLimiter(runtime.user_data, now=epoch_of(clock))
+    limiter = RateLimiter(runtime.ports.user_data, now=epoch_of(clock))
     broken = LeftmostKeyedLimits(limiter, {"signup": Budget(BUDGET, WINDOW)}, trusted_hops=1)
     app.dependency_overrides[get_auth_rate_limits] = lambda: broken
     statuses = [
@@ -276,9 +276,9 @@ CONCURRENT = 20
 
 
 async def let_through_of_concurrent_logins(
-    app: FastAPI, runtime: UsersRuntime, clock: ManualClock, limiter_class: Callable[..., RateLimiter]
+    app: FastAPI, runtime: UsersContext, clock: ManualClock, limiter_class: Callable[..., RateLimiter]
 ) -> int:
-    table = RaceTable(runtime.user_data, CONCURRENT)
+    table = RaceTable(runtime.ports.user_data, CONCURRENT)
     limiter = limiter_class(table, now=epoch_of(clock))
     limits = AuthRateLimits(limiter, {"login": Budget(5, WINDOW)}, trusted_hops=1)
     app.dependency_overrides[get_auth_rate_limits] = lambda: limits
@@ -290,12 +290,12 @@ async def let_through_of_concurrent_logins(
 
 
 async def test_concurrent_requests_get_exactly_the_budget(
-    app: FastAPI, runtime: UsersRuntime, clock: ManualClock
+    app: FastAPI, runtime: UsersContext, clock: ManualClock
 ) -> None:
     assert await let_through_of_concurrent_logins(app, runtime, clock, RateLimiter) == 5
 
 
 async def test_the_concurrency_check_catches_a_counter_that_is_not_atomic(
-    app: FastAPI, runtime: UsersRuntime, clock: ManualClock
+    app: FastAPI, runtime: UsersContext, clock: ManualClock
 ) -> None:
     assert await let_through_of_concurrent_logins(app, runtime, clock, ReadThenWriteLimiter) > 5

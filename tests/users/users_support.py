@@ -84,7 +84,7 @@ class FakeContent:
                 "position": position,
                 "title_es": f"Lección {lesson_id}",
                 "title_en": f"Lesson {lesson_id}",
-                "signs": [{"id": sign, "gloss": sign.upper()} for sign in signs],
+                "signs": [{"id": sign, "slug": sign, "gloss": sign.upper()} for sign in signs],
             }
         self.levels[level_id] = {
             "id": level_id,

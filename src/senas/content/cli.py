@@ -12,41 +12,27 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from senas.core.settings import Settings, SettingsError, load_settings
+from senas.wiring.commands import platform_or_exit, settings_or_exit
 
 app = typer.Typer(help="Contenido: migraciones, paquetes de contenido y curso de demostración.", no_args_is_help=True)
 console = Console(stderr=True)
 out = Console()
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
-
-
 @asynccontextmanager
-async def _runtime(migrate_first: bool = False) -> AsyncIterator[tuple[Any, Any]]:
-    from senas.content import migrate
-    from senas.content.db import Database, resolve_database_url
-    from senas.platform.wiring import build_platform
+async def _service(migrate_first: bool = False) -> AsyncIterator[tuple[Any, Any]]:
+    """The content database and ports, as the service's composition root builds them."""
+    from senas.content import bootstrap, migrate
 
-    settings = _settings()
+    root = bootstrap.build(platform_or_exit(settings_or_exit()))
     try:
-        platform = build_platform(settings)
-    except SettingsError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
-    database = Database.from_url(await resolve_database_url(settings, platform.secrets))
-    try:
+        database = await root.context.database.ensure()
         if migrate_first:
             await migrate.upgrade(database.engine)
-        yield database, platform
+        yield database, root.context.ports
     finally:
-        await database.close()
-        await platform.close()
+        await root.context.database.close()
+        await root.aclose()
 
 
 def _progress_bar() -> tuple[Progress, Callable[[int, int, str], None]]:
@@ -73,7 +59,7 @@ def migrate() -> None:
     async def main() -> str | None:
         from senas.content import migrate as migrations
 
-        async with _runtime() as (database, _):
+        async with _service() as (database, _):
             await migrations.upgrade(database.engine)
             return await migrations.current(database.engine)
 
@@ -90,11 +76,11 @@ def import_(
     from senas.content.bundles.importer import import_bundle
 
     async def main() -> dict[str, int]:
-        async with _runtime(migrate_first=True) as (database, platform):
+        async with _service(migrate_first=True) as (database, ports):
             bar, advance = _progress_bar()
             with bar:
                 async with database.sessions() as session:
-                    report = await import_bundle(session, platform, path, progress=advance)
+                    report = await import_bundle(session, ports, path, progress=advance)
             return report.as_dict()
 
     try:
@@ -116,11 +102,11 @@ def export(
     from senas.content.bundles.exporter import export_bundle
 
     async def main() -> dict[str, int]:
-        async with _runtime() as (database, platform):
+        async with _service() as (database, ports):
             bar, advance = _progress_bar()
             with bar:
                 async with database.sessions() as session:
-                    return await export_bundle(session, platform, path, codes=language or (), progress=advance)
+                    return await export_bundle(session, ports, path, codes=language or (), progress=advance)
 
     counts = asyncio.run(main())
     out.print(f"exported to {path}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
@@ -134,10 +120,10 @@ def seed_demo_command(
     from senas.content.seed import seed_demo
 
     async def main() -> dict[str, int] | None:
-        async with _runtime(migrate_first=True) as (database, platform):
+        async with _service(migrate_first=True) as (database, ports):
             bar, advance = _progress_bar()
             with bar:
-                report = await seed_demo(database, platform, only_if_empty=not force, progress=advance)
+                report = await seed_demo(database, ports, only_if_empty=not force, progress=advance)
             return None if report is None else report.as_dict()
 
     report = asyncio.run(main())

@@ -14,21 +14,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from senas.content.catalog.author import CatalogAuthor
 from senas.content.catalog.reader import CatalogReader
 from senas.content.catalog.repository import CatalogRepository
+from senas.content.context import ContentContext, ContentPorts
 from senas.content.db import Database
-from senas.content.views import SignedUrlCache, ViewCache
+from senas.content.views import SignedUrlCache
 from senas.core.auth import optional_principal
-from senas.core.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
-from senas.platform.wiring import Platform
+from senas.core.deps import get_token_verifier
+from senas.core.errors import ForbiddenError, UnauthorizedError
 
 # Dependencies here are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a thread pool, which
 # costs more than the cached read they serve.
 
 
+async def get_context(request: Request) -> ContentContext:
+    """The context the service's composition root built (``bootstrap.py``)."""
+    return cast(ContentContext, request.app.state.root.context)
+
+
+ContextDep = Annotated[ContentContext, Depends(get_context)]
+
+
+async def get_ports(context: ContextDep) -> ContentPorts:
+    return context.ports
+
+
+PortsDep = Annotated[ContentPorts, Depends(get_ports)]
+
+
 async def get_database(request: Request) -> Database:
-    database = getattr(request.app.state, "content_db", None)
-    if database is None:
-        raise ServiceUnavailableError("la base de datos no está lista / the database is not ready")
-    return cast(Database, database)
+    return (await get_context(request)).database.current()
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
@@ -42,16 +55,6 @@ async def get_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_view_cache(request: Request) -> ViewCache:
-    cache = getattr(request.app.state, "content_views", None)
-    if cache is None:
-        cache = request.app.state.content_views = ViewCache()
-    return cast(ViewCache, cache)
-
-
-ViewCacheDep = Annotated[ViewCache, Depends(get_view_cache)]
-
-
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /users/auth/login")
 
 
@@ -60,7 +63,7 @@ class ReadContext:
     """Everything a read route needs, resolved as ONE dependency: FastAPI's per-dependency overhead was most of
     the time of a cached read, so the read routes take this instead of half a dozen small dependencies."""
 
-    platform: Platform
+    ports: ContentPorts
     reader: CatalogReader
     urls: SignedUrlCache | None
     private: bool
@@ -73,11 +76,10 @@ async def read_context(
         bool, Query(description="authors only: include drafts (responses are then private and uncached)")
     ] = False,
 ) -> ReadContext:
-    state = request.app.state
-    platform = cast(Platform, state.platform)
+    context = await get_context(request)
     if preview:
         # Only a preview needs the caller; published content is the same for everyone.
-        user = await optional_principal(platform, credentials)
+        user = await optional_principal(await get_token_verifier(request), credentials)
         if user is None:
             raise UnauthorizedError(
                 "inicia sesión para ver borradores / sign in to preview drafts",
@@ -86,10 +88,8 @@ async def read_context(
             )
         if not user.has_role("teacher", "admin"):
             raise ForbiddenError("solo autores ven borradores / only authors can preview drafts", code="forbidden")
-    database = await get_database(request)
-    cache = await get_view_cache(request)
-    reader = CatalogReader(database, cache, include_drafts=preview)
-    return ReadContext(platform, reader, getattr(state, "content_urls", None), preview)
+    reader = CatalogReader(context.database.current(), context.views, include_drafts=preview)
+    return ReadContext(context.ports, reader, context.urls, preview)
 
 
 ReadDep = Annotated[ReadContext, Depends(read_context)]

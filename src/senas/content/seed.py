@@ -7,8 +7,8 @@ from pathlib import Path
 
 from senas.content.bundles.importer import ImportReport, Progress, import_bundle
 from senas.content.catalog.repository import CatalogRepository
+from senas.content.context import ContentPorts
 from senas.content.db import Database
-from senas.platform.wiring import Platform
 
 
 def demo_bundle_path() -> Path:
@@ -16,10 +16,10 @@ def demo_bundle_path() -> Path:
 
 
 async def seed_demo(
-    database: Database, platform: Platform, *, only_if_empty: bool = True, progress: Progress | None = None
+    database: Database, ports: ContentPorts, *, only_if_empty: bool = True, progress: Progress | None = None
 ) -> ImportReport | None:
     """Import the demo course; with ``only_if_empty``, only into a database without any language."""
     async with database.sessions() as session:
         if only_if_empty and await CatalogRepository(session).any_language():
             return None
-        return await import_bundle(session, platform, demo_bundle_path(), progress=progress)
+        return await import_bundle(session, ports, demo_bundle_path(), progress=progress)

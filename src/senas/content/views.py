@@ -20,13 +20,14 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
-from senas.platform.wiring import Platform
+from senas.demo.notice import DEMO_NOTICE_EN, DEMO_NOTICE_ES
+from senas.platform.blobs import BlobStore
 
 URL_TTL_SECONDS = 3600
 ETAG_WINDOW_SECONDS = URL_TTL_SECONDS // 2
@@ -35,9 +36,6 @@ PRIVATE_CACHE_CONTROL = "private, no-cache"
 VIEW_CACHE_SIZE = 2048
 REVISION_TTL_SECONDS = 1.0
 URL_REUSE_SECONDS = 300.0
-
-DEMO_NOTICE_ES = "Demostración — animación generada, no un intérprete real"
-DEMO_NOTICE_EN = "Demo — generated animation, not a real signer"
 
 
 class MediaRef:
@@ -168,11 +166,16 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return False
 
 
+class Buckets(Protocol):
+    """Where media files are (the service's declared buckets, by the logical name a media row records)."""
+
+    def bucket(self, logical: str) -> BlobStore: ...
+
+
 async def media_urls(
-    platform: Platform, refs: list[MediaRef], cache: SignedUrlCache | None = None
+    ports: Buckets, refs: list[MediaRef], cache: SignedUrlCache | None = None
 ) -> dict[str, dict[str, Any]]:
     """Signed download URLs for every distinct asset of a view."""
-    settings = platform.settings
     now = time.time()
     resolved: dict[str, dict[str, Any]] = {}
     for ref in refs:
@@ -180,7 +183,7 @@ async def media_urls(
             continue
         media = cache.get(ref.bucket, ref.key, now) if cache is not None else None
         if media is None:
-            store = platform.blobs.store(settings.resource_name(ref.bucket))
+            store = ports.bucket(ref.bucket)
             url = await store.signed_download(ref.key, expires_in=URL_TTL_SECONDS)
             media = {
                 "url": url,
@@ -198,7 +201,7 @@ async def media_urls(
 
 
 async def respond(
-    request: Request, platform: Platform, view: View, *, private: bool, urls: SignedUrlCache | None = None
+    request: Request, ports: Buckets, view: View, *, private: bool, urls: SignedUrlCache | None = None
 ) -> Response:
     """200 with the view (URLs signed now) or 304 when the client's copy is current."""
     now = time.time()
@@ -208,6 +211,6 @@ async def respond(
         headers["Vary"] = "Authorization"
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    signed = await media_urls(platform, view.refs, urls)
+    signed = await media_urls(ports, view.refs, urls)
     body = orjson.dumps(view.payload, default=lambda ref: signed[ref.asset_id])
     return Response(body, media_type="application/json", headers=headers)

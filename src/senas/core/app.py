@@ -12,44 +12,36 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 import senas
-from senas.core.consumer import Consumer, Handler
+from senas.core.consumer import Consumer, QueueBinding
 from senas.core.errors import error_body, install_error_handlers
 from senas.core.limits import BodyLimits, BodyLimitsMiddleware
 from senas.core.metrics import ServiceMetrics
 from senas.core.requests import RequestContextMiddleware
-from senas.platform import catalog
-from senas.platform.wiring import Platform, declare_subscriptions
+from senas.core.settings import Settings
+from senas.platform.identity import TokenVerifier
 
 log = structlog.get_logger(__name__)
 
 Check = Callable[[], Awaitable[None]]
-HandlerFactory = Callable[[Platform], Mapping[str, Mapping[str, Handler]]]
-Lifespan = Callable[[FastAPI, Platform], contextlib.AbstractAsyncContextManager[None]]
 
 READINESS_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """What makes one service: its routes, the resources it depends on, and its queue consumers."""
+    """What makes one service's HTTP face: its routes, documentation and request limits."""
 
     name: str
     title: str
     description: str
     routers: Sequence[APIRouter] = ()
-    tables: Sequence[str] = ()  # logical names (catalog.TABLES)
-    buckets: Sequence[str] = ()
-    queues: Sequence[str] = ()  # queues it sends to or consumes
-    handlers: HandlerFactory | None = None  # queue name → {message type → handler}
-    extra_checks: Callable[[Platform], Mapping[str, Check]] | None = None
-    lifespan: Lifespan | None = None
     tags: Sequence[dict[str, Any]] = field(default_factory=tuple)
     body_limits: BodyLimits = field(default_factory=BodyLimits)  # request body size, JSON nesting, content type
 
@@ -58,18 +50,24 @@ class ServiceSpec:
         return f"/{self.name}"
 
 
-def readiness_checks(spec: ServiceSpec, platform: Platform) -> dict[str, Check]:
-    settings = platform.settings
-    checks: dict[str, Check] = {}
-    for table in spec.tables:
-        checks[f"table:{table}"] = platform.tables.table(settings.table_name(table)).ping
-    for bucket in spec.buckets:
-        checks[f"bucket:{bucket}"] = platform.blobs.store(settings.resource_name(bucket)).ping
-    for queue in spec.queues:
-        checks[f"queue:{queue}"] = platform.queues.queue(settings.resource_name(queue)).ping
-    if spec.extra_checks is not None:
-        checks.update(spec.extra_checks(platform))
-    return checks
+class ServiceRoot(Protocol):
+    """What a service's composition root (its ``bootstrap.py``) gives the app factory: built once, it holds
+    exactly that service's ports, clients and consumers; routes receive it as a dependency."""
+
+    settings: Settings
+    token_verifier: TokenVerifier
+
+    def readiness_checks(self) -> Mapping[str, Check]:
+        """Every dependency of the service by name (``table:AiSessions``, ``database``, ``models`` …)."""
+
+    def consumers(self) -> Sequence[QueueBinding]:
+        """The queues this service consumes and their consumers."""
+
+    def lifespan(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Start-up (open the database, load models …) and shut-down of what the root holds."""
+
+    async def aclose(self) -> None:
+        """Close the platform the root was built on (when the app owns it)."""
 
 
 async def run_checks(checks: Mapping[str, Check]) -> dict[str, str]:
@@ -86,23 +84,19 @@ async def run_checks(checks: Mapping[str, Check]) -> dict[str, str]:
     return dict(zip(checks, results, strict=True))
 
 
-def build_consumers(spec: ServiceSpec, platform: Platform, metrics: ServiceMetrics | None) -> list[Consumer]:
-    if spec.handlers is None:
-        return []
-    settings = platform.settings
-    consumers = []
-    for queue_name, handlers in spec.handlers(platform).items():
-        consumers.append(
-            Consumer(
-                platform.queues.queue(settings.resource_name(queue_name)),
-                handlers,
-                concurrency=settings.consumer_concurrency,
-                visibility_timeout=catalog.VISIBILITY_TIMEOUTS.get(queue_name, 30.0),
-                max_receive_count=settings.queue_max_receive_count,
-                metrics=metrics,
-            )
+def build_consumers(root: ServiceRoot, metrics: ServiceMetrics | None) -> list[Consumer]:
+    settings = root.settings
+    return [
+        Consumer(
+            binding.queue,
+            binding.consumer.handlers(),
+            concurrency=settings.consumer_concurrency,
+            visibility_timeout=binding.visibility_timeout,
+            max_receive_count=settings.queue_max_receive_count,
+            metrics=metrics,
         )
-    return consumers
+        for binding in root.consumers()
+    ]
 
 
 ERROR_BODY_SCHEMA = {
@@ -149,21 +143,19 @@ def declare_common_errors(openapi: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_service_app(
-    spec: ServiceSpec, platform: Platform, *, run_consumers: bool = True, owns_platform: bool = False
+    spec: ServiceSpec, root: ServiceRoot, *, run_consumers: bool = True, owns_platform: bool = False
 ) -> FastAPI:
-    """Build the FastAPI app of one service around an already-wired platform."""
+    """Build the FastAPI app of one service around its composition root."""
     metrics = ServiceMetrics(spec.name)
-    consumers = build_consumers(spec, platform, metrics) if run_consumers else []
+    consumers = build_consumers(root, metrics) if run_consumers else []
     for consumer in consumers:
         metrics.watch_queue(consumer.queue.name, consumer.queue.depth)
-    checks = readiness_checks(spec, platform)
+    checks = root.readiness_checks()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await declare_subscriptions(platform)
         async with contextlib.AsyncExitStack() as stack:
-            if spec.lifespan is not None:
-                await stack.enter_async_context(spec.lifespan(app, platform))
+            await stack.enter_async_context(root.lifespan())
             tasks = [asyncio.create_task(consumer.run()) for consumer in consumers]
             app.state.consumer_tasks = tasks
             log.info("service_started", service=spec.name, consumers=[c.queue.name for c in consumers])
@@ -174,7 +166,7 @@ def create_service_app(
                     consumer.stop()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 if owns_platform:
-                    await platform.close()
+                    await root.aclose()
                 log.info("service_stopped", service=spec.name)
 
     prefix = spec.prefix
@@ -188,7 +180,8 @@ def create_service_app(
         lifespan=lifespan,
         openapi_tags=list(spec.tags) or None,
     )
-    app.state.platform = platform
+    app.state.root = root
+    app.state.token_verifier = root.token_verifier
     app.state.spec = spec
     app.state.metrics = metrics
     app.state.consumers = consumers

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from senas.core.deps import PlatformDep
+from senas.core.deps import TokenVerifierDep
 from senas.core.errors import ForbiddenError, UnauthorizedError
 from senas.platform.identity import InvalidToken, Principal
 
@@ -17,13 +17,13 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 async def optional_principal(
-    platform: PlatformDep,
+    verifier: TokenVerifierDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     if credentials is None:
         return None
     try:
-        return await platform.token_verifier.verify(credentials.credentials)
+        return await verifier.verify(credentials.credentials)
     except InvalidToken as exc:
         raise UnauthorizedError(str(exc), code="invalid_token", headers=_CHALLENGE) from None
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
 
@@ -39,6 +40,23 @@ class Delivery:
 
 
 Handler = Callable[[Envelope, Delivery], Awaitable[None]]
+
+
+class MessageConsumer(Protocol):
+    """The one shape of every queue consumer: a class built with what it needs (by the service's bootstrap) that
+    names the message types it handles."""
+
+    def handlers(self) -> Mapping[str, Handler]:
+        """Message type → handler."""
+
+
+@dataclass(frozen=True)
+class QueueBinding:
+    """A queue and what consumes it, as a service's composition root hands them to the app factory."""
+
+    queue: Queue
+    consumer: MessageConsumer
+    visibility_timeout: float = 30.0
 
 
 class UnhandledMessageType(Exception):

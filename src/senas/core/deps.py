@@ -1,5 +1,8 @@
 """Dependencies injected into routes with ``Annotated`` aliases; tests override them with
-``app.dependency_overrides`` instead of patching import paths."""
+``app.dependency_overrides`` instead of patching import paths.
+
+Each service's ``deps.py`` gives its routes its own composition root (``request.app.state.root``, typed there);
+what every service shares — the settings and the token verifier — is here."""
 
 from __future__ import annotations
 
@@ -8,17 +11,17 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from senas.core.settings import Settings
-from senas.platform.wiring import Platform
+from senas.platform.identity import TokenVerifier
 
 
 # ``async def``: FastAPI runs plain ``def`` dependencies in a thread pool, a hop that costs more than these do.
-async def get_platform(request: Request) -> Platform:
-    return cast(Platform, request.app.state.platform)
-
-
 async def get_settings(request: Request) -> Settings:
-    return cast(Platform, request.app.state.platform).settings
+    return cast(Settings, request.app.state.root.settings)
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+async def get_token_verifier(request: Request) -> TokenVerifier:
+    return cast(TokenVerifier, request.app.state.token_verifier)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+TokenVerifierDep = Annotated[TokenVerifier, Depends(get_token_verifier)]

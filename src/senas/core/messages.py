@@ -6,13 +6,13 @@ Delivery is at-least-once, so consumers dedupe on ``id`` or on a natural key in 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from senas.platform.queues import Queue
-from senas.platform.topics import Topics
 
 
 class InvalidMessage(ValueError):
@@ -63,5 +63,11 @@ async def send(queue: Queue, envelope: Envelope, *, delay_seconds: float = 0) ->
     return await queue.send(envelope.to_json(), delay_seconds=delay_seconds, attributes=attributes_of(envelope))
 
 
-async def publish(topics: Topics, topic: str, envelope: Envelope) -> str:
-    return await topics.publish(topic, envelope.to_json(), attributes=attributes_of(envelope))
+class Publisher(Protocol):
+    """One topic, as a service's bootstrap hands it over (``senas.wiring.resources.Topic``)."""
+
+    async def publish(self, body: str, *, attributes: Mapping[str, str] | None = None) -> str: ...
+
+
+async def publish(topic: Publisher, envelope: Envelope) -> str:
+    return await topic.publish(envelope.to_json(), attributes=attributes_of(envelope))

@@ -1,9 +1,9 @@
 """Derive one representative hand pose per ASL letter from the CC0 landmark dataset, and each letter's measured
 pass threshold.
 
-Run: ``python -m senas.demo.derive ../shared/datasets/asl_alphabet_landmarks.csv`` (writes
-``src/senas/demo/alphabet_poses.json``; the dataset itself is never copied into the project, only numbers derived
-from it).
+Run: ``python -m senas.ml.recognition.demo ../shared/datasets/asl_alphabet_landmarks.csv`` (writes
+``src/senas/demo/alphabet_poses.json`` with the poses derived here and the thresholds measured with them; the
+dataset itself is never copied into the project, only numbers derived from it).
 
 Method: every sample's 21 landmarks are centred on the wrist (landmark 0) and divided by the wrist → middle-finger
 base distance (landmark 9), which removes the hand's place in the frame and its size; the letter's pose is then
@@ -20,7 +20,6 @@ import csv
 import json
 import math
 import statistics
-import sys
 from pathlib import Path
 
 LANDMARKS = 21
@@ -83,22 +82,6 @@ def derive_poses(csv_path: Path) -> dict[str, object]:
     return {"source": SOURCE, "licence": LICENCE, "method": METHOD, "samples": counts, "letters": letters}
 
 
-def derive(csv_path: Path) -> dict[str, object]:
-    """The whole ``alphabet_poses.json``: the poses and each letter's threshold measured with them."""
-    # Imported here: reading the poses (the content side) must not need the ML stack.
-    from senas.ml.recognition.demo import calibrate_alphabet
-
-    letters, counts = letter_poses(csv_path)
-    return {
-        "source": SOURCE,
-        "licence": LICENCE,
-        "method": METHOD,
-        "samples": counts,
-        "letters": letters,
-        "calibration": calibrate_alphabet(csv_path, letters),
-    }
-
-
 def render_json(poses: dict[str, object]) -> str:
     return json.dumps(poses, ensure_ascii=False, indent=1) + "\n"
 
@@ -107,17 +90,3 @@ def load_poses() -> dict[str, list[list[float]]]:
     data = json.loads(OUTPUT.read_text(encoding="utf-8"))
     letters: dict[str, list[list[float]]] = data["letters"]
     return letters
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m senas.demo.derive PATH/TO/asl_alphabet_landmarks.csv", file=sys.stderr)
-        return 2
-    poses = derive(Path(argv[0]))
-    OUTPUT.write_text(render_json(poses), encoding="utf-8")
-    print(f"wrote {OUTPUT} ({len(poses['letters'])} letters)")  # type: ignore[arg-type]
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

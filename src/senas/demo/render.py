@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from senas.content.views import DEMO_NOTICE_EN, DEMO_NOTICE_ES
+from senas.demo.notice import DEMO_NOTICE_EN, DEMO_NOTICE_ES
 
 # MediaPipe's hand topology: (from, to) landmark pairs.
 HAND_CONNECTIONS = (

@@ -16,8 +16,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from senas.gateway.web.serving import web_routes
-from senas.platform.wiring import Platform
+from senas.web.serving import web_routes
+from senas.wiring import Platform
 
 
 class PathRouter:
@@ -111,24 +111,6 @@ def create_gateway(platform: Platform, services: Mapping[str, Any]) -> PathRoute
         *web_routes(platform.settings.public_url),
     ]
     fallback = Starlette(routes=routes, lifespan=lifespan)
-    blob_app = local_blob_app(platform)
-    if blob_app is not None:
-        prefixes["/_blobs"] = blob_app
+    if platform.blob_server is not None:  # the embedded store's signed URLs point here; on AWS, at S3
+        prefixes["/_blobs"] = platform.blob_server
     return PathRouter(prefixes, fallback)
-
-
-def local_blob_app(platform: Platform) -> ASGIApp | None:
-    """Signed URLs of the embedded blob store point at this server, so it must answer them (on AWS they point
-    at S3 and there is nothing to serve)."""
-    from fastapi import FastAPI
-
-    from senas.core.errors import install_error_handlers
-    from senas.platform.blobs.http import blob_router
-    from senas.platform.blobs.local import LocalBlobs
-
-    if not isinstance(platform.blobs, LocalBlobs):
-        return None
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    install_error_handlers(app)
-    app.include_router(blob_router(platform.blobs))
-    return app

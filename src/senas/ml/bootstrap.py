@@ -1,98 +1,75 @@
-"""First start of the embedded profile: fill an empty ml-models store from what is on this machine (the hand
-model file installed with the package, the pose model `make install` built, the alphabet dataset) so `make run`
-works with zero setup. Nothing is
-downloaded. The same steps are the CLI's `install-models`, `train fingerspelling` and `templates rebuild`."""
+"""The ML service's composition root: every port, client, model holder and consumer it uses, built once from the
+platform.
+
+Its ports are declared in ``context.MlPorts`` (by logical name) and resolved here; scoring goes to the platform's
+inference port — an in-process model host where the scorer is registered, or a SageMaker endpoint (AWS, when
+configured) — and the embedded profile's first start fills an empty ml-models store from this machine. Routes
+receive the context as a dependency (``deps.py``), consumers as an argument.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
 
-import structlog
-
-from senas.contracts.media import TemplateReady
-from senas.core.messages import send
-from senas.ml.datasets import DatasetMissing, alphabet_csv
-from senas.ml.models.hand_model import bundled_hand_model, install_hand_model
-from senas.ml.models.pose_model import bundled_pose_model, install_pose_model
-from senas.ml.models.registry import FINGERSPELLING, HAND_LANDMARKER, POSE_LANDMARKER, ModelRegistry, ModelVersion
-from senas.ml.recognition.demo import LANGUAGE, demo_signs
-from senas.ml.recognition.templates import TemplateEntry
+from senas.contracts.content_api import ContentApi
+from senas.core.consumer import QueueBinding
+from senas.ml.context import MlContext, MlPorts
+from senas.ml.runtime import MlRuntime
+from senas.ml.sessions.account_events import AccountEventsWorker
+from senas.ml.sessions.scoring_worker import InferenceWorker
+from senas.ml.settings import MlSettings
+from senas.ml.video.worker import VideoWorker
 from senas.platform import catalog
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from senas.ml.runtime import MlRuntime
-
-log = structlog.get_logger(__name__)
+from senas.wiring import resources
+from senas.wiring.platform import Platform
+from senas.wiring.roots import Check, ServiceRootBase
 
 
-async def bootstrap(runtime: MlRuntime) -> None:
-    registry = runtime.registry
-    if await registry.active_version(HAND_LANDMARKER) is None:
+class MlRoot(ServiceRootBase[MlPorts]):
+    def __init__(self, platform: Platform, context: MlContext) -> None:
+        super().__init__(platform, context.ports)
+        self.context = context
+
+    def consumers(self) -> Sequence[QueueBinding]:
+        return (
+            self.bind(catalog.VIDEO_PROCESSING, VideoWorker(self.context)),
+            self.bind(catalog.ML_INFERENCE, InferenceWorker(self.context)),
+            self.bind(catalog.ML_ACCOUNT_EVENTS, AccountEventsWorker(self.context)),
+        )
+
+    def extra_checks(self) -> Mapping[str, Check]:
+        # Names the missing model (hand-landmarker, fingerspelling, templates) when one is. A missing pose model
+        # only degrades location feedback: it is reported by GET /ml/health/models, not as unready.
+        return {"models": self.context.runtime.readiness}
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Load the active models at start-up (the embedded profile first fills an empty store)."""
+        runtime = self.context.runtime
+        await runtime.ensure_loaded()
         try:
-            path = bundled_hand_model(runtime.ml.hand_model_path)
-        except FileNotFoundError as exc:
-            log.warning("hand_model_not_installed", error=str(exc))
-        else:
-            await install_hand_model(registry, path)
-    if await registry.active_version(POSE_LANDMARKER) is None:
-        try:
-            pose_path = bundled_pose_model(runtime.ml.pose_model_path)
-        except FileNotFoundError as exc:
-            # Not fatal: location feedback falls back to the frame (the runtime reports it as degraded).
-            log.warning("pose_model_not_installed", error=str(exc))
-        else:
-            await install_pose_model(registry, pose_path)
-    csv_path = None
-    try:
-        csv_path = alphabet_csv(runtime.ml.datasets_dir)
-    except DatasetMissing as exc:
-        log.warning("alphabet_dataset_missing", error=str(exc))
-    if await registry.active_version(FINGERSPELLING) is None and csv_path is not None:
-        await train_fingerspelling(registry, csv_path)
-    if (await runtime.templates.index()).templates == {}:
-        await rebuild_demo_templates(runtime, csv_path)
+            yield
+        finally:
+            runtime.close()
 
 
-async def train_fingerspelling(registry: ModelRegistry, csv_path: Path, *, epochs: int = 40) -> ModelVersion:
-    from senas.ml.fingerspelling.training import train_from_csv
-
-    report = await asyncio.to_thread(train_from_csv, csv_path, epochs=epochs)
-    version = await registry.publish(
-        FINGERSPELLING,
-        {"model.npz": report.classifier.to_bytes()},
-        metrics=report.metrics,
-        notes="two-layer network on canonical hand shapes; trained from the CC0 ASL alphabet landmarks",
+def build(platform: Platform, *, config: MlSettings | None = None) -> MlRoot:
+    config = config or MlSettings()
+    ports = resources.resolve(MlPorts, platform)
+    runtime = MlRuntime(
+        config,
+        ports.models,
+        platform.inference,
+        platform.model_host,
+        media_status=ports.media_status,
+        fill_empty_store=platform.settings.profile == "embedded",
     )
-    log.info("fingerspelling_trained", version=version.version, accuracy=report.metrics["held_out_accuracy"])
-    return version
-
-
-async def rebuild_demo_templates(runtime: MlRuntime, csv_path: Path | None) -> list[TemplateEntry]:
-    """New versions of the demo course's templates, announced to the content service (``template.ready``) so
-    its signs show as practisable."""
-    signs, source = await asyncio.to_thread(demo_signs, csv_path)
-    entries = []
-    for sign in signs:
-        entries.append(
-            await runtime.templates.save(
-                language=LANGUAGE,
-                slug=sign.slug,
-                gloss=sign.gloss,
-                features=sign.features,
-                source=source,
-                pass_threshold=sign.pass_threshold,
-                notes="demo template for the demo course",
-            )
-        )
-    settings = runtime.platform.settings
-    status_queue = runtime.platform.queues.queue(settings.resource_name(catalog.MEDIA_STATUS))
-    for entry in entries:
-        ready = TemplateReady(
-            language=entry.language, slug=entry.slug, template_key=entry.blob_key, template_version=entry.version
-        )
-        await send(status_queue, ready.to_envelope("ml"))
-    log.info("demo_templates_built", count=len(entries))
-    return entries
+    context = MlContext(
+        settings=platform.settings,
+        config=config,
+        ports=ports,
+        runtime=runtime,
+        content=ContentApi(platform.services),
+    )
+    return MlRoot(platform, context)

@@ -32,19 +32,20 @@ T = TypeVar("T")
 
 
 def _run(work: Callable[[MlRuntime], Awaitable[T]]) -> T:
-    from senas.cli import _build_platform, _settings
-    from senas.ml.runtime import MlRuntime
+    """Run ``work`` on the ML service's model runtime, as its composition root builds it (models not loaded)."""
+    from senas.ml import bootstrap
+    from senas.wiring.commands import platform_or_exit, settings_or_exit
 
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def main() -> T:
-        platform = _build_platform(settings)
-        runtime = MlRuntime(platform)
+        root = bootstrap.build(platform_or_exit(settings))
+        runtime = root.context.runtime
         try:
             return await work(runtime)
         finally:
             runtime.close()
-            await platform.close()
+            await root.aclose()
 
     return asyncio.run(main())
 
@@ -99,8 +100,8 @@ def templates_rebuild(
     datasets: Annotated[Path | None, typer.Option(help="folder with asl_alphabet_landmarks.csv")] = None,
 ) -> None:
     """Rebuild the demo course's templates (ASL letters A–Z) as new versions."""
-    from senas.ml.bootstrap import rebuild_demo_templates
     from senas.ml.datasets import DatasetMissing, alphabet_csv
+    from senas.ml.models.first_start import rebuild_demo_templates
     from senas.ml.recognition.demo import POSES_FILE
 
     async def work(runtime: MlRuntime) -> None:
@@ -110,7 +111,7 @@ def templates_rebuild(
         except DatasetMissing as exc:
             if not POSES_FILE.is_file():
                 _fail(str(exc))
-        entries = await rebuild_demo_templates(runtime, csv_path)
+        entries = await rebuild_demo_templates(runtime.templates, runtime.media_status, csv_path)
         out.print(f"rebuilt {len(entries)} templates: " + ", ".join(f"{e.key} v{e.version}" for e in entries))
 
     _run(work)

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from senas.core.deps import PlatformDep
-from senas.ml.runtime import MlRuntime, runtime_for
+from senas.ml.context import MlContext
+from senas.ml.runtime import MlRuntime
 from senas.ml.sessions.service import SessionService
 
 
-def get_runtime(platform: PlatformDep) -> MlRuntime:
-    return runtime_for(platform)
+async def get_context(request: Request) -> MlContext:
+    """The context the service's composition root built (``bootstrap.py``)."""
+    return cast(MlContext, request.app.state.root.context)
+
+
+ContextDep = Annotated[MlContext, Depends(get_context)]
+
+
+async def get_runtime(context: ContextDep) -> MlRuntime:
+    return context.runtime
 
 
 RuntimeDep = Annotated[MlRuntime, Depends(get_runtime)]
 
 
-def get_session_service(runtime: RuntimeDep) -> SessionService:
-    return SessionService(runtime)
+async def get_session_service(context: ContextDep) -> SessionService:
+    return SessionService(context)
 
 
 SessionServiceDep = Annotated[SessionService, Depends(get_session_service)]

@@ -1,14 +1,17 @@
 """Everything the ML service holds in memory — active models, the template bank, the scorer on the inference
-port — shared by its routes and its queue consumers, loaded at start-up from the ml-models store only."""
+port — shared by its routes and its queue consumers, loaded at start-up from the ml-models store only.
+
+Built once by the service's composition root (``senas.ml.bootstrap``) with what it needs, nothing more."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
+from senas.ml.models.first_start import fill_empty_store
 from senas.ml.models.registry import (
     FINGERSPELLING,
     HAND_LANDMARKER,
@@ -17,13 +20,13 @@ from senas.ml.models.registry import (
     ModelRegistry,
     ModelVersion,
 )
+from senas.ml.recognition.contract import ScoreRequest, ScoreResponse
 from senas.ml.recognition.scorer import Scorer
 from senas.ml.recognition.templates import TemplateBank, TemplateStore
-from senas.ml.settings import MlSettings, load_ml_settings
-from senas.platform import catalog
-from senas.platform.inference import Inference
-from senas.platform.inference.local import LocalInference
-from senas.platform.wiring import Platform
+from senas.ml.settings import MlSettings
+from senas.platform.blobs import BlobStore
+from senas.platform.inference import Inference, ModelHost
+from senas.platform.queues import Queue
 
 if TYPE_CHECKING:
     from senas.ml.fingerspelling.classifier import LetterClassifier
@@ -36,19 +39,30 @@ TEMPLATE_REFRESH_SECONDS = 30.0
 
 
 class MlRuntime:
-    def __init__(self, platform: Platform, ml_settings: MlSettings | None = None) -> None:
-        settings = platform.settings
-        self.platform = platform
-        self.ml = ml_settings or load_ml_settings()
-        self.models_store = platform.blobs.store(settings.resource_name(catalog.ML_MODELS))
-        self.processed = platform.blobs.store(settings.resource_name(catalog.VIDEO_PROCESSING_BUCKET))
-        self.registry = ModelRegistry(self.models_store)
-        self.templates = TemplateStore(self.models_store)
+    def __init__(
+        self,
+        ml: MlSettings,
+        models_store: BlobStore,
+        inference: Inference,
+        model_host: ModelHost | None,
+        *,
+        media_status: Queue,
+        fill_empty_store: bool = False,
+    ) -> None:
+        """``inference`` scores practice attempts: the SageMaker endpoint (same contract,
+        ``senas.ml.recognition.contract``, and its own template bank) or the in-process ``model_host``, where the
+        scorer is registered on the loaded templates. ``fill_empty_store``: the embedded profile's first start
+        fills an empty ml-models store from this machine (``models.first_start``); ``media_status`` is where the
+        demo templates it builds are announced."""
+        self.ml = ml
+        self.models_store = models_store
+        self.registry = ModelRegistry(models_store)
+        self.templates = TemplateStore(models_store)
         self.bank = TemplateBank()
-        # The platform's inference port when it has one (the aws profile with SENAS_SAGEMAKER_ENDPOINT set: the
-        # SageMaker endpoint, same contract — senas.ml.recognition.contract — and its own template bank).
-        # Otherwise (embedded, or aws without an endpoint) the scorer runs in-process on the loaded templates.
-        self.inference: Inference = platform.inference or LocalInference()
+        self.inference = inference
+        self.model_host = model_host
+        self.media_status = media_status
+        self.fill_empty_store = fill_empty_store
         self.classifier: LetterClassifier | None = None
         self.classifier_version: ModelVersion | None = None
         self.hand_model: ModelVersion | None = None
@@ -70,10 +84,8 @@ class MlRuntime:
                 await self.start()
 
     async def start(self) -> None:
-        if self.platform.settings.profile == "embedded" and self.ml.bootstrap:
-            from senas.ml.bootstrap import bootstrap
-
-            await bootstrap(self)
+        if self.fill_empty_store and self.ml.bootstrap:
+            await fill_empty_store(self.ml, self.registry, self.templates, self.media_status)
         await self.load()
 
     async def load(self) -> None:
@@ -145,8 +157,8 @@ class MlRuntime:
 
     async def reload_templates(self) -> None:
         self.bank = await TemplateBank.load(self.templates)
-        if isinstance(self.inference, LocalInference):  # a remote endpoint scores with the bank it was deployed with
-            self.inference.register(self.ml.scorer_model, Scorer(self.bank))
+        if self.model_host is not None:  # a remote endpoint scores with the bank it was deployed with
+            self.model_host.register(self.ml.scorer_model, Scorer(self.bank))
         if len(self.bank) == 0:
             self.problems["templates"] = "no sign templates (run `senas ml templates rebuild`)"
         else:
@@ -196,28 +208,12 @@ class MlRuntime:
         if self.problems:
             raise ModelMissing("; ".join(f"{name}: {problem}" for name, problem in sorted(self.problems.items())))
 
-    async def score(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return await self.inference.invoke(self.ml.scorer_model, payload)
+    async def score(self, request: ScoreRequest) -> ScoreResponse:
+        """The scoring model's answer, checked against its contract (a remote endpoint's too)."""
+        answer = await self.inference.invoke(self.ml.scorer_model, request.model_dump(mode="json"))
+        return ScoreResponse.model_validate(answer)
 
     def close(self) -> None:
         if self.extractor is not None:
             self.extractor.close()
             self.extractor = None
-
-
-_RUNTIMES: dict[int, MlRuntime] = {}
-
-
-def runtime_for(platform: Platform) -> MlRuntime:
-    """The one runtime of this platform (the handlers' factory, the routes and the lifespan share it)."""
-    runtime = _RUNTIMES.get(id(platform))
-    if runtime is None or runtime.platform is not platform:
-        runtime = MlRuntime(platform)
-        _RUNTIMES[id(platform)] = runtime
-    return runtime
-
-
-def forget_runtime(platform: Platform) -> None:
-    runtime = _RUNTIMES.pop(id(platform), None)
-    if runtime is not None:
-        runtime.close()

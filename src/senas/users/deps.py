@@ -3,25 +3,25 @@ friends with ``app.dependency_overrides``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from senas.core.deps import PlatformDep
 from senas.users.clock import Clock
-from senas.users.runtime import UsersRuntime, runtime_for
+from senas.users.context import UsersContext
 
 
-def get_runtime(platform: PlatformDep) -> UsersRuntime:
-    return runtime_for(platform)
+async def get_context(request: Request) -> UsersContext:
+    """The context the service's composition root built (``bootstrap.py``)."""
+    return cast(UsersContext, request.app.state.root.context)
 
 
-RuntimeDep = Annotated[UsersRuntime, Depends(get_runtime)]
+ContextDep = Annotated[UsersContext, Depends(get_context)]
 
 
-def get_clock(runtime: RuntimeDep) -> Clock:
-    return runtime.clock
+def get_clock(context: ContextDep) -> Clock:
+    return context.clock
 
 
 ClockDep = Annotated[Clock, Depends(get_clock)]

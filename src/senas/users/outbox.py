@@ -21,7 +21,7 @@ from senas.core.messages import Envelope, publish
 from senas.platform.errors import ConditionFailed, PortError
 from senas.platform.tables import GSI1, Condition, Item, KeyRange, Put, Table
 from senas.users import keys
-from senas.users.runtime import UsersRuntime
+from senas.users.context import UsersContext
 
 log = structlog.get_logger(__name__)
 
@@ -45,12 +45,12 @@ def outbox_put(user_id: str, topic: str, envelope: Envelope) -> Put:
 
 
 class Outbox:
-    def __init__(self, runtime: UsersRuntime) -> None:
-        self.runtime = runtime
+    def __init__(self, context: UsersContext) -> None:
+        self.context = context
 
     @property
     def table(self) -> Table:
-        return self.runtime.progress
+        return self.context.ports.progress
 
     async def drain_user(self, user_id: str) -> int:
         page = await self.table.query(keys.user(user_id), sk=KeyRange.prefix("OUTBOX#"), limit=100)
@@ -80,7 +80,7 @@ class Outbox:
         except ConditionFailed:
             return 0
         envelope = Envelope.from_json(str(item["envelope"]))
-        await publish(self.runtime.platform.topics, self.runtime.topic(str(item["topic"])), envelope)
+        await publish(self.context.topic(str(item["topic"])), envelope)
         with contextlib.suppress(ConditionFailed):  # already gone (e.g. the account was deleted meanwhile)
             await self.table.delete(str(item["pk"]), str(item["sk"]), condition=Condition.version_is(version + 1))
         log.info("outbox_published", message_type=envelope.type, message_id=envelope.id)

@@ -14,15 +14,15 @@ from senas.content.bundles import format as fmt
 from senas.content.bundles.importer import Progress
 from senas.content.catalog.models import Lesson, Level
 from senas.content.catalog.repository import CatalogRepository
+from senas.content.context import ContentPorts
 from senas.content.media import rules
-from senas.platform.wiring import Platform
 
 _EXTENSIONS = {content_type: ext for content_type, (ext, _) in rules.UPLOAD_TYPES.items()} | rules.DEMO_TYPES
 
 
 async def export_bundle(
     session: AsyncSession,
-    platform: Platform,
+    ports: ContentPorts,
     root: Path,
     *,
     codes: Sequence[str] = (),
@@ -116,10 +116,9 @@ async def export_bundle(
                 "levels": level_entries,
             }
         )
-    settings = platform.settings
     for done, (asset, destination) in enumerate(files, start=1):
         await asyncio.to_thread(destination.parent.mkdir, parents=True, exist_ok=True)
-        store = platform.blobs.store(settings.resource_name(asset.bucket))
+        store = ports.bucket(asset.bucket)
         file = await asyncio.to_thread(destination.open, "wb")
         try:
             async for chunk in store.stream(asset.key):

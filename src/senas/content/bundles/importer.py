@@ -18,13 +18,13 @@ from senas.content.catalog.author import refresh_search_columns
 from senas.content.catalog.models import Exercise, Lesson, Level, Sign, SignLanguage
 from senas.content.catalog.reader import ALPHABET_CATEGORY
 from senas.content.catalog.repository import CatalogRepository
+from senas.content.context import ContentPorts
 from senas.content.db import new_id
 from senas.content.media import rules
 from senas.content.media.models import UPLOADED, MediaAsset
 from senas.content.media.repository import MediaRepository
 from senas.content.text import letter_key
 from senas.platform import catalog
-from senas.platform.wiring import Platform
 
 Progress = Callable[[int, int, str], None]  # (done, total, file name)
 CHUNK = 1 << 20
@@ -64,9 +64,9 @@ def media_key(media: fmt.MediaFile) -> str:
 
 
 class BundleImporter:
-    def __init__(self, session: AsyncSession, platform: Platform) -> None:
+    def __init__(self, session: AsyncSession, ports: ContentPorts) -> None:
         self.session = session
-        self.platform = platform
+        self.ports = ports
         self.repo = CatalogRepository(session)
         self.media_repo = MediaRepository(session)
         self.report = ImportReport()
@@ -120,7 +120,7 @@ class BundleImporter:
     # -- media --------------------------------------------------------------------------------------------
 
     async def _store_media(self, loaded: fmt.LoadedBundle, progress: Progress | None) -> None:
-        store = self.platform.blobs.store(self.platform.settings.resource_name(catalog.CONTENT_ASSETS))
+        store = self.ports.assets
         files = list(loaded.media.values())
         for done, media in enumerate(files, start=1):
             media.sha256 = await asyncio.to_thread(_sha256, media.path)
@@ -298,6 +298,6 @@ class BundleImporter:
 
 
 async def import_bundle(
-    session: AsyncSession, platform: Platform, root: Path, *, progress: Progress | None = None
+    session: AsyncSession, ports: ContentPorts, root: Path, *, progress: Progress | None = None
 ) -> ImportReport:
-    return await BundleImporter(session, platform).run(root, progress=progress)
+    return await BundleImporter(session, ports).run(root, progress=progress)

@@ -11,10 +11,9 @@ from fastapi import APIRouter, Path, status
 
 from senas.content.catalog import schemas
 from senas.content.catalog.author import PublishableKind, as_dict
-from senas.content.deps import AuthorServiceDep
+from senas.content.deps import AuthorServiceDep, PortsDep
 from senas.content.media.service import delete_blobs_quietly
 from senas.core.auth import Author
-from senas.core.deps import PlatformDep
 
 router = APIRouter(prefix="/author", tags=["authoring"])
 
@@ -51,10 +50,10 @@ async def update_language(code: str, data: schemas.LanguageUpdate, _: Author, au
     responses=_ERRORS,
     summary="Delete a language and everything in it",
 )
-async def delete_language(code: str, _: Author, author: AuthorServiceDep, platform: PlatformDep) -> None:
+async def delete_language(code: str, _: Author, author: AuthorServiceDep, ports: PortsDep) -> None:
     blobs = await author.delete_language(code)
     await author.commit()
-    await delete_blobs_quietly(platform, blobs)
+    await delete_blobs_quietly(ports, blobs)
 
 
 @router.put("/languages/{code}/levels/order", responses=_ERRORS, summary="Reorder a language's levels")
@@ -153,10 +152,10 @@ async def update_sign(sign_id: str, data: schemas.SignUpdate, _: Author, author:
 
 
 @router.delete("/signs/{sign_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
-async def delete_sign(sign_id: str, _: Author, author: AuthorServiceDep, platform: PlatformDep) -> None:
+async def delete_sign(sign_id: str, _: Author, author: AuthorServiceDep, ports: PortsDep) -> None:
     blobs = await author.delete_sign(sign_id)
     await author.commit()
-    await delete_blobs_quietly(platform, blobs)
+    await delete_blobs_quietly(ports, blobs)
 
 
 # -- exercises --------------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def _doc(model: Any) -> dict[int | str, dict[str, Any]]:
 
 
 async def _send(request: Request, context: ReadContext, view: View) -> Response:
-    return await respond(request, context.platform, view, private=context.private, urls=context.urls)
+    return await respond(request, context.ports, view, private=context.private, urls=context.urls)
 
 
 @router.get("/languages", summary="Sign languages", responses=_doc(list[schemas.LanguageOut]))

@@ -8,18 +8,17 @@ from fastapi import APIRouter, Depends, status
 
 from senas.content.catalog.author import as_dict
 from senas.content.catalog.repository import CatalogRepository
-from senas.content.deps import SessionDep
+from senas.content.deps import PortsDep, SessionDep
 from senas.content.media.repository import MediaRepository
 from senas.content.media.schemas import AssetOut, UploadRequest, UploadTicketOut
 from senas.content.media.service import MediaService
 from senas.core.auth import Author
-from senas.core.deps import PlatformDep
 
 router = APIRouter(prefix="/author/media", tags=["media"])
 
 
-async def get_media_service(session: SessionDep, platform: PlatformDep) -> MediaService:
-    return MediaService(MediaRepository(session), CatalogRepository(session), platform)
+async def get_media_service(session: SessionDep, ports: PortsDep) -> MediaService:
+    return MediaService(MediaRepository(session), CatalogRepository(session), ports)
 
 
 MediaServiceDep = Annotated[MediaService, Depends(get_media_service)]

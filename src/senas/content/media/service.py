@@ -14,6 +14,7 @@ from datetime import datetime
 import structlog
 
 from senas.content.catalog.repository import CatalogRepository
+from senas.content.context import PRODUCER, ContentPorts
 from senas.content.db import new_id, utcnow
 from senas.content.media import rules
 from senas.content.media.models import FAILED, PENDING_UPLOAD, PROCESSED, UPLOADED, MediaAsset
@@ -30,10 +31,8 @@ from senas.core.errors import (
 from senas.core.messages import send
 from senas.platform import catalog
 from senas.platform.blobs import BlobStore
-from senas.platform.wiring import Platform
 
 log = structlog.get_logger(__name__)
-PRODUCER = "content"
 
 
 def check_upload(content_type: str, size: int, allowed: dict[str, str], limit: int) -> str:
@@ -50,24 +49,24 @@ def check_upload(content_type: str, size: int, allowed: dict[str, str], limit: i
     return allowed[kind]
 
 
-async def delete_blobs_quietly(platform: Platform, blobs: Sequence[tuple[str, str]]) -> None:
+async def delete_blobs_quietly(ports: ContentPorts, blobs: Sequence[tuple[str, str]]) -> None:
     """After a delete has committed: remove the stored files (a failure leaves an orphan blob, never a row
     pointing at a missing blob)."""
     for bucket, key in blobs:
         try:
-            await platform.blobs.store(platform.settings.resource_name(bucket)).delete(key)
+            await ports.bucket(bucket).delete(key)
         except Exception as exc:
             log.warning("blob_delete_failed", bucket=bucket, key=key, error=str(exc))
 
 
 class MediaService:
-    def __init__(self, session_repo: MediaRepository, catalog_repo: CatalogRepository, platform: Platform) -> None:
+    def __init__(self, session_repo: MediaRepository, catalog_repo: CatalogRepository, ports: ContentPorts) -> None:
         self.repo = session_repo
         self.catalog = catalog_repo
-        self.platform = platform
+        self.ports = ports
 
     def _store(self, bucket: str) -> BlobStore:
-        return self.platform.blobs.store(self.platform.settings.resource_name(bucket))
+        return self.ports.bucket(bucket)
 
     async def asset(self, asset_id: str) -> MediaAsset:
         asset = await self.repo.get(asset_id)
@@ -162,7 +161,7 @@ class MediaService:
                 sign_id=sign.id,
                 asset_id=asset.id,
             )
-            queue = self.platform.queues.queue(self.platform.settings.resource_name(catalog.VIDEO_PROCESSING))
+            queue = self.ports.video_processing
             await send(queue, message.to_envelope(PRODUCER))
         await self.repo.commit()
         return asset

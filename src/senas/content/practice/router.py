@@ -6,29 +6,28 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 
-from senas.content.deps import SessionDep
+from senas.content.deps import ContextDep, SessionDep
 from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadOut, PracticeUploadRequest
 from senas.content.practice.service import PracticeService
-from senas.content.practice.sessions import MlPracticeSessions, PracticeSessions
+from senas.content.practice.sessions import PracticeSessions
 from senas.core.auth import CurrentUser
-from senas.core.deps import PlatformDep
 from senas.core.errors import UnauthorizedError
 
 router = APIRouter(prefix="/practice-uploads", tags=["practice"])
 
 
-async def get_practice_sessions(platform: PlatformDep) -> PracticeSessions:
-    return MlPracticeSessions(platform.services)
+async def get_practice_sessions(context: ContextDep) -> PracticeSessions:
+    return context.practice_sessions
 
 
 PracticeSessionsDep = Annotated[PracticeSessions, Depends(get_practice_sessions)]
 
 
 async def get_practice_service(
-    session: SessionDep, platform: PlatformDep, sessions: PracticeSessionsDep
+    session: SessionDep, context: ContextDep, sessions: PracticeSessionsDep
 ) -> PracticeService:
-    return PracticeService(PracticeRepository(session), platform, sessions)
+    return PracticeService(PracticeRepository(session), context.ports, sessions)
 
 
 PracticeServiceDep = Annotated[PracticeService, Depends(get_practice_service)]

@@ -12,6 +12,7 @@ import re
 
 import structlog
 
+from senas.content.context import ContentPorts
 from senas.content.db import new_id
 from senas.content.media import rules
 from senas.content.media.schemas import SignedUploadOut
@@ -19,27 +20,24 @@ from senas.content.media.service import check_upload
 from senas.content.practice.models import PracticeUpload
 from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadRequest
-from senas.content.practice.sessions import MlPracticeSessions, PracticeSessions
+from senas.content.practice.sessions import PracticeSessions
 from senas.contracts.media import VideoUploaded
 from senas.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from senas.core.messages import send
 from senas.platform import catalog
 from senas.platform.identity import Principal
-from senas.platform.wiring import Platform
 
 log = structlog.get_logger(__name__)
 _SAFE_KEY_PART = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
 
 class PracticeService:
-    def __init__(
-        self, repository: PracticeRepository, platform: Platform, sessions: PracticeSessions | None = None
-    ) -> None:
+    def __init__(self, repository: PracticeRepository, ports: ContentPorts, sessions: PracticeSessions) -> None:
         self.repo = repository
-        self.platform = platform
+        self.ports = ports
         # The queue handlers only delete uploads and need no session check; the default asks the ML service.
-        self.sessions = sessions if sessions is not None else MlPracticeSessions(platform.services)
-        self.store = platform.blobs.store(platform.settings.resource_name(catalog.USER_UPLOADS))
+        self.sessions = sessions
+        self.store = ports.uploads
 
     async def request_upload(
         self, user: Principal, data: PracticeUploadRequest, access_token: str
@@ -111,7 +109,7 @@ class PracticeService:
             session_id=upload.session_id,
             user_id=upload.user_id,
         )
-        queue = self.platform.queues.queue(self.platform.settings.resource_name(catalog.VIDEO_PROCESSING))
+        queue = self.ports.video_processing
         await send(queue, message.to_envelope("content"))
         await self.repo.commit()
         return upload
@@ -120,7 +118,7 @@ class PracticeService:
         """Deletes every practice video of the user (blob first, then the row; idempotent)."""
         uploads = await self.repo.of_user(user_id)
         for upload in uploads:
-            await self.platform.blobs.store(self.platform.settings.resource_name(upload.bucket)).delete(upload.key)
+            await self.ports.bucket(upload.bucket).delete(upload.key)
         await self.repo.delete_ids([upload.id for upload in uploads])
         await self.repo.commit()
         log.info("practice_uploads_deleted", user_id=user_id, count=len(uploads))

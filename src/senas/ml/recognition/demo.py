@@ -16,6 +16,7 @@ letters' rows (impostors). Only when the file carries no calibration does the ol
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from senas.demo.derive import held_out_start
+from senas.demo.derive import OUTPUT, derive_poses, held_out_start, render_json
 from senas.demo.vocabulary import LANGUAGE as DEMO_LANGUAGE
 from senas.demo.vocabulary import demo_vocabulary
 from senas.ml.datasets import ALPHABET_HEIGHT, ALPHABET_SIDE, ALPHABET_WIDTH, load_alphabet
@@ -310,3 +311,25 @@ def calibration_report(scored: dict[str, np.ndarray], rule: ThresholdRule = RULE
         },
         "letters": per_letter,
     }
+
+
+def derive_alphabet_file(csv_path: Path) -> dict[str, object]:
+    """The whole ``alphabet_poses.json``: the poses (``senas.demo.derive``) and each letter's threshold measured
+    with them by the real scorer."""
+    poses = derive_poses(csv_path)
+    letters: dict[str, Any] = poses["letters"]  # type: ignore[assignment]
+    return {**poses, "calibration": calibrate_alphabet(csv_path, letters)}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m senas.ml.recognition.demo PATH/TO/asl_alphabet_landmarks.csv", file=sys.stderr)
+        return 2
+    poses = derive_alphabet_file(Path(argv[0]))
+    OUTPUT.write_text(render_json(poses), encoding="utf-8")
+    print(f"wrote {OUTPUT} ({len(poses['letters'])} letters)")  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -10,46 +10,42 @@ from typing import Any
 import numpy as np
 import structlog
 
+from senas.contracts.content_api import ContentUnavailable, SignRef
 from senas.contracts.progress import PracticeScored
 from senas.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from senas.core.messages import send
-from senas.ml.content_client import ContentClient, ContentUnavailable, SignInfo
+from senas.ml.context import PRODUCER, MlContext
 from senas.ml.landmarks.sequence import BODY, BODY_POINTS, LEFT, NO_HAND, RIGHT, HandTrack
 from senas.ml.recognition.contract import ScoreRequest
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES, ScoringError, attempt_from_track
-from senas.ml.runtime import MlRuntime
+from senas.ml.recognition.templates import sign_key
 from senas.ml.sessions.models import FINAL_STATUSES
 from senas.ml.sessions.repository import Item, SessionRepository, StaleSession
 from senas.ml.sessions.schemas import StartSession, SubmitLandmarks
-from senas.platform import catalog
 from senas.platform.errors import InvalidRequest
 
 log = structlog.get_logger(__name__)
-PRODUCER = "ml"
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def repository_of(runtime: MlRuntime) -> SessionRepository:
-    settings = runtime.platform.settings
-    return SessionRepository(runtime.platform.tables.table(settings.table_name(catalog.AI_SESSIONS)))
-
-
 class SessionService:
-    def __init__(self, runtime: MlRuntime) -> None:
-        self.runtime = runtime
-        self.repo = repository_of(runtime)
-        self.content = ContentClient(runtime.platform)
+    def __init__(self, context: MlContext) -> None:
+        self.context = context
+        self.runtime = context.runtime
+        self.repo = SessionRepository(context.ports.sessions)
+        self.content = context.content
 
     # --- the API -------------------------------------------------------------------------------------------
 
     async def start(self, user_id: str, request: StartSession) -> Item:
         await self.runtime.ensure_loaded()
         sign = await self._sign(request.sign_id)
+        key = sign_key(sign.language, sign.slug)
         bank = self.runtime.bank
-        if bank.find(key=sign.key, sign_id=sign.sign_id) is None:
+        if bank.find(key=key, sign_id=sign.id) is None:
             raise ConflictError(
                 "esta seña aún no tiene una referencia para practicar / this sign has no reference to practise "
                 "with yet",
@@ -59,8 +55,8 @@ class SessionService:
         item = {
             "session_id": uuid.uuid4().hex,
             "user_id": user_id,
-            "sign_id": sign.sign_id,
-            "sign_key": sign.key,
+            "sign_id": sign.id,
+            "sign_key": key,
             "gloss": sign.gloss,
             "language": sign.language,
             "lesson_id": request.lesson_id,
@@ -74,7 +70,7 @@ class SessionService:
         }
         return await self.repo.create(item)
 
-    async def _sign(self, sign_id: str) -> SignInfo:
+    async def _sign(self, sign_id: str) -> SignRef:
         try:
             info = await self.content.sign(sign_id)
         except ContentUnavailable as exc:
@@ -87,8 +83,10 @@ class SessionService:
                     "try again shortly"
                 ) from None
             entry = self.runtime.bank.entries[index]
-            return SignInfo(sign_id=sign_id, language=entry.language, slug=entry.slug, gloss=entry.gloss)
-        await self.runtime.remember_sign_id(info.key, info.sign_id)
+            return SignRef(id=sign_id, language=entry.language, slug=entry.slug, gloss=entry.gloss)
+        if info is None:
+            raise NotFoundError("esa seña no existe / no such sign", code="sign_not_found")
+        await self.runtime.remember_sign_id(sign_key(info.language, info.slug), info.id)
         return info
 
     async def owned(self, user_id: str, session_id: str) -> Item:
@@ -151,7 +149,7 @@ class SessionService:
         await self.runtime.ensure_loaded()
         candidates = None
         if session.get("lesson_id"):
-            candidates = await self.content.lesson_vocabulary(session["lesson_id"])
+            candidates = await self.lesson_vocabulary(session["lesson_id"])
         request = ScoreRequest(
             attempt=attempt_from_track(track),
             target=session["sign_key"],
@@ -160,7 +158,7 @@ class SessionService:
             candidates=candidates,
         )
         try:
-            result = await self.runtime.score(request.model_dump(mode="json"))
+            result = (await self.runtime.score(request)).model_dump(mode="json")
         except InvalidRequest as exc:
             cause = exc.__cause__
             if isinstance(cause, ScoringError):
@@ -203,14 +201,24 @@ class SessionService:
             mode=session["mode"],
             scored_at=datetime.fromisoformat(session["scored_at"]),
         )
-        platform = self.runtime.platform
-        queue = platform.queues.queue(platform.settings.resource_name(catalog.PRACTICE_RESULTS))
-        await send(queue, message.to_envelope(PRODUCER))
+        await send(self.context.ports.practice_results, message.to_envelope(PRODUCER))
         try:
             return await self.repo.save({**session, "result_sent": True})
         except StaleSession:
             # Another delivery sent it too; the user service dedupes on the session id.
             return await self.repo.get(session["session_id"]) or session
+
+    async def lesson_vocabulary(self, lesson_id: str) -> list[str] | None:
+        """Sign keys of the lesson (the candidates the nearest signs are ranked among), or None when the lesson
+        or the content service cannot be read: the whole language is ranked then."""
+        try:
+            lesson = await self.content.lesson(lesson_id)
+        except ContentUnavailable as exc:
+            log.warning("lesson_vocabulary_unavailable", lesson_id=lesson_id, error=str(exc))
+            return None
+        if lesson is None:
+            return None
+        return [sign_key(lesson.language, sign.slug) for sign in lesson.signs] or None
 
 
 def track_from_device(body: SubmitLandmarks, dominant: str) -> HandTrack:

@@ -10,26 +10,26 @@ last attempt the session is failed with a reason before the message goes to the 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import structlog
 
 from senas.contracts.media import MediaFailed, MediaProcessed, VideoUploaded
-from senas.core.consumer import Delivery
+from senas.core.consumer import Delivery, Handler
+from senas.core.errors import NotFoundError
 from senas.core.messages import Envelope, send
-from senas.ml.content_client import ContentClient
+from senas.ml.context import PRODUCER, MlContext
 from senas.ml.landmarks import artefact
 from senas.ml.landmarks.sequence import HandTrack
 from senas.ml.messages import LandmarksExtracted
 from senas.ml.recognition.features import features_from_hands
 from senas.ml.recognition.normalise import canonical_hands
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES
-from senas.ml.runtime import MlRuntime
 from senas.ml.sessions.models import FINAL_STATUSES
-from senas.ml.sessions.service import PRODUCER, SessionService
+from senas.ml.sessions.service import SessionService
 from senas.ml.video.decode import VideoRejected, check_upload
 from senas.ml.video.pipeline import extract_landmarks, limits_of
-from senas.platform import catalog
 
 log = structlog.get_logger(__name__)
 
@@ -41,9 +41,14 @@ GAVE_UP = (
 
 
 class VideoWorker:
-    def __init__(self, runtime: MlRuntime) -> None:
-        self.runtime = runtime
-        self.sessions = SessionService(runtime)
+    def __init__(self, context: MlContext) -> None:
+        self.context = context
+        self.ports = context.ports
+        self.runtime = context.runtime
+        self.sessions = SessionService(context)
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return {VideoUploaded.TYPE: self.handle}
 
     async def handle(self, envelope: Envelope, delivery: Delivery) -> None:
         message = VideoUploaded.from_envelope(envelope)
@@ -57,7 +62,7 @@ class VideoWorker:
         """Fetch and turn the video into landmarks; raises VideoRejected for a video that cannot be used."""
         limits = limits_of(self.runtime.ml)
         check_upload(message.content_type, message.size, limits)
-        store = self.runtime.platform.blobs.store(self.runtime.platform.settings.resource_name(message.bucket))
+        store = self.ports.bucket(message.bucket)
         info = await store.head(message.key)
         if info is None:
             raise VideoRejected("missing", "El vídeo no llegó a subirse.", "The video never finished uploading.")
@@ -89,7 +94,7 @@ class VideoWorker:
                 await self.sessions.fail(session, *NO_HANDS, "no_hands")
                 return
             key = artefact.artefact_key(message.session_id)
-            await self.runtime.processed.put(
+            await self.ports.processed.put(
                 key,
                 artefact.dump(
                     track,
@@ -108,10 +113,7 @@ class VideoWorker:
                 frames=track.frames,
                 frames_with_hand=track.frames_with_hand,
             )
-            queue = self.runtime.platform.queues.queue(
-                self.runtime.platform.settings.resource_name(catalog.ML_INFERENCE)
-            )
-            await send(queue, extracted.to_envelope(PRODUCER))
+            await send(self.ports.ml_inference, extracted.to_envelope(PRODUCER))
         except VideoRejected as rejected:
             await self.sessions.fail(session, rejected.reason_es, rejected.reason_en, rejected.code)
         except Exception:
@@ -124,8 +126,7 @@ class VideoWorker:
         assert message.asset_id is not None
         assert message.sign_id is not None
         repo = self.sessions.repo
-        platform = self.runtime.platform
-        status_queue = platform.queues.queue(platform.settings.resource_name(catalog.MEDIA_STATUS))
+        status_queue = self.ports.media_status
         done = await repo.reference(message.asset_id)
         if done is not None:
             # Already handled: say it again (content dedupes) in case the first answer was lost.
@@ -136,9 +137,11 @@ class VideoWorker:
             hands = canonical_hands(track, "right")
             if hands.count < MIN_HAND_FRAMES:
                 raise VideoRejected("no_hands", *NO_HANDS)
-            sign = await ContentClient(platform).sign(message.sign_id)
+            sign = await self.context.content.sign(message.sign_id)
+            if sign is None:
+                raise NotFoundError("esa seña no existe / no such sign", code="sign_not_found")
             features = features_from_hands(hands, track.aspect, body=track.body, body_present=track.body_present)
-            await self.runtime.processed.put(
+            await self.ports.processed.put(
                 artefact.artefact_key(f"reference-{message.asset_id}"),
                 artefact.dump(
                     track,
@@ -154,7 +157,7 @@ class VideoWorker:
                 gloss=sign.gloss,
                 features=features,
                 source=f"reference video, media asset {message.asset_id}",
-                sign_id=sign.sign_id,
+                sign_id=sign.id,
             )
             await self.runtime.reload_templates()
             record = {"outcome": "processed", "template_key": entry.blob_key, "template_version": str(entry.version)}

@@ -1,5 +1,6 @@
 """What every AWS implementation of a port shares: one boto3 session, its clients and the thread pool that runs
-their blocking calls (see :mod:`senas.platform.aws.clients`), the error translation, and provisioning.
+their blocking calls (see :mod:`senas.platform.aws.clients`) and the error translation.
 
-Only the wiring function imports this package, so nothing else in the code base loads boto3.
+Only `senas.wiring` (the aws profile and `senas aws provision`) imports this package, so nothing else in the code
+base loads boto3.
 """

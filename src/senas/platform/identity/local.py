@@ -56,7 +56,7 @@ from senas.platform.identity.errors import (
     RefreshTokenReused,
     UnknownUser,
 )
-from senas.platform.identity.keys import LocalSigningKeys
+from senas.platform.identity.signing_keys import LocalSigningKeys
 from senas.platform.tables import GSI1, ConditionCheck, Delete, Item, Put, Table
 from senas.platform.tables import Condition as Cond
 from senas.platform.tables.counters import increment_expiring

@@ -4,12 +4,11 @@ out) run in a worker thread so CPU-bound scoring does not block the event loop."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from senas.platform.errors import InvalidRequest, NotFound
-
-Model = Callable[[Mapping[str, Any]], dict[str, Any]]
+from senas.platform.inference import Model
 
 
 class LocalInference:

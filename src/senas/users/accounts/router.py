@@ -12,13 +12,13 @@ from senas.platform.identity import Principal
 from senas.users.accounts.models import MfaStatus, Profile
 from senas.users.accounts.schemas import DeleteAccount, ProfileOut, ProfilePatch, RolesIn, RolesOut
 from senas.users.accounts.service import AccountsService
-from senas.users.deps import BearerToken, ClockDep, RuntimeDep
+from senas.users.deps import BearerToken, ClockDep, ContextDep
 
 router = APIRouter(tags=["profile"])
 
 
-def get_accounts_service(runtime: RuntimeDep, clock: ClockDep) -> AccountsService:
-    return AccountsService(runtime, clock)
+def get_accounts_service(context: ContextDep, clock: ClockDep) -> AccountsService:
+    return AccountsService(context, clock)
 
 
 AccountsDep = Annotated[AccountsService, Depends(get_accounts_service)]

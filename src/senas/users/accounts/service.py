@@ -31,7 +31,7 @@ from senas.users.accounts.models import MfaStatus, Profile
 from senas.users.accounts.repository import AccountsRepository
 from senas.users.accounts.schemas import ProfilePatch
 from senas.users.clock import Clock
-from senas.users.runtime import PRODUCER, UsersRuntime
+from senas.users.context import PRODUCER, UsersContext
 
 log = structlog.get_logger(__name__)
 
@@ -39,16 +39,16 @@ ACCOUNT_DELETED = UnauthorizedError("esta cuenta se eliminó / this account was 
 
 
 class AccountsService:
-    def __init__(self, runtime: UsersRuntime, clock: Clock) -> None:
-        self.runtime = runtime
+    def __init__(self, context: UsersContext, clock: Clock) -> None:
+        self.context = context
         self.clock = clock
-        self.repository = AccountsRepository(runtime.user_data, runtime.progress)
+        self.repository = AccountsRepository(context.ports.user_data, context.ports.progress)
 
     def default_profile(self, user_id: str, email: str | None, **given: Any) -> Profile:
         name = (email or "").split("@", 1)[0] or "aprendiz"
         values: dict[str, Any] = {
             "display_name": name[:50],
-            "sign_language": self.runtime.settings.default_sign_language,
+            "sign_language": self.context.config.default_sign_language,
         }
         values.update({key: value for key, value in given.items() if value is not None})
         return Profile(user_id=user_id, email=email, created_at=self.clock.now().isoformat(), **values)
@@ -67,11 +67,11 @@ class AccountsService:
         """Whether the caller's account has TOTP MFA on, and whether it must (the rule the embedded provider
         enforces at login, applied to the roles of the caller's token)."""
         try:
-            enabled = await self.runtime.identity.mfa_enabled(principal.user_id)
+            enabled = await self.context.identity.mfa_enabled(principal.user_id)
         except UnknownUser:
             # A verified token whose account the provider no longer has: the account was deleted.
             raise ACCOUNT_DELETED from None
-        required_for_all = self.runtime.platform.settings.mfa_required_for_all
+        required_for_all = self.context.settings.mfa_required_for_all
         return MfaStatus(enabled=enabled, required=mfa_required(principal.roles, required_for_all=required_for_all))
 
     async def update(self, principal: Principal, patch: ProfilePatch) -> Profile:
@@ -93,7 +93,7 @@ class AccountsService:
         )
 
     async def set_roles(self, admin: Principal, user_id: str, roles: set[str]) -> list[str]:
-        if not await self.runtime.identity.signed_in_with_mfa(admin):
+        if not await self.context.identity.signed_in_with_mfa(admin):
             raise ForbiddenError(
                 "cambiar roles exige una sesión con MFA / changing roles needs an MFA sign-in", code="mfa_required"
             )
@@ -103,7 +103,7 @@ class AccountsService:
                 code="last_admin_guard",
             )
         try:
-            await self.runtime.identity.set_roles(user_id, frozenset(roles))
+            await self.context.identity.set_roles(user_id, frozenset(roles))
         except UnknownUser as exc:
             raise NotFoundError(str(exc), code="user_not_found") from None
         except InvalidSignUp as exc:
@@ -116,14 +116,14 @@ class AccountsService:
         # The other services are told first: if this request dies half-way, the client's retry (its token is
         # still valid) publishes again — consumers are idempotent — and finishes the local deletion.
         event = AccountDeleted(user_id=principal.user_id).to_envelope(PRODUCER)
-        await publish(self.runtime.platform.topics, self.runtime.topic(catalog.ACCOUNT_EVENTS), event)
-        await self.runtime.identity.delete_user(principal.user_id)
+        await publish(self.context.topic(catalog.ACCOUNT_EVENTS), event)
+        await self.context.identity.delete_user(principal.user_id)
         removed = await self.repository.wipe(
             principal.user_id,
             now=self.clock.now(),
-            tombstone_seconds=self.runtime.platform.settings.access_token_ttl_seconds + 120,
+            tombstone_seconds=self.context.settings.access_token_ttl_seconds + 120,
         )
-        self.runtime.hub.notify(principal.user_id)
+        self.context.hub.notify(principal.user_id)
         log.info("account_deleted", user_id=principal.user_id, items_removed=removed)
 
     async def _require_fresh_sign_in(
@@ -133,7 +133,7 @@ class AccountsService:
             if not principal.email:
                 raise ForbiddenError("vuelve a iniciar sesión / sign in again", code="reauthentication_required")
             try:
-                await self.runtime.identity.login(principal.email, password)
+                await self.context.identity.login(principal.email, password)
             except LoginThrottled as exc:
                 raise TooManyRequestsError(
                     str(exc), code="login_throttled", headers={"Retry-After": str(exc.retry_after)}
@@ -143,7 +143,7 @@ class AccountsService:
                     "la contraseña no es correcta / the password is not correct", code="reauthentication_failed"
                 ) from None
             return
-        max_age = self.runtime.settings.recent_login_seconds
+        max_age = self.context.config.recent_login_seconds
         if token_issued_at is None or time.time() - token_issued_at > max_age:
             raise ForbiddenError(
                 "para eliminar la cuenta confirma tu contraseña o vuelve a iniciar sesión / "

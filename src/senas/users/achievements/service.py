@@ -15,16 +15,16 @@ from senas.platform.errors import TransactionCancelled
 from senas.platform.tables import Condition, Put
 from senas.users import keys
 from senas.users.achievements.rules import RULES, Rule, Totals
+from senas.users.context import PRODUCER, UsersContext
 from senas.users.outbox import Outbox, outbox_put
 from senas.users.progress.repository import ProgressRepository
-from senas.users.runtime import PRODUCER, UsersRuntime
 
 log = structlog.get_logger(__name__)
 
 
 class AchievementsService:
-    def __init__(self, runtime: UsersRuntime, repository: ProgressRepository, outbox: Outbox) -> None:
-        self.runtime = runtime
+    def __init__(self, context: UsersContext, repository: ProgressRepository, outbox: Outbox) -> None:
+        self.context = context
         self.repository = repository
         self.outbox = outbox
 

@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from senas.core.errors import TooManyRequestsError
 from senas.core.ratelimit import Budget, RateLimiter, client_address
 from senas.users.clock import Clock
-from senas.users.deps import ClockDep, RuntimeDep
+from senas.users.deps import ClockDep, ContextDep
 from senas.users.settings import UsersSettings
 
 AuthRoute = Literal["signup", "login", "mfa_challenge", "mfa_confirm", "refresh", "logout"]
@@ -59,9 +59,9 @@ def epoch_of(clock: Clock) -> Callable[[], float]:
     return lambda: clock.now().timestamp()
 
 
-async def get_auth_rate_limits(runtime: RuntimeDep, clock: ClockDep) -> AuthRateLimits:
-    limiter = RateLimiter(runtime.user_data, key_prefix=KEY_PREFIX, now=epoch_of(clock))
-    settings = runtime.settings
+async def get_auth_rate_limits(context: ContextDep, clock: ClockDep) -> AuthRateLimits:
+    limiter = RateLimiter(context.ports.user_data, key_prefix=KEY_PREFIX, now=epoch_of(clock))
+    settings = context.config
     return AuthRateLimits(limiter, budgets_of(settings), trusted_hops=settings.trusted_proxy_hops)
 
 

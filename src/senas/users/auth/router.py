@@ -23,13 +23,13 @@ from senas.users.auth.schemas import (
     TokensOut,
 )
 from senas.users.auth.service import AuthService
-from senas.users.deps import BearerToken, ClockDep, RuntimeDep
+from senas.users.deps import BearerToken, ClockDep, ContextDep
 
 router = APIRouter(tags=["auth"])
 
 
-def get_auth_service(runtime: RuntimeDep, clock: ClockDep) -> AuthService:
-    return AuthService(runtime, clock)
+def get_auth_service(context: ContextDep, clock: ClockDep) -> AuthService:
+    return AuthService(context, clock)
 
 
 AuthDep = Annotated[AuthService, Depends(get_auth_service)]
@@ -136,5 +136,5 @@ async def confirm_enrolment(body: ConfirmIn, auth: AuthDep, token: BearerToken) 
 
 
 @router.get("/.well-known/jwks.json", tags=["auth"])
-async def jwks(runtime: RuntimeDep) -> dict[str, Any]:
-    return await runtime.identity.jwks()
+async def jwks(context: ContextDep) -> dict[str, Any]:
+    return await context.identity.jwks()

@@ -12,7 +12,7 @@ from senas.core.errors import (
     TooManyRequestsError,
     UnauthorizedError,
 )
-from senas.platform.identity import LoginResult, MfaEnrolment, Principal, TokenPair
+from senas.platform.identity import LoginResult, MfaEnrolment, TokenPair
 from senas.platform.identity.errors import (
     EmailTaken,
     IdentityError,
@@ -29,7 +29,7 @@ from senas.platform.identity.errors import (
 from senas.users.accounts.service import AccountsService
 from senas.users.auth.schemas import SignUpIn
 from senas.users.clock import Clock
-from senas.users.runtime import UsersRuntime
+from senas.users.context import UsersContext
 
 
 @asynccontextmanager
@@ -63,17 +63,17 @@ async def identity_errors() -> AsyncIterator[None]:
 
 
 class AuthService:
-    def __init__(self, runtime: UsersRuntime, clock: Clock) -> None:
-        self.runtime = runtime
-        self.identity = runtime.identity
-        self.accounts = AccountsService(runtime, clock)
+    def __init__(self, context: UsersContext, clock: Clock) -> None:
+        self.context = context
+        self.identity = context.identity
+        self.accounts = AccountsService(context, clock)
 
     async def sign_up(self, body: SignUpIn) -> tuple[str, str, list[str]]:
         async with identity_errors():
             user_id = await self.identity.sign_up(body.email, body.password)
         email = body.email.strip().lower()
         roles = ["learner"]
-        if is_bootstrap_admin(self.runtime, email):
+        if is_bootstrap_admin(self.context, email):
             roles = ["admin", "learner"]
             await self.identity.set_roles(user_id, frozenset(roles))
         profile = self.accounts.default_profile(
@@ -113,11 +113,6 @@ class AuthService:
             await self.identity.confirm_mfa_enrolment(access_token, code)
 
 
-def is_bootstrap_admin(runtime: UsersRuntime, email: str) -> bool:
-    configured = runtime.settings.bootstrap_admin_email
+def is_bootstrap_admin(context: UsersContext, email: str) -> bool:
+    configured = context.config.bootstrap_admin_email
     return configured is not None and configured.strip().lower() == email
-
-
-async def grant_roles(runtime: UsersRuntime, principal: Principal, user_id: str, roles: set[str]) -> list[str]:
-    """Helper for tests and operators: grant roles as the given admin."""
-    return await AccountsService(runtime, runtime.clock).set_roles(principal, user_id, roles)

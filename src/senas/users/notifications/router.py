@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from senas.core.auth import CurrentUser
 from senas.core.errors import InvalidInputError
 from senas.platform.errors import InvalidRequest
-from senas.users.deps import ClockDep, RuntimeDep
+from senas.users.deps import ClockDep, ContextDep
 from senas.users.notifications.schemas import InboxOut, NotificationOut
 from senas.users.notifications.service import NotificationsService
 
@@ -21,12 +21,12 @@ NOTIFICATION_ID = r"^[0-9TZ]{10,32}-[0-9a-f]{8}$"
 @router.get("/me/notifications", response_model=InboxOut)
 async def inbox(
     user: CurrentUser,
-    runtime: RuntimeDep,
+    context: ContextDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> InboxOut:
     try:
-        items, next_cursor = await NotificationsService(runtime).inbox(user.user_id, limit=limit, cursor=cursor)
+        items, next_cursor = await NotificationsService(context).inbox(user.user_id, limit=limit, cursor=cursor)
     except InvalidRequest:
         raise InvalidInputError("cursor no válido / invalid cursor", code="invalid_cursor") from None
     return InboxOut(notifications=items, cursor=next_cursor)
@@ -36,20 +36,20 @@ async def inbox(
 async def mark_read(
     notification_id: Annotated[str, Path(pattern=NOTIFICATION_ID)],
     user: CurrentUser,
-    runtime: RuntimeDep,
+    context: ContextDep,
     clock: ClockDep,
 ) -> NotificationOut:
-    return await NotificationsService(runtime).mark_read(user.user_id, notification_id, clock.now())
+    return await NotificationsService(context).mark_read(user.user_id, notification_id, clock.now())
 
 
 @router.get("/me/notifications/stream", response_class=StreamingResponse)
 async def stream(
     user: CurrentUser,
-    runtime: RuntimeDep,
+    context: ContextDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=NOTIFICATION_ID)] = None,
 ) -> StreamingResponse:
     return StreamingResponse(
-        NotificationsService(runtime).stream(user.user_id, last_event_id),
+        NotificationsService(context).stream(user.user_id, last_event_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

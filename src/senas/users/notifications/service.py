@@ -17,9 +17,9 @@ from senas.core.errors import NotFoundError
 from senas.platform.tables import Item
 from senas.users import keys
 from senas.users.accounts.repository import AccountsRepository
+from senas.users.context import UsersContext
 from senas.users.notifications.repository import NotificationsRepository
 from senas.users.notifications.schemas import NotificationOut
-from senas.users.runtime import UsersRuntime
 
 log = structlog.get_logger(__name__)
 
@@ -44,10 +44,10 @@ def to_out(item: Item) -> NotificationOut:
 
 
 class NotificationsService:
-    def __init__(self, runtime: UsersRuntime) -> None:
-        self.runtime = runtime
-        self.repository = NotificationsRepository(runtime.progress)
-        self.accounts = AccountsRepository(runtime.user_data, runtime.progress)
+    def __init__(self, context: UsersContext) -> None:
+        self.context = context
+        self.repository = NotificationsRepository(context.ports.progress)
+        self.accounts = AccountsRepository(context.ports.user_data, context.ports.progress)
 
     async def _deliver(self, user_id: str, natural_key: str, at: datetime, **fields: Any) -> bool:
         if await self.accounts.is_deleted(user_id):
@@ -61,7 +61,7 @@ class NotificationsService:
         }
         stored = await self.repository.add_once(user_id, natural_key, notification)
         if stored:
-            self.runtime.hub.notify(user_id)
+            self.context.hub.notify(user_id)
         else:
             log.info("duplicate_notification_ignored", user_id=user_id, key=natural_key)
         return stored
@@ -105,8 +105,8 @@ class NotificationsService:
     async def stream(self, user_id: str, last_event_id: str | None) -> AsyncIterator[str]:
         """Server-sent events: each new notification as an ``event: notification``, a comment every
         keep-alive interval so proxies keep the connection, and the end when the service shuts down."""
-        settings = self.runtime.settings
-        hub = self.runtime.hub
+        settings = self.context.config
+        hub = self.context.hub
         floor = last_event_id or await self.repository.latest_id(user_id)
         sent: dict[str, float] = {}  # id → when it was sent, for the ids inside the lookback window
         wake = hub.subscribe(user_id)

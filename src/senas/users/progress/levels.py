@@ -12,23 +12,23 @@ from datetime import datetime
 
 import structlog
 
+from senas.contracts.content_api import ContentUnavailable
 from senas.contracts.progress import LevelCompleted
 from senas.platform import catalog
 from senas.platform.errors import TransactionCancelled
 from senas.platform.tables import Add, Condition, Put
 from senas.users import keys
-from senas.users.content import ContentUnavailable
+from senas.users.context import PRODUCER, UsersContext
 from senas.users.outbox import Outbox, outbox_put
 from senas.users.progress.repository import ProgressRepository
 from senas.users.reviews.cards import DIRECTIONS, ReviewCard
-from senas.users.runtime import PRODUCER, UsersRuntime
 
 log = structlog.get_logger(__name__)
 
 
 class LevelTracker:
-    def __init__(self, runtime: UsersRuntime, repository: ProgressRepository, outbox: Outbox) -> None:
-        self.runtime = runtime
+    def __init__(self, context: UsersContext, repository: ProgressRepository, outbox: Outbox) -> None:
+        self.context = context
         self.repository = repository
         self.outbox = outbox
 
@@ -46,7 +46,7 @@ class LevelTracker:
 
     async def _evaluate(self, user_id: str, lesson_id: str, at: datetime) -> bool:
         """True when decided (complete or not); False when the content service could not tell."""
-        content = self.runtime.content
+        content = self.context.content
         try:
             lesson = await content.lesson(lesson_id)
             if lesson is None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header
 
 from senas.core.auth import CurrentUser
 from senas.users.accounts.models import Profile
-from senas.users.deps import ClockDep, RuntimeDep
+from senas.users.deps import ClockDep, ContextDep
 from senas.users.progress.models import Outcome
 from senas.users.progress.schemas import (
     IDEMPOTENCY_KEY,
@@ -25,8 +25,8 @@ from senas.users.progress.summary import streak_status, summary
 router = APIRouter(tags=["progress"])
 
 
-def get_progress_service(runtime: RuntimeDep, clock: ClockDep) -> ProgressService:
-    return ProgressService(runtime, clock)
+def get_progress_service(context: ContextDep, clock: ClockDep) -> ProgressService:
+    return ProgressService(context, clock)
 
 
 ProgressDep = Annotated[ProgressService, Depends(get_progress_service)]
@@ -70,4 +70,4 @@ async def record_lesson(
 @router.get("/me/progress", response_model=SummaryOut)
 async def read_summary(user: CurrentUser, progress: ProgressDep) -> SummaryOut:
     profile = await progress.accounts.profile(user)
-    return await summary(progress.repository, progress.runtime.content, profile, progress.clock)
+    return await summary(progress.repository, progress.context.content, profile, progress.clock)

@@ -27,6 +27,7 @@ from senas.users.accounts.models import Profile
 from senas.users.accounts.service import AccountsService
 from senas.users.achievements.service import AchievementsService
 from senas.users.clock import Clock
+from senas.users.context import UsersContext
 from senas.users.outbox import Outbox
 from senas.users.progress import xp
 from senas.users.progress.levels import LevelTracker
@@ -34,7 +35,6 @@ from senas.users.progress.models import CardReview, Outcome, ProgressEvent
 from senas.users.progress.repository import ProgressRepository
 from senas.users.progress.streaks import local_day
 from senas.users.reviews.cards import RATINGS, ReviewCard, card_id, parse_card_id, rating_for_practice
-from senas.users.runtime import UsersRuntime
 
 log = structlog.get_logger(__name__)
 
@@ -47,14 +47,14 @@ def request_hash(payload: dict[str, Any]) -> str:
 
 
 class ProgressService:
-    def __init__(self, runtime: UsersRuntime, clock: Clock) -> None:
-        self.runtime = runtime
+    def __init__(self, context: UsersContext, clock: Clock) -> None:
+        self.context = context
         self.clock = clock
-        self.repository = ProgressRepository(runtime.progress)
-        self.accounts = AccountsService(runtime, clock)
-        self.outbox = Outbox(runtime)
-        self.levels = LevelTracker(runtime, self.repository, self.outbox)
-        self.achievements = AchievementsService(runtime, self.repository, self.outbox)
+        self.repository = ProgressRepository(context.ports.progress)
+        self.accounts = AccountsService(context, clock)
+        self.outbox = Outbox(context)
+        self.levels = LevelTracker(context, self.repository, self.outbox)
+        self.achievements = AchievementsService(context, self.repository, self.outbox)
 
     # ------------------------------------------------------------------ entry points
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from senas.contracts.content_api import ContentApi, ContentUnavailable
 from senas.users.accounts.models import Profile
 from senas.users.clock import Clock
-from senas.users.content import ContentClient, ContentUnavailable
 from senas.users.progress.repository import ProgressRepository
 from senas.users.progress.schemas import LevelProgressOut, SignsOut, StreakOut, SummaryOut
 from senas.users.progress.streaks import local_day
@@ -26,7 +26,7 @@ async def streak_status(repository: ProgressRepository, profile: Profile, clock:
     )
 
 
-async def summary(repository: ProgressRepository, content: ContentClient, profile: Profile, clock: Clock) -> SummaryOut:
+async def summary(repository: ProgressRepository, content: ContentApi, profile: Profile, clock: Clock) -> SummaryOut:
     user = profile.user_id
     stats = await repository.stats(user)
     lessons = await repository.completed_lessons(user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -13,16 +13,16 @@ from senas.platform.aws.clients import AwsClients
 from senas.platform.aws.settings import AwsSettings
 from senas.platform.blobs.aws import S3Blobs
 from senas.platform.errors import Unavailable
+from senas.platform.identity.aws import CognitoIdentity
 from senas.platform.identity.verifier import JwtVerifier
 from senas.platform.inference.aws import SageMakerInference
+from senas.platform.inference.local import LocalInference
 from senas.platform.queues import QueueConfig
 from senas.platform.queues.aws import SqsQueues
 from senas.platform.secrets.aws import SecretsManagerSecrets
 from senas.platform.tables.aws import DynamoTables
 from senas.platform.topics.aws import SnsTopics
-
-if TYPE_CHECKING:
-    from senas.platform.wiring import Platform
+from senas.wiring.platform import Platform
 
 JWKS_TIMEOUT_SECONDS = 5.0
 
@@ -71,9 +71,6 @@ def queue_configs(settings: Settings) -> list[QueueConfig]:
 
 
 def build_aws_platform(settings: Settings, *, aws: AwsSettings | None = None) -> Platform:
-    from senas.platform.identity.aws import CognitoIdentity
-    from senas.platform.wiring import Platform
-
     aws = aws or AwsSettings()
     if not settings.aws_region:
         raise SettingsError("the aws profile needs AWS_REGION")
@@ -100,6 +97,15 @@ def build_aws_platform(settings: Settings, *, aws: AwsSettings | None = None) ->
         verifier=verifier,
         jwks_url=cognito_jwks_url(settings, aws),
     )
+    # Without an endpoint the ML service keeps scoring with its in-process model, as in the embedded profile —
+    # never a call to an endpoint that does not exist.
+    model_host: LocalInference | None = None
+    if settings.sagemaker_endpoint:
+        inference: SageMakerInference | LocalInference = SageMakerInference(
+            clients, default_endpoint=settings.sagemaker_endpoint
+        )
+    else:
+        inference = model_host = LocalInference()
     return Platform(
         settings=settings,
         tables=tables,
@@ -110,13 +116,8 @@ def build_aws_platform(settings: Settings, *, aws: AwsSettings | None = None) ->
             clients, required=[settings.database_secret_id] if settings.database_secret_id else []
         ),
         token_verifier=verifier,
-        signing_keys=None,
         services=ServiceClients(settings.service_urls()),
         identity=identity,
-        # Without an endpoint the ML service keeps scoring with its in-process model (see senas.ml.runtime).
-        inference=(
-            SageMakerInference(clients, default_endpoint=settings.sagemaker_endpoint)
-            if settings.sagemaker_endpoint
-            else None
-        ),
+        inference=inference,
+        model_host=model_host,
     )

@@ -6,13 +6,15 @@ session's version."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import structlog
 
-from senas.core.consumer import Delivery
+from senas.core.consumer import Delivery, Handler
 from senas.core.messages import Envelope
+from senas.ml.context import MlContext
 from senas.ml.landmarks import artefact
 from senas.ml.messages import LandmarksExtracted
-from senas.ml.runtime import MlRuntime
 from senas.ml.sessions.service import SessionService
 from senas.platform.errors import NotFound
 
@@ -29,9 +31,12 @@ LOST = (
 
 
 class InferenceWorker:
-    def __init__(self, runtime: MlRuntime) -> None:
-        self.runtime = runtime
-        self.sessions = SessionService(runtime)
+    def __init__(self, context: MlContext) -> None:
+        self.processed = context.ports.processed
+        self.sessions = SessionService(context)
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return {LandmarksExtracted.TYPE: self.handle}
 
     async def handle(self, envelope: Envelope, delivery: Delivery) -> None:
         message = LandmarksExtracted.from_envelope(envelope)
@@ -47,7 +52,7 @@ class InferenceWorker:
             return
         try:
             try:
-                raw = await self.runtime.processed.get(message.artefact_key)
+                raw = await self.processed.get(message.artefact_key)
             except NotFound:
                 await self.sessions.fail(session, *LOST, "artefact_missing")
                 return

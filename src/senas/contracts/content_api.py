@@ -1,0 +1,129 @@
+"""The content service's read API as the other services use it: one typed client and the parts of its answers
+they rely on. The ML service (a sign's identity, a lesson's vocabulary) and the user service (a lesson's level and
+signs, a level's lessons) call it through this one client, never the content database.
+
+The models are the subset of ``senas.content.catalog.schemas`` (``SignOut``, ``LessonOut``, ``LevelOut``) the
+callers read; fields the callers do not need are ignored, so the content service can add fields freely. A test
+checks these models against the content service's own response schemas.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TypeVar
+
+import httpx
+import structlog
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from senas.core.internal import ServiceClients
+
+log = structlog.get_logger(__name__)
+
+CONTENT = "content"
+M = TypeVar("M", bound=BaseModel)
+
+
+class ContentUnavailable(Exception):
+    """The content service did not answer usefully; the caller degrades or retries (never a 500)."""
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SignRef(_Answer):
+    """``GET /content/signs/{id}``."""
+
+    id: str
+    language: str
+    slug: str
+    gloss: str
+
+
+class LessonSign(_Answer):
+    id: str
+    slug: str
+    gloss: str
+
+
+class LessonRef(_Answer):
+    """``GET /content/lessons/{id}``."""
+
+    id: str
+    level_id: str
+    language: str
+    signs: tuple[LessonSign, ...] = ()
+
+    @property
+    def sign_ids(self) -> tuple[str, ...]:
+        return tuple(sign.id for sign in self.signs)
+
+
+class LevelLesson(_Answer):
+    id: str
+
+
+class LevelRef(_Answer):
+    """``GET /content/levels/{id}``."""
+
+    id: str
+    language: str
+    lessons: tuple[LevelLesson, ...]
+    title_es: str = ""
+    title_en: str = ""
+
+    @property
+    def lesson_ids(self) -> tuple[str, ...]:
+        return tuple(lesson.id for lesson in self.lessons)
+
+
+class ContentApi:
+    """Published signs, lessons and levels over the internal HTTP client (in-process under ``senas up``).
+
+    Answers are cached for ``cache_seconds`` (course structure changes rarely, and a learner's request must not
+    wait on it); a 404 is never cached, so content published a moment ago is found at once."""
+
+    def __init__(self, services: ServiceClients, *, cache_seconds: float = 0.0) -> None:
+        self._services = services
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, BaseModel]] = {}
+
+    async def sign(self, sign_id: str) -> SignRef | None:
+        """None when there is no such published sign; raises ContentUnavailable."""
+        return await self._get(f"/content/signs/{sign_id}", SignRef)
+
+    async def lesson(self, lesson_id: str) -> LessonRef | None:
+        return await self._get(f"/content/lessons/{lesson_id}", LessonRef)
+
+    async def level(self, level_id: str) -> LevelRef | None:
+        return await self._get(f"/content/levels/{level_id}", LevelRef)
+
+    async def _get(self, path: str, model: type[M]) -> M | None:
+        cached = self._cache.get(path)
+        if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
+            return cached[1]  # type: ignore[return-value]
+        body = await self._fetch(path)
+        if body is None:
+            return None
+        try:
+            parsed = model.model_validate(body)
+        except ValidationError as exc:
+            raise ContentUnavailable(f"unexpected answer from the content service for {path}: {exc}") from None
+        if self._cache_seconds > 0:
+            self._cache[path] = (time.monotonic(), parsed)
+        return parsed
+
+    async def _fetch(self, path: str) -> Any:
+        try:
+            response = await self._services.client(CONTENT).get(path)
+        except (httpx.HTTPError, LookupError) as exc:
+            raise ContentUnavailable(f"content service unreachable: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ContentUnavailable(f"content service answered {response.status_code} for {path}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ContentUnavailable(f"content service sent invalid JSON for {path}") from exc

@@ -1,0 +1,46 @@
+"""What the user service's routes and consumers share, built once by ``bootstrap.py``: its settings, its declared
+ports (two tables, the queues it consumes, the topics it publishes to), the identity provider, the content
+service's API, the clock and the live-notification hub."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from senas.contracts.content_api import ContentApi
+from senas.core.settings import Settings
+from senas.platform import catalog
+from senas.platform.identity import Identity
+from senas.platform.queues import Queue
+from senas.platform.tables import Table
+from senas.users.clock import Clock, SystemClock
+from senas.users.notifications.hub import NotificationHub
+from senas.users.settings import UsersSettings
+from senas.wiring.resources import Topic, queue, table, topic, topic_of
+
+PRODUCER = "users"
+
+
+@dataclass(frozen=True)
+class UsersPorts:
+    user_data: Table = table(catalog.USER_DATA)
+    progress: Table = table(catalog.USER_PROGRESS)
+    practice_results: Queue = queue(catalog.PRACTICE_RESULTS)
+    notifications: Queue = queue(catalog.USER_NOTIFICATIONS)
+    achievement_notifs: Topic = topic(catalog.ACHIEVEMENT_NOTIFS)
+    level_completion: Topic = topic(catalog.LEVEL_COMPLETION)
+    account_events: Topic = topic(catalog.ACCOUNT_EVENTS)
+
+
+@dataclass
+class UsersContext:
+    settings: Settings
+    config: UsersSettings
+    ports: UsersPorts
+    identity: Identity
+    content: ContentApi
+    clock: Clock = field(default_factory=SystemClock)
+    hub: NotificationHub = field(default_factory=NotificationHub)
+
+    def topic(self, logical: str) -> Topic:
+        """A topic this service declared (the outbox keeps the logical name of where each message goes)."""
+        return topic_of(self.ports, logical)

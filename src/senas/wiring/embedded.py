@@ -1,0 +1,83 @@
+"""The ``embedded`` profile: every port on this machine under one data directory, zero setup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from senas.core.internal import ServiceClients
+from senas.core.settings import Settings
+from senas.platform import catalog
+from senas.platform.blobs.local import LocalBlobs
+from senas.platform.identity.claims import LOCAL_AUDIENCE, local_issuer
+from senas.platform.identity.local import LocalIdentity
+from senas.platform.identity.signing_keys import LocalSigningKeys
+from senas.platform.identity.verifier import JwtVerifier
+from senas.platform.inference.local import LocalInference
+from senas.platform.queues.local import SqliteQueues
+from senas.platform.secrets.local import EnvironmentSecrets
+from senas.platform.tables.local import SqliteTables
+from senas.platform.topics.local import LocalTopics
+from senas.wiring.platform import Platform
+
+
+def signing_keys(settings: Settings) -> LocalSigningKeys:
+    """The embedded identity provider's keys (a file under the data directory, shared by every process)."""
+    return LocalSigningKeys(settings.state_dir / "identity" / "signing-keys.json")
+
+
+def build_embedded_platform(settings: Settings) -> Platform:
+    state = settings.state_dir
+    keys = signing_keys(settings)
+
+    async def local_jwks() -> dict[str, Any]:
+        return keys.jwks()
+
+    queues = SqliteQueues(
+        state / "queues.db", catalog.queue_configs(settings.queue_max_receive_count, settings.resource_name)
+    )
+    tables = SqliteTables(state / "tables.db", [settings.table_name(t) for t in catalog.TABLES])
+    token_verifier = JwtVerifier(local_jwks, issuer=local_issuer(settings.public_url), audience=LOCAL_AUDIENCE)
+    identity = LocalIdentity(
+        tables.table(settings.table_name(catalog.USER_DATA)),
+        keys,
+        token_verifier,
+        issuer=local_issuer(settings.public_url),
+        access_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+        mfa_required_for_all=settings.mfa_required_for_all,
+    )
+    blobs = LocalBlobs(
+        state / "blobs",
+        signing_secret=settings.signing_secret.get_secret_value().encode(),
+        public_base_url=settings.public_url,
+    )
+    model_host = LocalInference()
+    return Platform(
+        settings=settings,
+        tables=tables,
+        blobs=blobs,
+        queues=queues,
+        topics=LocalTopics(queues),
+        secrets=EnvironmentSecrets(),
+        token_verifier=token_verifier,
+        inference=model_host,
+        model_host=model_host,
+        services=ServiceClients(settings.service_urls()),
+        identity=identity,
+        blob_server=blob_server(blobs),
+    )
+
+
+def blob_server(blobs: LocalBlobs) -> ASGIApp:
+    """Signed URLs of the embedded blob store point at this server (``/_blobs``), so it must answer them."""
+    from fastapi import FastAPI
+
+    from senas.core.errors import install_error_handlers
+    from senas.platform.blobs.http import blob_router
+
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    install_error_handlers(app)
+    app.include_router(blob_router(blobs))
+    return app
