@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import FastAPI
 
 from senas.ml import bootstrap as ml_bootstrap
 from senas.ml.app import create_app as create_ml_app
+from senas.ml.sessions.models import PracticeSession
 from senas.ml.sessions.repository import SessionRepository
 from senas.platform import catalog
 from senas.wiring import Platform
@@ -34,22 +34,20 @@ async def practice_session(
 ) -> str:
     """A practice session of ``user_id`` as the ML service stores it; its id."""
     stamp = datetime.now(UTC).isoformat()
-    item: dict[str, Any] = {
-        "session_id": session_id or uuid.uuid4().hex,
-        "user_id": user_id,
-        "sign_id": "sign-hola",
-        "sign_key": "lse/hola",
-        "gloss": "HOLA",
-        "language": "lse",
-        "lesson_id": None,
-        "mode": mode,
-        "dominant_hand": "right",
-        "status": status,
-        "created_at": stamp,
-        "updated_at": stamp,
-        "timings": {"created_at": stamp},
-        "result_sent": False,
-    }
+    session = PracticeSession(
+        session_id=session_id or uuid.uuid4().hex,
+        user_id=user_id,
+        sign_id="sign-hola",
+        sign_key="lse/hola",
+        gloss="HOLA",
+        language="lse",
+        mode=mode,  # type: ignore[arg-type]
+        dominant_hand="right",
+        status=status,  # type: ignore[arg-type]
+        created_at=stamp,
+        updated_at=stamp,
+        timings={"created_at": stamp},
+    )
     table = platform.tables.table(platform.settings.table_name(catalog.AI_SESSIONS))
-    await SessionRepository(table).create(item)
-    return str(item["session_id"])
+    await SessionRepository(table).create(session)
+    return session.session_id

@@ -38,6 +38,7 @@ from senas.core.messages import Envelope, send
 from senas.core.settings import Settings, load_settings
 from senas.ml import bootstrap as ml_bootstrap
 from senas.ml.app import create_app as create_ml_app
+from senas.ml.sessions.models import PracticeSession
 from senas.ml.sessions.repository import SessionRepository
 from senas.platform import catalog
 from senas.platform.queues import ReceivedMessage
@@ -84,22 +85,20 @@ async def practice_session(platform: Platform) -> tuple[str, str]:
     session_id = uuid.uuid4().hex
     stamp = "2026-01-01T00:00:00+00:00"
     await repo.create(
-        {
-            "session_id": session_id,
-            "user_id": USER,
-            "sign_id": "sign-a",
-            "sign_key": "lse/letra-a",
-            "gloss": "A",
-            "language": "lse",
-            "lesson_id": None,
-            "mode": "video",
-            "dominant_hand": "right",
-            "status": "awaiting_upload",
-            "created_at": stamp,
-            "updated_at": stamp,
-            "timings": {"created_at": stamp},
-            "result_sent": False,
-        }
+        PracticeSession(
+            session_id=session_id,
+            user_id=USER,
+            sign_id="sign-a",
+            sign_key="lse/letra-a",
+            gloss="A",
+            language="lse",
+            mode="video",
+            dominant_hand="right",
+            status="awaiting_upload",
+            created_at=stamp,
+            updated_at=stamp,
+            timings={"created_at": stamp},
+        )
     )
     key = f"practice/{USER}/{session_id}.mp4"
     uploads = platform.blobs.store(platform.settings.resource_name(catalog.USER_UPLOADS))

@@ -352,17 +352,17 @@ async def test_a_reference_video_beside_the_head_and_a_practice_video_at_the_sto
     service = SessionService(ml_context)
     session = await service.start("learner", StartSession(sign_id="sign-w", mode="video"))
     attempt = still_clip(read_rgb(HANDS / "none" / "none-03.jpg"))
-    key = f"practice/learner/{session['session_id']}.mp4"
+    key = f"practice/learner/{session.session_id}.mp4"
     await _upload(ml_platform, key, attempt)
     practice = VideoUploaded(
-        upload_id=f"up-{session['session_id']}",
+        upload_id=f"up-{session.session_id}",
         purpose="practice",
         bucket=catalog.USER_UPLOADS,
         key=key,
         content_type="video/mp4",
         size=len(attempt),
         sign_id="sign-w",
-        session_id=session["session_id"],
+        session_id=session.session_id,
         user_id="learner",
     )
     await VideoWorker(ml_context).handle(practice.to_envelope("content"), Delivery("video-processing", "p", 1, 5))
@@ -370,15 +370,15 @@ async def test_a_reference_video_beside_the_head_and_a_practice_video_at_the_sto
     for received in await inference.receive(max_messages=10, wait_seconds=0):
         await InferenceWorker(ml_context).handle(Envelope.from_json(received.body), Delivery("ml-inference", "i", 1, 5))
         await inference.delete(received.receipt)
-    scored = await service.repo.get(session["session_id"])
+    scored = await service.repo.get(session.session_id)
     assert scored is not None
-    assert scored["status"] == "scored", scored.get("reason_en")
-    location = next(f for f in scored["feedback"] if f["parameter"] == "location")
-    print(scored["components"], location)
+    assert scored.status == "scored", scored.reason_en
+    location = next(f for f in scored.feedback if f["parameter"] == "location")
+    print(scored.components, location)
     assert location["status"] == "fix"
     assert location["message_es"] == "Lleva la mano al lado de la cabeza; ahora está en el pecho."
     assert location["message_en"] == "Move your hand to the side of your head; it is at your chest now."
-    stored, meta = artefact.load(await ml_context.ports.processed.get(scored["artefact_key"]))
+    stored, meta = artefact.load(await ml_context.ports.processed.get(scored.artefact_key))
     assert runtime.pose_model is not None
     assert meta["pose_model"] == runtime.pose_model.version
     assert stored.frames_with_body >= stored.frames // 2

@@ -213,19 +213,19 @@ async def test_redelivered_inference_message_scores_once(
     session = await service.transition(session, "processing")
     frames = np.repeat(poses["B"][None], 8, axis=0).astype(np.float32)
     track = HandTrack.from_single_hand(frames, [0] * 8, fps=15, width=640, height=480)
-    key = artefact.artefact_key(session["session_id"])
+    key = artefact.artefact_key(session.session_id)
     await ml_context.ports.processed.put(key, artefact.dump(track), content_type="application/x-npz")
     envelope = LandmarksExtracted(
-        session_id=session["session_id"], user_id="learner-5", artefact_key=key, frames=8, frames_with_hand=8
+        session_id=session.session_id, user_id="learner-5", artefact_key=key, frames=8, frames_with_hand=8
     ).to_envelope("ml")
     worker = InferenceWorker(ml_context)
     for attempt in (1, 2, 3):
         await worker.handle(envelope, Delivery("ml-inference", "m-1", attempt, 5))
-    stored = await service.repo.get(session["session_id"])
+    stored = await service.repo.get(session.session_id)
     assert stored is not None
-    assert stored["status"] == "scored"
-    assert stored["result_sent"]
-    assert stored["version"] == session["version"] + 2  # scored, then marked as announced: nothing more
+    assert stored.status == "scored"
+    assert stored.result_sent
+    assert stored.version == session.version + 2  # scored, then marked as announced: nothing more
     assert len(await practice_messages(ml_platform)) == 1
 
 
@@ -241,31 +241,31 @@ async def test_lost_artefact_and_last_attempt_fail_the_session_with_a_reason(
     lost = await service.start("learner-6", StartSession(sign_id="sign-b", mode="video"))
     lost = await service.transition(await service.transition(lost, "queued"), "processing")
     message = LandmarksExtracted(
-        session_id=lost["session_id"],
+        session_id=lost.session_id,
         user_id="learner-6",
         artefact_key="landmarks/none/v1.npz",
         frames=1,
         frames_with_hand=1,
     )
     await worker.handle(message.to_envelope("ml"), Delivery("ml-inference", "m", 1, 5))
-    assert (await service.repo.get(lost["session_id"]))["status"] == "failed"  # type: ignore[index]
+    assert (await service.repo.get(lost.session_id)).status == "failed"  # type: ignore[union-attr]
 
     broken = await service.start("learner-6", StartSession(sign_id="sign-b", mode="video"))
     broken = await service.transition(await service.transition(broken, "queued"), "processing")
-    key = artefact.artefact_key(broken["session_id"])
+    key = artefact.artefact_key(broken.session_id)
     await ml_context.ports.processed.put(key, b"not an npz file", content_type="application/x-npz")
     envelope = LandmarksExtracted(
-        session_id=broken["session_id"], user_id="learner-6", artefact_key=key, frames=1, frames_with_hand=1
+        session_id=broken.session_id, user_id="learner-6", artefact_key=key, frames=1, frames_with_hand=1
     ).to_envelope("ml")
     with pytest.raises(Exception):  # noqa: PT011 — left for redelivery
         await worker.handle(envelope, Delivery("ml-inference", "m2", 1, 5))
-    assert (await service.repo.get(broken["session_id"]))["status"] == "processing"  # type: ignore[index]
+    assert (await service.repo.get(broken.session_id)).status == "processing"  # type: ignore[union-attr]
     with pytest.raises(Exception):  # noqa: PT011 — on to the DLQ, but the learner is told
         await worker.handle(envelope, Delivery("ml-inference", "m2", 5, 5))
-    failed = await service.repo.get(broken["session_id"])
+    failed = await service.repo.get(broken.session_id)
     assert failed is not None
-    assert failed["status"] == "failed"
-    assert failed["reason_es"].startswith("No pudimos")
+    assert failed.status == "failed"
+    assert failed.reason_es.startswith("No pudimos")
 
 
 async def test_account_deleted_removes_sessions_and_artefacts(

@@ -58,18 +58,18 @@ async def run_practice(
     """Create a video session, upload the clip as the content service would, run both workers."""
     service = SessionService(ml_context)
     session = await service.start("learner", StartSession(sign_id=sign, mode="video", dominant_hand=dominant))
-    key = f"practice/learner/{session['session_id']}.mp4"
+    key = f"practice/learner/{session.session_id}.mp4"
     uploads = platform.blobs.store(platform.settings.resource_name(catalog.USER_UPLOADS))
     await uploads.put(key, data, content_type=content_type)
     uploaded = VideoUploaded(
-        upload_id=f"up-{session['session_id']}",
+        upload_id=f"up-{session.session_id}",
         purpose="practice",
         bucket=catalog.USER_UPLOADS,
         key=key,
         content_type=content_type,
         size=len(data),
         sign_id=sign,
-        session_id=session["session_id"],
+        session_id=session.session_id,
         user_id="learner",
     )
     await VideoWorker(ml_context).handle(
@@ -79,10 +79,9 @@ async def run_practice(
     for message in await inference.receive(max_messages=10, wait_seconds=0):
         await InferenceWorker(ml_context).handle(Envelope.from_json(message.body), Delivery("ml-inference", "i", 1, 5))
         await inference.delete(message.receipt)
-    stored = await service.repo.get(session["session_id"])
+    stored = await service.repo.get(session.session_id)
     assert stored is not None
-    stored["_uploaded"] = uploaded
-    return stored
+    return {**stored.model_dump(), "_uploaded": uploaded}
 
 
 async def test_four_fingers_clip_passes_as_b_fails_as_a_and_mirrors_fairly(
@@ -132,8 +131,8 @@ async def test_redelivered_upload_is_not_processed_twice(
     assert await inference.receive(max_messages=10, wait_seconds=0) == []
     after = await SessionService(ml_context).repo.get(done["session_id"])
     assert after is not None
-    assert after["version"] == done["version"]
-    assert after["status"] == "scored"
+    assert after.version == done["version"]
+    assert after.status == "scored"
 
 
 def too_long_clip() -> bytes:
@@ -187,22 +186,22 @@ async def test_a_message_that_keeps_failing_fails_the_session_before_the_dlq(
     with pytest.raises(LookupError):
         await run_practice(ml_platform, ml_context, four_clip, receive_count=1)
     service = SessionService(ml_context)
-    pending = [s for s in await service.repo.all_of_user("learner") if s["status"] == "processing"]
+    pending = [s for s in await service.repo.all_of_user("learner") if s.status == "processing"]
     assert len(pending) == 1
     uploaded = VideoUploaded(
         upload_id="again",
         purpose="practice",
         bucket=catalog.USER_UPLOADS,
-        key=pending[0]["upload_key"],
+        key=pending[0].upload_key,
         content_type="video/mp4",
         size=len(four_clip),
         sign_id="sign-b",
-        session_id=pending[0]["session_id"],
+        session_id=pending[0].session_id,
         user_id="learner",
     )
     with pytest.raises(LookupError):
         await VideoWorker(ml_context).handle(uploaded.to_envelope("content"), Delivery("video-processing", "v", 5, 5))
-    failed = await service.repo.get(pending[0]["session_id"])
+    failed = await service.repo.get(pending[0].session_id)
     assert failed is not None
-    assert failed["status"] == "failed"
-    assert "varios intentos" in failed["reason_es"]
+    assert failed.status == "failed"
+    assert "varios intentos" in failed.reason_es

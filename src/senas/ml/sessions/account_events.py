@@ -32,7 +32,7 @@ class AccountEventsWorker:
     async def delete_user_data(self, user_id: str) -> int:
         sessions = await self.repo.all_of_user(user_id)
         for session in sessions:
-            await self.processed.delete(session.get("artefact_key") or artefact.artefact_key(session["session_id"]))
-            await self.repo.delete(session["session_id"])
+            await self.processed.delete(session.artefact_key or artefact.artefact_key(session.session_id))
+            await self.repo.delete(session.session_id)
         log.info("user_ml_data_deleted", user_id=user_id, sessions=len(sessions))
         return len(sessions)

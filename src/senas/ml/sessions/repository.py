@@ -7,15 +7,14 @@ from typing import Any
 from senas.ml.sessions.models import (
     REFERENCE_SK,
     SESSION_SK,
+    PracticeSession,
     asset_pk,
     session_pk,
     sign_prefix,
     user_partition,
 )
 from senas.platform.errors import ConditionFailed
-from senas.platform.tables import GSI1, Condition, KeyRange, Table
-
-Item = dict[str, Any]
+from senas.platform.tables import GSI1, Condition, Item, KeyRange, Table
 
 
 class StaleSession(Exception):
@@ -26,34 +25,28 @@ class SessionRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    async def create(self, item: Item) -> Item:
-        item = {
-            **item,
-            "pk": session_pk(item["session_id"]),
-            "sk": SESSION_SK,
-            "gsi1pk": user_partition(item["user_id"]),
-            "gsi1sk": f"{sign_prefix(item['sign_id'])}{item['created_at']}#{item['session_id']}",
-            "version": 1,
-        }
-        await self.table.put(item, condition=Condition.item_absent())
-        return item
+    async def create(self, session: PracticeSession) -> PracticeSession:
+        created = session.model_copy(update={"version": 1})
+        await self.table.put(_item(created), condition=Condition.item_absent())
+        return created
 
-    async def get(self, session_id: str) -> Item | None:
-        return await self.table.get(session_pk(session_id), SESSION_SK)
+    async def get(self, session_id: str) -> PracticeSession | None:
+        item = await self.table.get(session_pk(session_id), SESSION_SK)
+        return None if item is None else PracticeSession.model_validate(item)
 
-    async def save(self, item: Item) -> Item:
-        """Write ``item`` if nobody wrote the session since it was read; raises StaleSession otherwise."""
-        expected = int(item["version"])
-        updated = {**item, "version": expected + 1}
+    async def save(self, session: PracticeSession) -> PracticeSession:
+        """Write ``session`` if nobody wrote it since it was read; raises StaleSession otherwise."""
+        expected = session.version
+        updated = session.model_copy(update={"version": expected + 1})
         try:
-            await self.table.put(updated, condition=Condition.version_is(expected))
+            await self.table.put(_item(updated), condition=Condition.version_is(expected))
         except ConditionFailed:
-            raise StaleSession(item["session_id"]) from None
+            raise StaleSession(session.session_id) from None
         return updated
 
     async def history(
         self, user_id: str, sign_id: str, *, limit: int, cursor: str | None
-    ) -> tuple[list[Item], str | None]:
+    ) -> tuple[list[PracticeSession], str | None]:
         page = await self.table.query(
             user_partition(user_id),
             sk=KeyRange.prefix(sign_prefix(sign_id)),
@@ -62,17 +55,17 @@ class SessionRepository:
             limit=limit,
             cursor=cursor,
         )
-        return page.items, page.cursor
+        return [PracticeSession.model_validate(item) for item in page.items], page.cursor
 
-    async def all_of_user(self, user_id: str) -> list[Item]:
-        items: list[Item] = []
+    async def all_of_user(self, user_id: str) -> list[PracticeSession]:
+        sessions: list[PracticeSession] = []
         cursor = None
         while True:
             page = await self.table.query(user_partition(user_id), index=GSI1, limit=100, cursor=cursor)
-            items.extend(page.items)
+            sessions.extend(PracticeSession.model_validate(item) for item in page.items)
             cursor = page.cursor
             if cursor is None:
-                return items
+                return sessions
 
     async def delete(self, session_id: str) -> bool:
         return await self.table.delete(session_pk(session_id), SESSION_SK)
@@ -80,5 +73,16 @@ class SessionRepository:
     async def reference(self, asset_id: str) -> Item | None:
         return await self.table.get(asset_pk(asset_id), REFERENCE_SK)
 
-    async def record_reference(self, asset_id: str, data: Item) -> None:
+    async def record_reference(self, asset_id: str, data: dict[str, Any]) -> None:
         await self.table.put({**data, "pk": asset_pk(asset_id), "sk": REFERENCE_SK, "asset_id": asset_id})
+
+
+def _item(session: PracticeSession) -> Item:
+    """The table item: the session's fields (unset optional ones left out) and its keys."""
+    return {
+        **session.model_dump(mode="json", exclude_none=True),
+        "pk": session_pk(session.session_id),
+        "sk": SESSION_SK,
+        "gsi1pk": user_partition(session.user_id),
+        "gsi1sk": f"{sign_prefix(session.sign_id)}{session.created_at}#{session.session_id}",
+    }

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/sessions", tags=["practice sessions"])
 async def start_session(body: StartSession, user: CurrentUser, service: SessionServiceDep) -> SessionOut:
     """Video mode: the session waits for the upload through ``POST /content/practice-uploads``. Landmarks mode:
     send the device's landmarks to ``POST /ml/sessions/{id}/landmarks`` for an immediate score."""
-    return SessionOut.from_item(await service.start(user.user_id, body))
+    return SessionOut.from_session(await service.start(user.user_id, body))
 
 
 @router.get(
@@ -37,16 +37,16 @@ async def my_history(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> SessionPage:
     items, next_cursor = await service.history(user.user_id, sign_id, limit=limit, cursor=cursor)
-    return SessionPage(items=[SessionOut.from_item(i) for i in items], cursor=next_cursor)
+    return SessionPage(items=[SessionOut.from_session(i) for i in items], cursor=next_cursor)
 
 
 @router.get("/{session_id}", response_model=SessionOut, summary="One of my sessions: status, score, feedback")
 async def get_session(session_id: str, user: CurrentUser, service: SessionServiceDep) -> SessionOut:
-    return SessionOut.from_item(await service.owned(user.user_id, session_id))
+    return SessionOut.from_session(await service.owned(user.user_id, session_id))
 
 
 @router.post("/{session_id}/landmarks", response_model=SessionOut, summary="Score landmarks computed on the device")
 async def submit_landmarks(
     session_id: str, body: SubmitLandmarks, user: CurrentUser, service: SessionServiceDep
 ) -> SessionOut:
-    return SessionOut.from_item(await service.submit_landmarks(user.user_id, session_id, body))
+    return SessionOut.from_session(await service.submit_landmarks(user.user_id, session_id, body))

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from senas.ml.landmarks.schema import Point
 from senas.ml.landmarks.sequence import POSE_POINTS
 from senas.ml.recognition.contract import Feedback, Neighbour
-from senas.ml.sessions.models import Mode, Status
+from senas.ml.sessions.models import Mode, PracticeSession, Status
 
 Side = Literal["left", "right"]
 
@@ -78,9 +78,8 @@ class SessionOut(BaseModel):
     )
 
     @staticmethod
-    def from_item(item: dict[str, Any]) -> SessionOut:
-        fields = {name: item.get(name) for name in SessionOut.model_fields if name in item}
-        out = SessionOut.model_validate(fields)
+    def from_session(session: PracticeSession) -> SessionOut:
+        out = SessionOut.model_validate(session.model_dump(include=set(SessionOut.model_fields)))
         if out.mode == "video" and out.status == "awaiting_upload":
             out.upload = {
                 "method": "POST",

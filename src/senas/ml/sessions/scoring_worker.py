@@ -42,13 +42,13 @@ class InferenceWorker:
         message = LandmarksExtracted.from_envelope(envelope)
         repo = self.sessions.repo
         session = await repo.get(message.session_id)
-        if session is None or session["user_id"] != message.user_id:
+        if session is None or session.user_id != message.user_id:
             log.warning("inference_for_unknown_session", session_id=message.session_id)
             return
-        if session["status"] == "scored":
+        if session.status == "scored":
             await self.sessions.announce(session)
             return
-        if session["status"] != "processing":
+        if session.status != "processing":
             return
         try:
             try:

@@ -19,8 +19,8 @@ from senas.ml.landmarks.sequence import BODY, BODY_POINTS, LEFT, NO_HAND, RIGHT,
 from senas.ml.recognition.contract import ScoreRequest
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES, ScoringError, attempt_from_track
 from senas.ml.recognition.templates import sign_key
-from senas.ml.sessions.models import FINAL_STATUSES
-from senas.ml.sessions.repository import Item, SessionRepository, StaleSession
+from senas.ml.sessions.models import PracticeSession, Status
+from senas.ml.sessions.repository import SessionRepository, StaleSession
 from senas.ml.sessions.schemas import StartSession, SubmitLandmarks
 from senas.platform.errors import InvalidRequest
 
@@ -40,7 +40,7 @@ class SessionService:
 
     # --- the API -------------------------------------------------------------------------------------------
 
-    async def start(self, user_id: str, request: StartSession) -> Item:
+    async def start(self, user_id: str, request: StartSession) -> PracticeSession:
         await self.runtime.ensure_loaded()
         sign = await self._sign(request.sign_id)
         key = sign_key(sign.language, sign.slug)
@@ -52,23 +52,22 @@ class SessionService:
                 code="no_template",
             )
         stamp = now()
-        item = {
-            "session_id": uuid.uuid4().hex,
-            "user_id": user_id,
-            "sign_id": sign.id,
-            "sign_key": key,
-            "gloss": sign.gloss,
-            "language": sign.language,
-            "lesson_id": request.lesson_id,
-            "mode": request.mode,
-            "dominant_hand": request.dominant_hand,
-            "status": "awaiting_upload",
-            "created_at": stamp,
-            "updated_at": stamp,
-            "timings": {"created_at": stamp},
-            "result_sent": False,
-        }
-        return await self.repo.create(item)
+        session = PracticeSession(
+            session_id=uuid.uuid4().hex,
+            user_id=user_id,
+            sign_id=sign.id,
+            sign_key=key,
+            gloss=sign.gloss,
+            language=sign.language,
+            lesson_id=request.lesson_id,
+            mode=request.mode,
+            dominant_hand=request.dominant_hand,
+            status="awaiting_upload",
+            created_at=stamp,
+            updated_at=stamp,
+            timings={"created_at": stamp},
+        )
+        return await self.repo.create(session)
 
     async def _sign(self, sign_id: str) -> SignRef:
         try:
@@ -89,58 +88,60 @@ class SessionService:
         await self.runtime.remember_sign_id(sign_key(info.language, info.slug), info.id)
         return info
 
-    async def owned(self, user_id: str, session_id: str) -> Item:
-        item = await self.repo.get(session_id)
+    async def owned(self, user_id: str, session_id: str) -> PracticeSession:
+        session = await self.repo.get(session_id)
         # Someone else's session is reported as missing, not forbidden: its existence is not the caller's business.
-        if item is None or item["user_id"] != user_id:
+        if session is None or session.user_id != user_id:
             raise NotFoundError("esa sesión no existe / no such session", code="session_not_found")
-        return item
+        return session
 
     async def history(
         self, user_id: str, sign_id: str, *, limit: int, cursor: str | None
-    ) -> tuple[list[Item], str | None]:
+    ) -> tuple[list[PracticeSession], str | None]:
         try:
             return await self.repo.history(user_id, sign_id, limit=limit, cursor=cursor)
         except InvalidRequest:
             raise NotFoundError("cursor no válido / invalid cursor", code="invalid_cursor") from None
 
-    async def submit_landmarks(self, user_id: str, session_id: str, body: SubmitLandmarks) -> Item:
+    async def submit_landmarks(self, user_id: str, session_id: str, body: SubmitLandmarks) -> PracticeSession:
         session = await self.owned(user_id, session_id)
-        if session["mode"] != "landmarks":
+        if session.mode != "landmarks":
             raise ConflictError("esta sesión espera un vídeo / this session expects a video", code="wrong_mode")
-        if session["status"] in FINAL_STATUSES:
+        if session.finished:
             raise ConflictError(
                 "esta sesión ya terminó; empieza otra / this session is finished; start a new one",
                 code="session_finished",
             )
-        track = track_from_device(body, session["dominant_hand"])
+        track = track_from_device(body, session.dominant_hand)
         session = await self.transition(session, "processing")
         return await self.score_and_store(session, track)
 
     # --- shared with the workers ---------------------------------------------------------------------------
 
-    async def transition(self, session: Item, status: str, **changes: Any) -> Item:
+    async def transition(self, session: PracticeSession, status: Status, **changes: Any) -> PracticeSession:
         stamp = now()
-        timings = {**session.get("timings", {}), f"{status}_at": stamp}
-        return await self.repo.save({**session, **changes, "status": status, "updated_at": stamp, "timings": timings})
+        timings = {**session.timings, f"{status}_at": stamp}
+        return await self.repo.save(
+            session.model_copy(update={**changes, "status": status, "updated_at": stamp, "timings": timings})
+        )
 
-    async def fail(self, session: Item, reason_es: str, reason_en: str, code: str) -> Item:
+    async def fail(self, session: PracticeSession, reason_es: str, reason_en: str, code: str) -> PracticeSession:
         """Record a failure the learner sees (idempotent: a finished session stays as it is)."""
         for _ in range(3):
-            if session["status"] in FINAL_STATUSES:
+            if session.finished:
                 return session
             try:
                 return await self.transition(
                     session, "failed", reason_es=reason_es, reason_en=reason_en, failure_code=code
                 )
             except StaleSession:
-                fresh = await self.repo.get(session["session_id"])
+                fresh = await self.repo.get(session.session_id)
                 if fresh is None:
                     return session
                 session = fresh
         return session
 
-    async def score_and_store(self, session: Item, track: HandTrack) -> Item:
+    async def score_and_store(self, session: PracticeSession, track: HandTrack) -> PracticeSession:
         """Score the attempt, store the result on the session and tell the user service."""
         if track.frames_with_hand < MIN_HAND_FRAMES:
             return await self.fail(
@@ -148,17 +149,17 @@ class SessionService:
             )
         await self.runtime.ensure_loaded()
         candidates = None
-        if session.get("lesson_id"):
-            candidates = await self.lesson_vocabulary(session["lesson_id"])
+        if session.lesson_id:
+            candidates = await self.lesson_vocabulary(session.lesson_id)
         request = ScoreRequest(
             attempt=attempt_from_track(track),
-            target=session["sign_key"],
-            target_sign_id=session["sign_id"],
-            dominant_hand=session["dominant_hand"],
+            target=session.sign_key,
+            target_sign_id=session.sign_id,
+            dominant_hand=session.dominant_hand,
             candidates=candidates,
         )
         try:
-            result = (await self.runtime.score(request)).model_dump(mode="json")
+            result = await self.runtime.score(request)
         except InvalidRequest as exc:
             cause = exc.__cause__
             if isinstance(cause, ScoringError):
@@ -169,44 +170,46 @@ class SessionService:
             session = await self.transition(
                 session,
                 "scored",
-                score=result["score"],
-                passed=result["passed"],
-                pass_threshold=result["pass_threshold"],
-                components=result["components"],
-                feedback=result["feedback"],
-                nearest=result["nearest"],
-                hand_used=result["hand_used"],
-                model_version=result["model_version"],
-                template_version=result["template_version"],
+                score=result.score,
+                passed=result.passed,
+                pass_threshold=result.pass_threshold,
+                components=result.components,
+                feedback=[item.model_dump(mode="json") for item in result.feedback],
+                nearest=[item.model_dump(mode="json") for item in result.nearest],
+                hand_used=result.hand_used,
+                model_version=result.model_version,
+                template_version=result.template_version,
                 scored_at=stamp,
             )
         except StaleSession:
-            fresh = await self.repo.get(session["session_id"])
-            if fresh is not None and fresh["status"] == "scored":
+            fresh = await self.repo.get(session.session_id)
+            if fresh is not None and fresh.status == "scored":
                 return await self.announce(fresh)
             raise
         return await self.announce(session)
 
-    async def announce(self, session: Item) -> Item:
+    async def announce(self, session: PracticeSession) -> PracticeSession:
         """Send practice.scored once per scored session (retried until it is recorded as sent)."""
-        if session["status"] != "scored" or session.get("result_sent"):
+        if session.status != "scored" or session.result_sent:
             return session
+        if session.score is None or session.passed is None or session.scored_at is None:
+            raise ValueError(f"session {session.session_id} is marked scored but has no score")
         message = PracticeScored(
-            session_id=session["session_id"],
-            user_id=session["user_id"],
-            sign_id=session["sign_id"],
-            language=session["language"],
-            score=session["score"],
-            passed=session["passed"],
-            mode=session["mode"],
-            scored_at=datetime.fromisoformat(session["scored_at"]),
+            session_id=session.session_id,
+            user_id=session.user_id,
+            sign_id=session.sign_id,
+            language=session.language,
+            score=session.score,
+            passed=session.passed,
+            mode=session.mode,
+            scored_at=datetime.fromisoformat(session.scored_at),
         )
         await send(self.context.ports.practice_results, message.to_envelope(PRODUCER))
         try:
-            return await self.repo.save({**session, "result_sent": True})
+            return await self.repo.save(session.model_copy(update={"result_sent": True}))
         except StaleSession:
             # Another delivery sent it too; the user service dedupes on the session id.
-            return await self.repo.get(session["session_id"]) or session
+            return await self.repo.get(session.session_id) or session
 
     async def lesson_vocabulary(self, lesson_id: str) -> list[str] | None:
         """Sign keys of the lesson (the candidates the nearest signs are ranked among), or None when the lesson

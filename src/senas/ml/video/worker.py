@@ -26,7 +26,6 @@ from senas.ml.messages import LandmarksExtracted
 from senas.ml.recognition.features import features_from_hands
 from senas.ml.recognition.normalise import canonical_hands
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES
-from senas.ml.sessions.models import FINAL_STATUSES
 from senas.ml.sessions.service import SessionService
 from senas.ml.video.decode import VideoRejected, check_upload
 from senas.ml.video.pipeline import extract_landmarks, limits_of
@@ -77,16 +76,16 @@ class VideoWorker:
         assert message.user_id is not None
         repo = self.sessions.repo
         session = await repo.get(message.session_id)
-        if session is None or session["user_id"] != message.user_id or session["mode"] != "video":
+        if session is None or session.user_id != message.user_id or session.mode != "video":
             log.warning("practice_upload_ignored", session_id=message.session_id, reason="no such video session")
             return
-        if session["status"] in FINAL_STATUSES:
+        if session.finished:
             return  # a redelivery of a message already handled
         # A concurrent delivery that got there first makes these raise StaleSession: the message is retried and
         # then sees what that delivery did.
-        if session["status"] == "awaiting_upload":
+        if session.status == "awaiting_upload":
             session = await self.sessions.transition(session, "queued", upload_key=message.key)
-        if session["status"] == "queued":
+        if session.status == "queued":
             session = await self.sessions.transition(session, "processing")
         try:
             track = await self._track(message)
@@ -105,7 +104,7 @@ class VideoWorker:
                 ),
                 content_type="application/x-npz",
             )
-            session = await repo.save({**session, "artefact_key": key})
+            session = await repo.save(session.model_copy(update={"artefact_key": key}))
             extracted = LandmarksExtracted(
                 session_id=message.session_id,
                 user_id=message.user_id,
