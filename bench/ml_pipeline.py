@@ -54,8 +54,8 @@ def main() -> None:
     if not PHOTO.is_file():
         sys.exit(f"fixture photo missing: {PHOTO}")
     from senas.ml.landmarks.extractor import HandExtractor
-    from senas.ml.models.hand_model import bundled_hand_model
-    from senas.ml.models.pose_model import bundled_pose_model
+    from senas.ml.registry.hand_model import bundled_hand_model
+    from senas.ml.registry.pose_model import bundled_pose_model
     from senas.ml.settings import MlSettings
     from senas.ml.video.decode import DecodedVideo, VideoLimits
     from senas.ml.video.pipeline import extract_landmarks
@@ -180,10 +180,10 @@ def body_error(dense: Any, sparse: Any) -> float:
 
 def score_bench() -> None:
     from senas.ml.landmarks.sequence import HandTrack
-    from senas.ml.recognition.contract import ScoreRequest
     from senas.ml.recognition.demo import demo_signs
     from senas.ml.recognition.features import SignFeatures
     from senas.ml.recognition.scorer import Scorer, attempt_from_track
+    from senas.ml.recognition.scoring_api import ScoreRequest
     from senas.ml.recognition.templates import TemplateBank, TemplateEntry
 
     signs, _ = demo_signs(SHARED / "datasets" / "asl_alphabet_landmarks.csv")

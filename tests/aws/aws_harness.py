@@ -1,4 +1,4 @@
-"""Harness factories that run the contract suites (tests/contracts) against the AWS implementations.
+"""Harness factories that run the contract suites (tests/ports) against the AWS implementations.
 
 * moto **in process** (``moto.mock_aws``) for speed: tables, queues, topics, secrets;
 * a **moto server** on 127.0.0.1 where real HTTP matters (S3 presigned URLs, Cognito's JWKS);
@@ -206,7 +206,7 @@ def create_tables(clients: Any, names: tuple[str, ...] | list[str], settings: An
 
 
 def tables_implementations() -> dict[str, Callable[[Path], AbstractAsyncContextManager[Any]]]:
-    """The AWS harness factories for tests/contracts/test_tables_contract.py."""
+    """The AWS harness factories for tests/ports/test_tables_contract.py."""
     implementations: dict[str, Callable[[Path], AbstractAsyncContextManager[Any]]] = {
         "dynamodb-moto": make_dynamodb_moto
     }
@@ -261,7 +261,7 @@ async def make_dynamodb_local(tmp_path: Path) -> AsyncIterator[Any]:
 
 
 def queues_implementations() -> dict[str, Callable[..., AbstractAsyncContextManager[Any]]]:
-    """The AWS factories for tests/contracts/test_queues_contract.py."""
+    """The AWS factories for tests/ports/test_queues_contract.py."""
     return {"sqs-moto": make_sqs_moto}
 
 
@@ -294,7 +294,7 @@ async def make_sqs_moto(tmp_path: Path, configs: Any) -> AsyncIterator[Any]:
 
 
 def topics_implementations() -> dict[str, Callable[..., AbstractAsyncContextManager[Any]]]:
-    """The AWS factories for tests/contracts/test_topics_contract.py."""
+    """The AWS factories for tests/ports/test_topics_contract.py."""
     return {"sns-moto": make_sns_moto}
 
 
@@ -374,7 +374,7 @@ NO_EXPIRY_REASON = (
 
 
 def blobs_implementations() -> dict[str, Callable[[Path], AbstractAsyncContextManager[Any]]]:
-    """The AWS factories for tests/contracts/test_blobs_contract.py."""
+    """The AWS factories for tests/ports/test_blobs_contract.py."""
     return {"s3-moto-server": make_s3_moto_server}
 
 

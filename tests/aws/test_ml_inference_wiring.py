@@ -12,7 +12,7 @@ from aws.aws_harness import REGION, fake_credentials, moto_server_url, unique_pr
 from aws.test_aws_platform import aws_settings
 from senas.core.settings import Settings
 from senas.ml import bootstrap
-from senas.ml.recognition.contract import Attempt, AttemptFrame, ScoreRequest
+from senas.ml.recognition.scoring_api import Attempt, AttemptFrame, ScoreRequest
 from senas.platform import catalog
 from senas.platform.inference.aws import SageMakerInference
 from senas.platform.inference.local import LocalInference

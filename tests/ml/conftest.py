@@ -57,7 +57,7 @@ def prepared_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The blobs folder of an ml-models store filled by the embedded bootstrap (once per test session)."""
     require(ALPHABET.is_file(), f"the alphabet dataset is not at {ALPHABET}")
     require(HANDS.is_dir(), f"the fixture photos are not at {HANDS}")
-    from senas.ml.models.hand_model import bundled_hand_model
+    from senas.ml.registry.hand_model import bundled_hand_model
     from senas.ml.settings import MlSettings
 
     try:

@@ -32,8 +32,8 @@ from senas.ml.recognition.calibration import (
     pass_rate,
     track_from_features,
 )
-from senas.ml.recognition.contract import ScoreRequest
 from senas.ml.recognition.scorer import Scorer, attempt_from_track
+from senas.ml.recognition.scoring_api import ScoreRequest
 from senas.ml.recognition.templates import TemplateBank, TemplateEntry, TemplateStore
 from senas.platform import catalog
 from senas.wiring import build_platform

@@ -26,15 +26,15 @@ from senas.ml.datasets import load_alphabet
 from senas.ml.landmarks import artefact
 from senas.ml.landmarks.extractor import _body_track
 from senas.ml.landmarks.sequence import BODY, BODY_NAMES, BODY_POINTS, POSE_POINTS, RIGHT, HandTrack
-from senas.ml.models import pose_build
-from senas.ml.models.pose_model import MODEL_FILE, bundled_pose_model, install_pose_model, installed_path
-from senas.ml.models.registry import POSE_LANDMARKER, ModelRegistry
 from senas.ml.recognition.body import REGIONS, anchors_of, region_of, to_body
-from senas.ml.recognition.contract import AttemptFrame, ScoreRequest
 from senas.ml.recognition.features import features_from_hands
 from senas.ml.recognition.normalise import canonical_hands
 from senas.ml.recognition.scorer import Scorer, attempt_from_track, track_from_attempt
+from senas.ml.recognition.scoring_api import AttemptFrame, ScoreRequest
 from senas.ml.recognition.templates import TemplateBank, TemplateEntry
+from senas.ml.registry import pose_build
+from senas.ml.registry.model_registry import POSE_LANDMARKER, ModelRegistry
+from senas.ml.registry.pose_model import MODEL_FILE, bundled_pose_model, install_pose_model, installed_path
 from senas.ml.runtime import MlRuntime
 from senas.ml.sessions.schemas import StartSession
 from senas.ml.sessions.scoring_worker import InferenceWorker
@@ -596,7 +596,7 @@ async def test_first_start_without_the_pose_model_file_warns_and_works(platform:
     else, and the service is ready, degraded."""
     require(ALPHABET.is_file(), f"the alphabet dataset is not at {ALPHABET}")
     from senas.ml import bootstrap
-    from senas.ml.models.hand_model import bundled_hand_model
+    from senas.ml.registry.hand_model import bundled_hand_model
     from senas.ml.settings import MlSettings
 
     try:

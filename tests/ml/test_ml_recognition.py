@@ -8,12 +8,12 @@ from ml_media import ALPHABET, require
 
 from senas.ml.datasets import ALPHABET_SIDE, load_alphabet
 from senas.ml.landmarks.sequence import LEFT, RIGHT, HandTrack
-from senas.ml.recognition.contract import ScoreRequest, ScoreResponse
 from senas.ml.recognition.demo import demo_signs
 from senas.ml.recognition.dtw import batch_dtw, dtw_path
 from senas.ml.recognition.features import features_from_hands
 from senas.ml.recognition.normalise import canonical_hands, canonicalise, resample
 from senas.ml.recognition.scorer import MODEL_NAME, Scorer, ScoringError, attempt_from_track
+from senas.ml.recognition.scoring_api import ScoreRequest, ScoreResponse
 from senas.ml.recognition.templates import TemplateBank, TemplateEntry
 from senas.platform.errors import InvalidRequest, NotFound
 from senas.platform.inference.local import LocalInference

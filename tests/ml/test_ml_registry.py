@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from senas.ml.models.hand_model import MODEL_FILE, install_hand_model
-from senas.ml.models.registry import ModelMissing, ModelRegistry
+from senas.ml.registry.hand_model import MODEL_FILE, install_hand_model
+from senas.ml.registry.model_registry import ModelMissing, ModelRegistry
 from senas.platform import catalog
 from senas.wiring import Platform
 

@@ -3,7 +3,7 @@ must not lose index entries nor share a version number.
 
 The in-process tests hold every save's first index write until all of them have read the index, which is the
 interleaving that loses updates; they run the same saves against the real local store and against the broken
-variants of ``tests/contracts/broken_blobs.py`` (conditional puts ignored = the old read-modify-write) to show
+variants of ``tests/ports/broken_blobs.py`` (conditional puts ignored = the old read-modify-write) to show
 that the interleaving really happens and is what the conditional writes defend against. The multi-process test
 runs the saves in separate processes on one blobs folder, as the workers do.
 """

@@ -1,5 +1,5 @@
 """Unit tests of the embedded blob store's URL signing, key validation, on-disk behaviour and HTTP details
-(the behaviour every implementation shares is in tests/contracts/test_blobs_contract.py)."""
+(the behaviour every implementation shares is in tests/ports/test_blobs_contract.py)."""
 
 from __future__ import annotations
 

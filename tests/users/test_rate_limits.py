@@ -23,7 +23,7 @@ from senas.core.ratelimit import Budget, RateLimiter, client_address, forwarded_
 from senas.gateway.app import PathRouter, with_forwarded_for
 from senas.platform.tables import Condition, Item, Table
 from senas.users.app import create_app
-from senas.users.auth.limits import AuthRateLimits, AuthRoute, epoch_of, get_auth_rate_limits
+from senas.users.auth.rate_limits import AuthRateLimits, AuthRoute, epoch_of, get_auth_rate_limits
 from senas.users.bootstrap import UsersRoot
 from senas.users.clock import ManualClock
 from senas.users.context import UsersContext

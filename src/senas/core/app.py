@@ -19,9 +19,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 import senas
+from senas.core.body_limits import BodyLimits, BodyLimitsMiddleware
 from senas.core.consumer import Consumer, QueueBinding
 from senas.core.errors import error_body, install_error_handlers
-from senas.core.limits import BodyLimits, BodyLimitsMiddleware
 from senas.core.metrics import ServiceMetrics
 from senas.core.requests import RequestContextMiddleware
 from senas.core.settings import Settings

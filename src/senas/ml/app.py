@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from senas.core.app import ServiceSpec, create_service_app
-from senas.core.limits import BodyLimits, MiB
+from senas.core.body_limits import BodyLimits, MiB
 from senas.ml.bootstrap import MlRoot
 from senas.ml.fingerspelling.router import router as fingerspelling_router
-from senas.ml.models.router import router as models_health_router
+from senas.ml.registry.router import router as models_health_router
 from senas.ml.sessions.router import router as sessions_router
 
 SPEC = ServiceSpec(

@@ -67,8 +67,8 @@ def install_models(
     """Register the offline hand and pose models in the ml-models store (a new version only if a file changed).
 
     The hand model is required; without the pose model the service judges location against the frame."""
-    from senas.ml.models.hand_model import bundled_hand_model, install_hand_model
-    from senas.ml.models.pose_model import bundled_pose_model, install_pose_model
+    from senas.ml.registry.hand_model import bundled_hand_model, install_hand_model
+    from senas.ml.registry.pose_model import bundled_pose_model, install_pose_model
 
     async def work(runtime: MlRuntime) -> None:
         try:
@@ -101,8 +101,8 @@ def templates_rebuild(
 ) -> None:
     """Rebuild the demo course's templates (ASL letters A–Z) as new versions."""
     from senas.ml.datasets import DatasetMissing, alphabet_csv
-    from senas.ml.models.first_start import rebuild_demo_templates
     from senas.ml.recognition.demo import POSES_FILE
+    from senas.ml.registry.first_start import rebuild_demo_templates
 
     async def work(runtime: MlRuntime) -> None:
         csv_path = None
@@ -197,7 +197,7 @@ def train_fingerspelling(
     """Train the letter classifier, print its held-out accuracy and register it."""
     from senas.ml.datasets import DatasetMissing, alphabet_csv
     from senas.ml.fingerspelling.training import train_from_csv
-    from senas.ml.models.registry import FINGERSPELLING
+    from senas.ml.registry.model_registry import FINGERSPELLING
 
     async def work(runtime: MlRuntime) -> None:
         try:
@@ -252,7 +252,7 @@ def models_activate(
     version: Annotated[str, typer.Argument(help="version to make active")],
 ) -> None:
     """Make a registered version the active one (services load it at their next start)."""
-    from senas.ml.models.registry import ModelMissing
+    from senas.ml.registry.model_registry import ModelMissing
 
     async def work(runtime: MlRuntime) -> None:
         try:

@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from senas.ml.models.first_start import fill_empty_store
-from senas.ml.models.registry import (
+from senas.ml.recognition.scorer import Scorer
+from senas.ml.recognition.scoring_api import ScoreRequest, ScoreResponse
+from senas.ml.recognition.templates import TemplateBank, TemplateStore
+from senas.ml.registry.first_start import fill_empty_store
+from senas.ml.registry.model_registry import (
     FINGERSPELLING,
     HAND_LANDMARKER,
     POSE_LANDMARKER,
@@ -20,9 +23,6 @@ from senas.ml.models.registry import (
     ModelRegistry,
     ModelVersion,
 )
-from senas.ml.recognition.contract import ScoreRequest, ScoreResponse
-from senas.ml.recognition.scorer import Scorer
-from senas.ml.recognition.templates import TemplateBank, TemplateStore
 from senas.ml.settings import MlSettings
 from senas.platform.blobs import BlobStore
 from senas.platform.inference import Inference, ModelHost
@@ -50,7 +50,7 @@ class MlRuntime:
         fill_empty_store: bool = False,
     ) -> None:
         """``inference`` scores practice attempts: the SageMaker endpoint (same contract,
-        ``senas.ml.recognition.contract``, and its own template bank) or the in-process ``model_host``, where the
+        ``senas.ml.recognition.scoring_api``, and its own template bank) or the in-process ``model_host``, where the
         scorer is registered on the loaded templates. ``fill_empty_store``: the embedded profile's first start
         fills an empty ml-models store from this machine (``models.first_start``); ``media_status`` is where the
         demo templates it builds are announced."""
@@ -123,7 +123,7 @@ class MlRuntime:
         try:
             await asyncio.to_thread(self.extractor.check_pose)
         except Exception as exc:  # MediaPipe raises RuntimeError/ValueError; any failure means: work without it
-            from senas.ml.models.pose_model import MISSING
+            from senas.ml.registry.pose_model import MISSING
 
             self.degraded[POSE_LANDMARKER] = f"{MISSING} (the active version could not be loaded: {exc})"
             self.pose_model = None
@@ -131,7 +131,7 @@ class MlRuntime:
 
     async def _load_pose_model(self) -> bytes | None:
         """The pose model's bytes, or None (recorded in ``degraded``: the service works without it)."""
-        from senas.ml.models.pose_model import MISSING
+        from senas.ml.registry.pose_model import MISSING
 
         self.pose_model = None
         try:

@@ -35,7 +35,3 @@ class MlSettings(BaseSettings):
     bootstrap: bool = True
     datasets_dir: Path | None = Field(None, description="where asl_alphabet_landmarks.csv is (default ../shared)")
     scorer_model: str = Field("sign-scorer", description="name of the scoring model on the inference port")
-
-
-def load_ml_settings() -> MlSettings:
-    return MlSettings()

@@ -10,7 +10,7 @@ from senas.core.errors import InvalidInputError, PayloadTooLargeError, ServiceUn
 from senas.ml.fingerspelling.classifier import shape_features
 from senas.ml.fingerspelling.schemas import LetterGuess, Recognised, RecogniseLandmarks
 from senas.ml.landmarks.sequence import LEFT
-from senas.ml.models.registry import ModelMissing
+from senas.ml.registry.model_registry import ModelMissing
 from senas.ml.runtime import MlRuntime
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024

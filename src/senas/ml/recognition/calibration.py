@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from senas.ml.landmarks.sequence import RIGHT, HandTrack
-from senas.ml.recognition.contract import Attempt, ScoreRequest, Side
 from senas.ml.recognition.features import SignFeatures
 from senas.ml.recognition.normalise import DEPTH_WEIGHT, PALM_POINTS
 from senas.ml.recognition.scorer import PREFILTER, Scorer, attempt_from_track
+from senas.ml.recognition.scoring_api import Attempt, ScoreRequest, Side
 from senas.ml.recognition.templates import TemplateBank
 
 # One request ranks at most 20 candidates in its top-k (the contract's limit) and more than PREFILTER + 1 would be

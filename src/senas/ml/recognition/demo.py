@@ -30,11 +30,11 @@ from senas.demo.vocabulary import demo_vocabulary
 from senas.ml.datasets import ALPHABET_HEIGHT, ALPHABET_SIDE, ALPHABET_WIDTH, load_alphabet
 from senas.ml.landmarks.sequence import LEFT, HandTrack
 from senas.ml.recognition.calibration import RULE, Calibration, ThresholdRule, choose_threshold, pass_rate, score_matrix
-from senas.ml.recognition.contract import Attempt, Side
 from senas.ml.recognition.dtw import batch_dtw
 from senas.ml.recognition.features import SignFeatures, features_from_hands
 from senas.ml.recognition.normalise import canonical_hands, canonicalise
 from senas.ml.recognition.scorer import MODEL_NAME, MODEL_VERSION, Scorer, attempt_from_track
+from senas.ml.recognition.scoring_api import Attempt, Side
 from senas.ml.recognition.templates import TemplateBank, TemplateEntry
 
 LANGUAGE = DEMO_LANGUAGE

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from senas.ml.recognition.body import REGION_NAMES, region_of
-from senas.ml.recognition.contract import Feedback, Status
+from senas.ml.recognition.scoring_api import Feedback, Status
 
 FINGERS = {
     "thumb": ((1, 2, 3, 4), "el pulgar", "your thumb"),

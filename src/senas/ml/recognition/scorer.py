@@ -19,10 +19,10 @@ import numpy as np
 
 from senas.ml.landmarks.sequence import BODY, LEFT, MAX_HANDS, NO_HAND, POINTS, RIGHT, HandTrack
 from senas.ml.recognition import feedback as fb
-from senas.ml.recognition.contract import Attempt, Feedback, Neighbour, ScoreRequest, ScoreResponse
 from senas.ml.recognition.dtw import batch_dtw, dtw_path
 from senas.ml.recognition.features import SignFeatures, features_from_hands
 from senas.ml.recognition.normalise import canonical_hands
+from senas.ml.recognition.scoring_api import Attempt, Feedback, Neighbour, ScoreRequest, ScoreResponse
 from senas.ml.recognition.templates import TemplateBank
 
 MODEL_NAME = "sign-scorer"

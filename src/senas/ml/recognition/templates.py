@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import json
 import random
 import time
 from collections.abc import Callable
@@ -295,7 +294,3 @@ class TemplateBank:
             features.append(template.sign_features())
         bank = TemplateBank(entries, features, revision=index.revision, loaded_at=time.monotonic())
         return bank
-
-
-def load_template_json(raw: bytes) -> Template:
-    return Template.model_validate(json.loads(gzip.decompress(raw)))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from senas.ml.landmarks.schema import Point
 from senas.ml.landmarks.sequence import POSE_POINTS
-from senas.ml.recognition.contract import Feedback, Neighbour
+from senas.ml.recognition.scoring_api import Feedback, Neighbour
 from senas.ml.sessions.models import Mode, PracticeSession, Status
 
 Side = Literal["left", "right"]

@@ -16,8 +16,8 @@ from senas.core.errors import ConflictError, NotFoundError, ServiceUnavailableEr
 from senas.core.messages import send
 from senas.ml.context import PRODUCER, MlContext
 from senas.ml.landmarks.sequence import BODY, BODY_POINTS, LEFT, NO_HAND, RIGHT, HandTrack
-from senas.ml.recognition.contract import ScoreRequest
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES, ScoringError, attempt_from_track
+from senas.ml.recognition.scoring_api import ScoreRequest
 from senas.ml.recognition.templates import sign_key
 from senas.ml.sessions.models import PracticeSession, Status
 from senas.ml.sessions.repository import SessionRepository, StaleSession

@@ -7,7 +7,7 @@ a ``TokenVerifier`` built from the provider's public keys (JWKS).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 ROLES = ("learner", "teacher", "admin")
@@ -101,13 +101,3 @@ class Identity(Protocol):
 class TokenVerifier(Protocol):
     async def verify(self, token: str) -> Principal:
         """The caller of a valid access token. Raises InvalidToken."""
-
-
-@dataclass(frozen=True)
-class Claims:
-    """Checks an access token must pass besides its signature."""
-
-    issuer: str
-    audience: str | None = None
-    leeway_seconds: int = 30
-    extra: dict[str, Any] = field(default_factory=dict)

@@ -27,10 +27,8 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-import jwt
 
 from senas.platform.errors import ConditionFailed, TransactionCancelled
 from senas.platform.identity import (
@@ -209,17 +207,6 @@ class LocalIdentity:
         if link is None:
             return None
         return await self._account(str(link["user_id"]))
-
-    async def user_id_for_email(self, email: str) -> str | None:
-        """The account of an email (used by the bootstrap of the first admin)."""
-        account = await self._account_by_email(normalise_email(email))
-        return None if account is None else str(account["user_id"])
-
-    async def roles_of(self, user_id: str) -> frozenset[str]:
-        account = await self._account(user_id)
-        if account is None:
-            raise UnknownUser("no existe ese usuario / no such user")
-        return frozenset(account["roles"])
 
     async def set_roles(self, user_id: str, roles: frozenset[str]) -> None:
         unknown = set(roles) - set(ROLES)
@@ -555,13 +542,3 @@ class LocalIdentity:
 
     async def jwks(self) -> dict[str, Any]:
         return self.signing_keys.jwks()
-
-
-def unverified_claims(token: str) -> dict[str, Any]:
-    """Claims of a token *already verified* elsewhere (e.g. to read ``iat`` for a recent-login check)."""
-    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    return claims
-
-
-def roles_need_mfa(roles: Iterable[str]) -> bool:
-    return mfa_required(roles, required_for_all=False)

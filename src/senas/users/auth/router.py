@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
 from senas.core.errors import InvalidInputError, UnauthorizedError
 from senas.platform.identity import TokenPair
-from senas.users.auth.limits import RATE_LIMITED_RESPONSE, rate_limited
+from senas.users.auth.rate_limits import RATE_LIMITED_RESPONSE, rate_limited
 from senas.users.auth.schemas import (
     ChallengeIn,
     ConfirmIn,
     ConfirmOut,
     EnrolIn,
     EnrolOut,
+    JwksOut,
     LoginIn,
     LoginOut,
     RefreshIn,
@@ -135,6 +136,6 @@ async def confirm_enrolment(body: ConfirmIn, auth: AuthDep, token: BearerToken) 
     return ConfirmOut(mfa_enabled=True)
 
 
-@router.get("/.well-known/jwks.json", tags=["auth"])
-async def jwks(context: ContextDep) -> dict[str, Any]:
-    return await context.identity.jwks()
+@router.get("/.well-known/jwks.json", response_model=JwksOut, tags=["auth"], summary="Public signing keys (JWKS)")
+async def jwks(context: ContextDep) -> JwksOut:
+    return JwksOut.model_validate(await context.identity.jwks())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -93,3 +93,11 @@ class ConfirmIn(BaseModel):
 class ConfirmOut(BaseModel):
     mfa_enabled: bool
     tokens: TokensOut | None = None
+
+
+class JwksOut(BaseModel):
+    """The identity provider's public signing keys (RFC 7517 JSON Web Key Set)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    keys: list[dict[str, Any]]

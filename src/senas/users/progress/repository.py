@@ -10,24 +10,15 @@ and the caller re-reads and tries again, so no XP is lost.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from senas.platform.errors import ConditionFailed
-from senas.platform.tables import GSI1, Add, Condition, Item, KeyRange, Put, Table, WriteOp
+from senas.platform.tables import GSI1, Condition, Item, KeyRange, Table, WriteOp
 from senas.users import keys
 from senas.users.progress.streaks import Streak
 
 LEADERBOARD_DIGITS = 10
-
-
-@dataclass
-class TransactionPlan:
-    """The writes of one event, and which of them are the idempotency record and optimistic checks."""
-
-    ops: list[WriteOp]
-    idempotency_index: int = 0
 
 
 class ProgressRepository:
@@ -152,11 +143,3 @@ class ProgressRepository:
             if page.cursor is None:
                 return ahead
             cursor = page.cursor
-
-
-def add_op(user_id: str, sk: str, amounts: dict[str, int | float]) -> Add:
-    return Add(keys.user(user_id), sk, amounts)
-
-
-def put_op(item: Item, condition: Condition | None = None) -> Put:
-    return Put(item, condition)

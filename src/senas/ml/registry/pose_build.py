@@ -2,7 +2,7 @@
 
 Run it as a script with the project's Python (``make install`` and the Docker ML build stage do)::
 
-    python src/senas/ml/models/pose_build.py --out .venv/share/senas/pose_landmarker.task
+    python src/senas/ml/registry/pose_build.py --out .venv/share/senas/pose_landmarker.task
 
 Why a build: MediaPipe >= 0.10.30 (the project runs 1.2.3) ships no model files, and 1.2.3's metadata writer is
 broken. ``mediapipe==0.10.21`` ships Google's pose models (``pose_detection.tflite``, ``pose_landmark_full.tflite``,

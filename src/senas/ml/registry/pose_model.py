@@ -15,16 +15,16 @@ import asyncio
 import sys
 from pathlib import Path
 
-from senas.ml.models.registry import POSE_LANDMARKER, ModelRegistry, ModelVersion
+from senas.ml.registry.model_registry import POSE_LANDMARKER, ModelRegistry, ModelVersion
 
 MODEL_FILE = "pose_landmarker.task"
 NOTES = (
     "Google MediaPipe pose_detection + pose_landmark_full (Apache-2.0) from mediapipe==0.10.21, bundled as a "
-    "Tasks pose_landmarker.task by `make install` (src/senas/ml/models/pose_build.py)."
+    "Tasks pose_landmarker.task by `make install` (src/senas/ml/registry/pose_build.py)."
 )
 MISSING = (
     "the pose model is not installed: location is judged against the video frame instead of the body "
-    "(run `make install`, or build it with src/senas/ml/models/pose_build.py and set SENAS_ML_POSE_MODEL_PATH)"
+    "(run `make install`, or build it with src/senas/ml/registry/pose_build.py and set SENAS_ML_POSE_MODEL_PATH)"
 )
 
 
