@@ -16,23 +16,18 @@ from senas.platform import catalog
 from senas.platform.blobs import BlobStore
 from senas.platform.queues import Queue
 from senas.platform.secrets import Secrets
-from senas.wiring.resources import bucket, declared, queue
+from senas.wiring.resources import DeclaredPorts, bucket, queue
 
 PRODUCER = "content"
 
 
 @dataclass(frozen=True)
-class ContentPorts:
+class ContentPorts(DeclaredPorts):
     assets: BlobStore = bucket(catalog.CONTENT_ASSETS)
     uploads: BlobStore = bucket(catalog.USER_UPLOADS)
     video_processing: Queue = queue(catalog.VIDEO_PROCESSING)
     media_status: Queue = queue(catalog.MEDIA_STATUS)
     account_events: Queue = queue(catalog.CONTENT_ACCOUNT_EVENTS)
-
-    def bucket(self, logical: str) -> BlobStore:
-        """A declared bucket by logical name (media rows record which bucket holds their file)."""
-        store: BlobStore = declared(self, "bucket", logical)
-        return store
 
 
 class ContentDatabase:

@@ -14,13 +14,13 @@ from senas.platform import catalog
 from senas.platform.blobs import BlobStore
 from senas.platform.queues import Queue
 from senas.platform.tables import Table
-from senas.wiring.resources import bucket, declared, queue, table
+from senas.wiring.resources import DeclaredPorts, bucket, queue, table
 
 PRODUCER = "ml"
 
 
 @dataclass(frozen=True)
-class MlPorts:
+class MlPorts(DeclaredPorts):
     sessions: Table = table(catalog.AI_SESSIONS)
     models: BlobStore = bucket(catalog.ML_MODELS)
     processed: BlobStore = bucket(catalog.VIDEO_PROCESSING_BUCKET)
@@ -32,11 +32,6 @@ class MlPorts:
     practice_results: Queue = queue(catalog.PRACTICE_RESULTS)
     media_status: Queue = queue(catalog.MEDIA_STATUS)
     account_events: Queue = queue(catalog.ML_ACCOUNT_EVENTS)
-
-    def bucket(self, logical: str) -> BlobStore:
-        """A declared bucket by logical name (a ``video.uploaded`` message names the bucket of its video)."""
-        store: BlobStore = declared(self, "bucket", logical)
-        return store
 
 
 @dataclass

@@ -15,13 +15,13 @@ from senas.platform.tables import Table
 from senas.users.clock import Clock, SystemClock
 from senas.users.notifications.hub import NotificationHub
 from senas.users.settings import UsersSettings
-from senas.wiring.resources import Topic, queue, table, topic, topic_of
+from senas.wiring.resources import DeclaredPorts, Topic, queue, table, topic
 
 PRODUCER = "users"
 
 
 @dataclass(frozen=True)
-class UsersPorts:
+class UsersPorts(DeclaredPorts):
     user_data: Table = table(catalog.USER_DATA)
     progress: Table = table(catalog.USER_PROGRESS)
     practice_results: Queue = queue(catalog.PRACTICE_RESULTS)
@@ -43,4 +43,4 @@ class UsersContext:
 
     def topic(self, logical: str) -> Topic:
         """A topic this service declared (the outbox keeps the logical name of where each message goes)."""
-        return topic_of(self.ports, logical)
+        return self.ports.topic(logical)

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from senas.platform.blobs import BlobStore
 from senas.platform.queues import Queue
 from senas.platform.topics import Topics
 from senas.wiring.platform import Platform
@@ -120,6 +121,14 @@ def queue_of(ports: object, logical: str) -> Queue:
     return found
 
 
-def topic_of(ports: object, logical: str) -> Topic:
-    found: Topic = declared(ports, "topic", logical)
-    return found
+class DeclaredPorts:
+    """Base of a service's port declaration: look-ups by logical name, where data names the resource (a media row
+    its bucket, an outbox item its topic), among what the service declared — never beyond it."""
+
+    def bucket(self, logical: str) -> BlobStore:
+        found: BlobStore = declared(self, "bucket", logical)
+        return found
+
+    def topic(self, logical: str) -> Topic:
+        found: Topic = declared(self, "topic", logical)
+        return found

@@ -29,7 +29,6 @@ from senas.platform.aws.clients import AwsClients, ClientError, error_code, erro
 from senas.platform.errors import ConditionFailed, InvalidRequest, NotFound, TransactionCancelled, Unavailable
 from senas.platform.tables import (
     EXPIRES_AT,
-    GSI1,
     GSI1_PK,
     GSI1_SK,
     MAX_TRANSACTION_ITEMS,
@@ -52,11 +51,8 @@ from senas.platform.tables.rules import (
     check_amounts,
     check_condition,
     check_key,
-    check_range,
-    decode_cursor,
-    encode_cursor,
     encode_item,
-    query_identity,
+    plan_query,
 )
 
 __all__ = ["FLOAT_PATHS", "DynamoTable", "DynamoTables"]
@@ -347,17 +343,8 @@ class DynamoTable:
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page:
-        check_key(pk, "pk")
-        key_range = check_range(sk)
-        if index not in (None, GSI1):
-            raise InvalidRequest(f"{self.name}: unknown index {index!r} (the only index is {GSI1!r})")
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise InvalidRequest(f"limit must be a positive integer, got {limit!r}")
-        identity = query_identity(self.name, index, pk, key_range, bool(ascending))
-        key_names = [SK] if index is None else [GSI1_SK, PK, SK]
-        start = None if cursor is None else decode_cursor(cursor, identity, len(key_names))
-
-        partition_name, sort_name = (PK, SK) if index is None else (GSI1_PK, GSI1_SK)
+        plan = plan_query(self.name, pk, sk, index, ascending, limit, cursor)
+        key_range, partition_name, sort_name, start = plan.key_range, plan.partition_key, plan.sort_key, plan.after
         names = {"#p": partition_name}
         values: dict[str, Any] = {":p": {"S": pk}}
         condition = "#p = :p"
@@ -411,7 +398,7 @@ class DynamoTable:
         if len(found) > limit:
             found = found[:limit]
             last = found[-1]
-            next_cursor = encode_cursor(identity, [last[name]["S"] for name in key_names])
+            next_cursor = plan.next_cursor([last[name]["S"] for name in plan.order])
         return Page(items=[_unmarshal(attributes) for attributes in found], cursor=next_cursor)
 
     async def transact_write(self, ops: Sequence[WriteOp]) -> None:

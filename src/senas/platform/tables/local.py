@@ -37,7 +37,6 @@ from senas.platform.errors import (
     Unavailable,
 )
 from senas.platform.tables import (
-    GSI1,
     MAX_TRANSACTION_ITEMS,
     PK,
     SK,
@@ -57,13 +56,10 @@ from senas.platform.tables.rules import (
     check_amounts,
     check_condition,
     check_key,
-    check_range,
     condition_holds,
-    decode_cursor,
-    encode_cursor,
     encode_item,
+    plan_query,
     prefix_end,
-    query_identity,
     with_amounts_added,
 )
 
@@ -191,17 +187,9 @@ class SqliteTable:
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page:
-        check_key(pk, "pk")
-        key_range = check_range(sk)
-        if index not in (None, GSI1):
-            raise InvalidRequest(f"{self.name}: unknown index {index!r} (the only index is {GSI1!r})")
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise InvalidRequest(f"limit must be a positive integer, got {limit!r}")
-        identity = query_identity(self.name, index, pk, key_range, bool(ascending))
-        # The columns that order the results; the last row's values are the cursor's key.
-        order = ["sk"] if index is None else ["gsi1sk", "pk", "sk"]
-        after = None if cursor is None else decode_cursor(cursor, identity, len(order))
-        partition_column, sort_column = ("pk", "sk") if index is None else ("gsi1pk", "gsi1sk")
+        plan = plan_query(self.name, pk, sk, index, ascending, limit, cursor)
+        key_range, order, after = plan.key_range, plan.order, plan.after
+        partition_column, sort_column = plan.partition_key, plan.sort_key
 
         # The first parameter, "now", is filled in when the query runs.
         where = ["(expires_at IS NULL OR expires_at > ?)", "tbl = ?", f"{partition_column} = ?"]
@@ -239,7 +227,7 @@ class SqliteTable:
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
-            next_cursor = encode_cursor(identity, [str(value) for value in rows[-1][1:]])
+            next_cursor = plan.next_cursor([str(value) for value in rows[-1][1:]])
         return Page(items=[json.loads(row[0]) for row in rows], cursor=next_cursor)
 
     async def transact_write(self, ops: Sequence[WriteOp]) -> None:

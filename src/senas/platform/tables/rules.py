@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from senas.platform.errors import InvalidRequest
 from senas.platform.tables import (
     EXPIRES_AT,
+    GSI1,
     GSI1_PK,
     GSI1_SK,
     PK,
@@ -244,3 +245,35 @@ def decode_cursor(cursor: object, identity: str, key_length: int) -> list[str]:
     if len(key) != key_length or not all(isinstance(part, str) for part in key):
         raise InvalidRequest("the cursor is not one this table issued")
     return [str(part) for part in key]
+
+
+class QueryPlan(NamedTuple):
+    """A checked query: its sort-key range, the names of the partition and sort keys it addresses, the columns
+    that order its results (the last row's values make the cursor) and where the previous page ended."""
+
+    key_range: KeyRange | None
+    partition_key: str
+    sort_key: str
+    order: list[str]
+    after: list[str] | None
+    identity: str  # what a cursor of this query is bound to
+
+    def next_cursor(self, last_row_order_values: list[str]) -> str:
+        return encode_cursor(self.identity, last_row_order_values)
+
+
+def plan_query(
+    table: str, pk: object, sk: object, index: str | None, ascending: bool, limit: object, cursor: object
+) -> QueryPlan:
+    """Validate a query the same way on every implementation (DynamoDB's rules) and plan its paging."""
+    check_key(pk, "pk")
+    key_range = check_range(sk)
+    if index not in (None, GSI1):
+        raise InvalidRequest(f"{table}: unknown index {index!r} (the only index is {GSI1!r})")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise InvalidRequest(f"limit must be a positive integer, got {limit!r}")
+    identity = query_identity(table, index, str(pk), key_range, bool(ascending))
+    order = [SK] if index is None else [GSI1_SK, PK, SK]
+    after = None if cursor is None else decode_cursor(cursor, identity, len(order))
+    partition_key, sort_key = (PK, SK) if index is None else (GSI1_PK, GSI1_SK)
+    return QueryPlan(key_range, partition_key, sort_key, order, after, identity)

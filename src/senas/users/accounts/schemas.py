@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 SIGN_LANGUAGE = r"^[a-z]{2,8}(-[a-z0-9]{2,8})?$"
 LOCALE = r"^(es|en)(-[A-Z]{2})?$"
@@ -19,6 +19,13 @@ def check_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Mexico_City") from None
     return value
+
+
+# What a learner may set about themselves, as the profile and the sign-up take it.
+SignLanguageCode = Annotated[str, Field(pattern=SIGN_LANGUAGE)]
+Hand = Literal["right", "left"]
+Timezone = Annotated[str, AfterValidator(check_timezone)]
+Locale = Annotated[str, Field(pattern=LOCALE)]
 
 
 class ProfileOut(BaseModel):
@@ -43,16 +50,11 @@ class ProfilePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(None, min_length=1, max_length=50)
-    sign_language: str | None = Field(None, pattern=SIGN_LANGUAGE)
-    dominant_hand: Literal["right", "left"] | None = None
+    sign_language: SignLanguageCode | None = None
+    dominant_hand: Hand | None = None
     daily_goal_xp: int | None = Field(None, ge=10, le=500)
-    timezone: str | None = None
-    locale: str | None = Field(None, pattern=LOCALE)
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str | None) -> str | None:
-        return None if value is None else check_timezone(value)
+    timezone: Timezone | None = None
+    locale: Locale | None = None
 
     @field_validator("display_name")
     @classmethod

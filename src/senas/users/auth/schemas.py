@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from senas.users.accounts.schemas import LOCALE, SIGN_LANGUAGE, check_timezone
+from senas.users.accounts.schemas import Hand, Locale, SignLanguageCode, Timezone
 
 
 class SignUpIn(BaseModel):
@@ -15,15 +15,10 @@ class SignUpIn(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=256)
     display_name: str | None = Field(None, min_length=1, max_length=50)
-    sign_language: str | None = Field(None, pattern=SIGN_LANGUAGE)
-    dominant_hand: Literal["right", "left"] | None = None
-    timezone: str | None = None
-    locale: str | None = Field(None, pattern=LOCALE)
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str | None) -> str | None:
-        return None if value is None else check_timezone(value)
+    sign_language: SignLanguageCode | None = None
+    dominant_hand: Hand | None = None
+    timezone: Timezone | None = None
+    locale: Locale | None = None
 
 
 class SignUpOut(BaseModel):
