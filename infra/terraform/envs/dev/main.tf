@@ -184,6 +184,11 @@ module "user_pool" {
 module "signing_secret" {
   source = "../../modules/signing-secret"
 
+  providers = {
+    aws         = aws
+    aws.secrets = aws.secrets
+  }
+
   name_prefix    = local.name_prefix
   kms_key_arn    = module.encryption_key.key_arn
   secret_version = var.signing_secret_version
@@ -191,6 +196,11 @@ module "signing_secret" {
 
 module "database_app_secret" {
   source = "../../modules/database-app-secret"
+
+  providers = {
+    aws         = aws
+    aws.secrets = aws.secrets
+  }
 
   name_prefix      = local.name_prefix
   kms_key_arn      = module.encryption_key.key_arn

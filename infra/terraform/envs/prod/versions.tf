@@ -29,3 +29,11 @@ provider "aws" {
     }
   }
 }
+
+# Only Secrets Manager's password generator (ephemeral, for the signing and database secrets) uses this
+# configuration. It is separate so that the Terraform tests can give those modules an offline provider while
+# every other resource is mocked: mock providers cannot produce ephemeral values yet.
+provider "aws" {
+  alias  = "secrets"
+  region = var.aws_region
+}

@@ -12,6 +12,8 @@ resource "aws_secretsmanager_secret" "this" {
 }
 
 ephemeral "aws_secretsmanager_random_password" "this" {
+  provider = aws.secrets
+
   password_length = 48
   # Characters that need quoting in a connection URL or in SQL are left out.
   exclude_punctuation = true

@@ -114,7 +114,8 @@ resource "aws_sagemaker_model" "this" {
 
 resource "aws_sagemaker_endpoint_configuration" "this" {
   #checkov:skip=CKV_AWS_98:Serverless endpoints take no KmsKeyId (SageMaker accepts it only for instance-backed variants); the container keeps nothing on disk, and its inputs (landmarks) and outputs (scores) travel over TLS.
-  name_prefix = "${local.endpoint_name}-"
+  # At most 37 characters (Terraform adds a 26-character suffix to make the name unique).
+  name_prefix = "${var.name_prefix}-sign-"
 
   production_variants {
     variant_name = "serverless"

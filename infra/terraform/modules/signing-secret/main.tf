@@ -11,6 +11,8 @@ resource "aws_secretsmanager_secret" "this" {
 
 # Secrets Manager's GetRandomPassword, as an ephemeral value: never in the plan or the state.
 ephemeral "aws_secretsmanager_random_password" "this" {
+  provider = aws.secrets
+
   password_length     = 64
   exclude_punctuation = true
   include_space       = false
