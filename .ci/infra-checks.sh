@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Offline checks of the infrastructure code, called by .ci/run (and by .github/workflows/ci.yml through it):
 #   - terraform fmt: formatting of infra/terraform (skipped with a message when no terraform binary exists)
+#   - terraform init -backend=false / validate / test for bootstrap, envs/dev and envs/prod, offline: the AWS
+#     provider comes from a filesystem mirror (TF_PROVIDER_MIRROR, else /opt/tf-plugins); a missing terraform
+#     binary or mirror FAILS the step. The tests plan and apply each environment against a mocked provider.
 #   - checkov: security scan of infra/terraform, zero failed checks, and every inline skip carries a reason
 #   - hadolint: infra/docker/Dockerfile
 #   - actionlint: .github/workflows/*.yml (with ShellCheck on their run: scripts)
@@ -81,6 +84,76 @@ else
   record terraform-fmt skip "no terraform binary"
 fi
 
+step "terraform init / validate / test (offline, provider from the filesystem mirror)"
+# The mirror holds hashicorp/aws only; nothing else may be needed. The committed .terraform.lock.hcl files pin
+# the version and its linux_amd64 checksum; init fails if the mirror's package does not match them.
+TERRAFORM_ROOTS=(infra/terraform/bootstrap infra/terraform/envs/dev infra/terraform/envs/prod)
+mirror=${TF_PROVIDER_MIRROR:-/opt/tf-plugins}
+if ! command -v terraform >/dev/null 2>&1; then
+  echo "FAIL: no terraform binary on this machine (expected terraform 1.11, with the AWS provider mirror at ${mirror})"
+  record terraform-validate FAIL "no terraform binary"
+  record terraform-test FAIL "no terraform binary"
+elif [ ! -d "${mirror}/registry.terraform.io/hashicorp/aws" ]; then
+  echo "FAIL: no AWS provider mirror at ${mirror}/registry.terraform.io/hashicorp/aws;"
+  echo "      set TF_PROVIDER_MIRROR to a filesystem mirror holding hashicorp/aws (terraform providers mirror DIR)"
+  record terraform-validate FAIL "no provider mirror at ${mirror}"
+  record terraform-test FAIL "no provider mirror at ${mirror}"
+else
+  cli_config=$(mktemp)
+  cat >"$cli_config" <<EOF
+provider_installation {
+  filesystem_mirror {
+    path    = "${mirror}"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+EOF
+  validated=() tested=() validate_failed=() test_failed=() test_counts=()
+  for root in "${TERRAFORM_ROOTS[@]}"; do
+    echo "== ${root}"
+    # Each root's .terraform/ is a scratch folder (ignored by git); -lockfile=readonly refuses a lock change.
+    init_log=$(mktemp)
+    if ! TF_CLI_CONFIG_FILE=$cli_config TF_IN_AUTOMATION=1 \
+      terraform -chdir="$root" init -backend=false -input=false -no-color -lockfile=readonly >"$init_log" 2>&1; then
+      tail -n 20 "$init_log"
+      rm -f "$init_log"
+      validate_failed+=("$root (init)")
+      continue
+    fi
+    rm -f "$init_log"
+    if TF_CLI_CONFIG_FILE=$cli_config terraform -chdir="$root" validate -no-color; then
+      validated+=("$root")
+    else
+      validate_failed+=("$root")
+    fi
+    if compgen -G "${root}/tests/*.tftest.hcl" >/dev/null; then
+      test_log=$(mktemp)
+      if TF_CLI_CONFIG_FILE=$cli_config terraform -chdir="$root" test -no-color >"$test_log" 2>&1; then
+        tested+=("$root")
+      else
+        test_failed+=("$root")
+      fi
+      grep -vE '^  - |^$' "$test_log"
+      test_counts+=("${root##*/}: $(grep -E '^(Success|Failure)!' "$test_log" | sed -E 's/^(Success|Failure)! //')")
+      rm -f "$test_log"
+    fi
+  done
+  rm -f "$cli_config"
+  if [ ${#validate_failed[@]} -eq 0 ]; then
+    record terraform-validate ok "${#validated[@]} roots: ${validated[*]##*/}"
+  else
+    record terraform-validate FAIL "${validate_failed[*]}"
+  fi
+  if [ ${#test_failed[@]} -eq 0 ] && [ ${#tested[@]} -gt 0 ]; then
+    record terraform-test ok "${test_counts[*]}"
+  else
+    record terraform-test FAIL "${test_failed[*]:-no test ran}; ${test_counts[*]:-}"
+  fi
+fi
+
 step "checkov (infra/terraform, --skip-download)"
 # A skip must say why: #checkov:skip=CKV_…:<reason>.
 unexplained=$(grep -rnE --include='*.tf' 'checkov:skip=' infra/terraform | grep -vE 'checkov:skip=CKV2?_[A-Z0-9]+_[0-9]+:[[:space:]]*[^[:space:]].{9,}' || true)
@@ -93,7 +166,9 @@ else
 fi
 if [ -x "$VENVS/checkov/bin/checkov" ]; then
   summary_file=$(mktemp)
+  # The scratch .terraform/ folders (modules copied by init) are not scanned twice.
   "$VENVS/checkov/bin/checkov" -d infra/terraform --framework terraform --skip-download --quiet --compact \
+    --skip-path '\.terraform/' \
     -o cli -o json --output-file-path "console,$summary_file"
   checkov_status=$?
   counts=$("$VENVS/checkov/bin/python" - "$summary_file" <<'EOF'

@@ -74,7 +74,9 @@ def test_terraform_and_provider_versions_are_pinned_alike() -> None:
             for providers in entry.get("required_providers", []):
                 for name, requirement in providers.items():
                     constraints.add((name, requirement["version"]))
-    assert constraints == {("terraform", ">= 1.11.0"), ("aws", "~> 5.90"), ("random", "~> 3.7")}
+    # Only hashicorp/aws: the offline provider mirror holds nothing else (the secrets use the AWS provider's own
+    # password generator, not the random provider).
+    assert constraints == {("terraform", ">= 1.11.0"), ("aws", "~> 5.90")}
 
 
 def test_checkov_skips_carry_a_reason() -> None:
@@ -99,25 +101,47 @@ def _run_lines(job: dict[str, object]) -> list[str]:
     return [str(step["run"]) for step in steps if "run" in step]
 
 
-def test_deploy_builds_three_images_and_promotes_dev_then_prod_with_approval() -> None:
+def test_deploy_runs_after_ci_succeeded_on_main_and_promotes_dev_then_prod_with_approval() -> None:
     workflow = _workflow("deploy.yml")
+    # PyYAML reads the key `on` as True.
+    triggers = workflow.get("on", workflow.get(True))
+    assert isinstance(triggers, dict)
+    assert set(triggers) == {"workflow_run", "workflow_dispatch"}, "no deployment straight from a push"
+    assert triggers["workflow_run"] == {"workflows": ["ci"], "types": ["completed"], "branches": ["main"]}
     jobs = workflow["jobs"]
     assert isinstance(jobs, dict)
-    assert list(jobs) == ["build", "plan-dev", "deploy-dev", "plan-prod", "deploy-prod"]
-    assert jobs["build"]["strategy"]["matrix"]["service"] == ["content", "users", "ml"]
-    assert jobs["plan-dev"]["needs"] == "build"
-    assert jobs["deploy-dev"]["needs"] == "plan-dev"
-    assert jobs["plan-prod"]["needs"] == "deploy-dev"
-    assert jobs["deploy-prod"]["needs"] == "plan-prod"
+    assert list(jobs) == ["gate", "build", "deploy-dev", "plan-prod", "deploy-prod"]
+    gate = " ".join(_run_lines(jobs["gate"]))
+    for check in ('"$RUN_CONCLUSION" != "success"', '"$RUN_BRANCH" != "main"', '"$DISPATCH_REF" != "refs/heads/main"'):
+        assert check in gate
+    assert "--status success" in gate
+    assert "--branch main" in gate
+    assert jobs["build"]["strategy"]["matrix"]["target"] == ["content", "users", "ml", "sagemaker"]
+    assert jobs["build"]["needs"] == "gate"
+    assert jobs["deploy-dev"]["needs"] == ["gate", "build"]
+    assert jobs["plan-prod"]["needs"] == ["gate", "deploy-dev"]
+    assert jobs["deploy-prod"]["needs"] == ["gate", "plan-prod"]
     assert jobs["deploy-prod"]["environment"] == "prod"
-    assert workflow["env"]["IMAGE_TAG"] == "${{ github.sha }}"
     for env in ENVS:
-        assert jobs[f"plan-{env}"]["defaults"]["run"]["working-directory"] == f"infra/terraform/envs/{env}"
-        assert "terraform plan -input=false -out=tfplan" in _run_lines(jobs[f"plan-{env}"])
-        steps = " ".join(_run_lines(jobs[f"deploy-{env}"]))
-        order = ["terraform apply -input=false tfplan", "push-images", "migrate", "roll-out", "smoke-test"]
+        job = jobs[f"deploy-{env}"]
+        assert job["defaults"]["run"]["working-directory"] == f"infra/terraform/envs/{env}"
+        assert job["env"]["TF_VAR_image_tag"] == "${{ needs.gate.outputs.sha }}"
+        steps = " ".join(_run_lines(job))
+        order = [
+            "bootstrap-registry",
+            "push-images",
+            "terraform plan -input=false -out=tfplan",
+            "terraform apply -input=false tfplan",
+            "migrate",
+            "roll-out",
+            "smoke-test",
+        ]
         positions = [steps.index(step) for step in order]
         assert positions == sorted(positions), f"deploy-{env} runs its steps out of order"
+    # The approved prod job plans again and applies only the changes the reviewers saw (no saved plan expires).
+    prod = " ".join(_run_lines(jobs["deploy-prod"]))
+    assert "diff -u reviewed-changes.json current-changes.json" in prod
+    assert prod.index("diff -u") < prod.index("terraform apply -input=false tfplan")
 
 
 def test_ci_runs_lint_and_the_ci_script() -> None:

@@ -86,9 +86,10 @@ def test_every_queue_anywhere_is_encrypted_and_every_work_queue_has_a_redrive_po
             found += 1
             encrypted = queue.get("kms_master_key_id") or queue.get("sqs_managed_sse_enabled") is True
             assert encrypted, f"{directory.name}: aws_sqs_queue.{name} is not encrypted"
-            if name != "dead_letter":
+            # The alert inbox is read by people, never consumed by a worker: nothing to redrive.
+            if name not in ("dead_letter", "alert_inbox"):
                 assert "redrive_policy" in queue, f"{directory.name}: aws_sqs_queue.{name} has no DLQ"
-    assert found == 2
+    assert found == 3
     for env in ENVS:
         assert call_of(env, "sqs-queues").arguments["kms_key_arn"] == "${module.encryption_key.key_arn}"
 
@@ -167,7 +168,7 @@ def test_every_bucket_is_encrypted_public_access_blocked_and_owner_enforced() ->
             (ownership,) = _bucket_companions(directory, "aws_s3_bucket_ownership_controls", name, body)
             assert block(ownership, "rule") == {"object_ownership": "BucketOwnerEnforced"}
         assert not resources_of_kind(directory, "aws_s3_bucket_acl"), f"{directory.name} sets bucket ACLs"
-    assert sorted(checked) == ["bootstrap/state", "log-bucket/this", "s3-buckets/this"]
+    assert sorted(checked) == ["bootstrap/state", "bootstrap/state_access_logs", "log-bucket/this", "s3-buckets/this"]
     app_buckets = resource(module_dir("s3-buckets"), "aws_s3_bucket_server_side_encryption_configuration", "this")
     assert app_buckets["for_each"] == "${local.buckets}"
 
@@ -257,7 +258,8 @@ def _expected_permissions() -> dict[str, dict[str, set[str]]]:
     allow("content", ["s3:ListBucket"], "bucket:content-assets", "bucket:user-uploads")
     allow("content", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "bucket:user-uploads/*")
     send("content", "video-processing")
-    allow("content", ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "secret:database")
+    # Only the app role's credentials (DML); the master secret is the migration task's.
+    allow("content", ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "secret:database-app")
     # users: UserData + UserProgress and their indexes, Cognito admin on the pool, publish achievements, level
     # completions and account events.
     allow(
@@ -289,10 +291,11 @@ def _expected_permissions() -> dict[str, dict[str, set[str]]]:
 _RESOURCE_PATTERNS = [
     (re.compile(r'^\$\{var\.(bucket|queue|topic|table)_arns\["([^"]+)"\]\}(.*)$'), lambda m: f"{m[1]}:{m[2]}{m[3]}"),
     (re.compile(r"^\$\{var\.database_secret_arn\}$"), lambda m: "secret:database"),
+    (re.compile(r"^\$\{var\.database_app_secret_arn\}$"), lambda m: "secret:database-app"),
+    (re.compile(r"^\$\{statement\.value\}$"), lambda m: "sagemaker-endpoint"),
     (re.compile(r"^\$\{var\.signing_secret_arn\}$"), lambda m: "secret:signing"),
     (re.compile(r"^\$\{var\.kms_key_arn\}$"), lambda m: "key"),
     (re.compile(r"^\$\{var\.user_pool_arn\}$"), lambda m: "user-pool"),
-    (re.compile(r"^\$\{local\.sagemaker_endpoint_arn\}$"), lambda m: "sagemaker-endpoint"),
 ]
 
 
@@ -306,7 +309,8 @@ def _symbol(resource_expression: str) -> str:
 
 def _granted(document: dict[str, Any], directory: Path) -> dict[str, set[str]]:
     granted: dict[str, set[str]] = defaultdict(set)
-    for statement in statements(document):
+    conditional = [block["content"][0] for block in document.get("dynamic", []) for block in [block["statement"]]]
+    for statement in [*statements(document), *conditional]:
         assert statement.get("effect", "Allow") == "Allow"
         assert "condition" not in statement or statement["condition"]
         for action in statement_actions(directory, statement):
@@ -569,7 +573,12 @@ def test_dynamodb_tables_follow_the_key_design() -> None:
 
 def test_ecr_repositories_scan_on_push_immutable_with_lifecycle() -> None:
     directory = module_dir("ecr-repositories")
-    assert string_set(locals_of(directory)["repositories"]) == {"content-service", "user-service", "ml-service"}
+    assert string_set(locals_of(directory)["repositories"]) == {
+        "content-service",
+        "user-service",
+        "ml-service",
+        "ml-sagemaker",
+    }
     repository = resource(directory, "aws_ecr_repository", "this")
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert block(repository, "image_scanning_configuration") == {"scan_on_push": True}
@@ -586,7 +595,22 @@ def test_ecr_repositories_scan_on_push_immutable_with_lifecycle() -> None:
 def test_alarms_cover_errors_dead_letters_cpu_memory_and_database_and_notify_system_alerts() -> None:
     directory = module_dir("monitoring")
     alarms = resources_of_kind(directory, "aws_cloudwatch_metric_alarm")
-    assert set(alarms) == {"error_rate", "dead_letters", "cpu_high", "memory_high", "database_capacity"}
+    assert set(alarms) == {
+        "error_rate",
+        "dead_letters",
+        "cpu_high",
+        "memory_high",
+        "database_capacity",
+        "unhealthy_hosts",
+        "running_below_desired",
+        "healthy_below_minimum",
+        "oldest_message_age",
+    }
+    assert alarms["unhealthy_hosts"]["metric_name"] == "UnHealthyHostCount"
+    assert alarms["oldest_message_age"]["metric_name"] == "ApproximateAgeOfOldestMessage"
+    assert alarms["oldest_message_age"]["for_each"] == "${var.queue_names}"
+    assert "RunningTaskCount" in str(alarms["running_below_desired"]["metric_query"])
+    assert alarms["healthy_below_minimum"]["metric_name"] == "HealthyHostCount"
     for name, alarm in alarms.items():
         assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name
     assert alarms["dead_letters"]["for_each"] == "${var.dead_letter_queue_names}"
@@ -647,11 +671,12 @@ def _statements_of(directory: Path) -> list[tuple[Path, str, dict[str, Any]]]:
 @pytest.mark.parametrize("env", ENVS)
 def test_migrations_run_as_a_one_off_task_of_the_content_image(env: str) -> None:
     migration = call_of(env, "ecs-one-off-task")
-    assert migration.arguments["command"] == ["senas", "content", "migrate"]
+    assert migration.arguments["command"] == ["senas", "content", "migrate", "--grant-app-role"]
     assert (
         migration.arguments["image_repository_url"] == '${module.container_registry.repository_urls["content-service"]}'
     )
-    assert migration.arguments["task_role_arn"] == '${module.task_roles.task_role_arns["content"]}'
+    assert migration.arguments["task_role_arn"] == '${module.task_roles.task_role_arns["migration"]}'
+    assert migration.arguments["environment"] == "${local.migration_environment}"
     assert migration.arguments["image_tag"] == "${var.image_tag}"
 
 
@@ -665,9 +690,11 @@ REQUIRED_SETTINGS = {
     "SENAS_RESOURCE_PREFIX",
     "SENAS_COGNITO_USER_POOL_ID",
     "SENAS_COGNITO_CLIENT_ID",
-    "SENAS_SAGEMAKER_ENDPOINT",
     "AWS_REGION",
     "SENAS_PUBLIC_URL",
+    "SENAS_CONTENT_URL",
+    "SENAS_USERS_URL",
+    "SENAS_ML_URL",
 }
 
 
@@ -680,12 +707,21 @@ def test_services_get_the_aws_settings(env: str) -> None:
     assert environment["SENAS_PROFILE"] == "aws"
     assert environment["SENAS_RESOURCE_PREFIX"] == "${local.name_prefix}"
     assert environment["SENAS_DATABASE_URL"].startswith("postgresql+asyncpg://${module.database.endpoint}:")
-    assert environment["SENAS_DATABASE_SECRET_ID"] == "${module.database.master_user_secret_arn}"
+    assert environment["SENAS_DATABASE_SECRET_ID"] == "${module.database_app_secret.secret_arn}"
     assert environment["SENAS_TABLE_USER_DATA"] == '${module.tables.table_names["UserData"]}'
+    for service in ("content", "users", "ml"):
+        assert environment[f"SENAS_{service.upper()}_URL"] == f'${{module.service_connect.base_urls["{service}"]}}'
     assert local["service_secrets"] == {"SENAS_SIGNING_SECRET": "${module.signing_secret.secret_arn}"}
-    for call in [*service_calls(env).values(), call_of(env, "ecs-one-off-task")]:
-        assert call.arguments["environment"] == "${local.service_environment}"
+    # Only the ML service is told the SageMaker endpoint, and only when it exists.
+    assert "SENAS_SAGEMAKER_ENDPOINT = one(module.sagemaker[*].endpoint_name)" in local["ml_environment"]
+    assert "if value != null" in local["ml_environment"]
+    assert "SENAS_DATABASE_SECRET_ID = module.database.master_user_secret_arn" in local["migration_environment"]
+    calls = service_calls(env)
+    for service, call in calls.items():
+        expected = "${local.ml_environment}" if service == "ml" else "${local.service_environment}"
+        assert call.arguments["environment"] == expected
         assert call.arguments["secrets"] == "${local.service_secrets}"
+    assert call_of(env, "ecs-one-off-task").arguments["secrets"] == "${local.service_secrets}"
 
 
 def _backend(env: str) -> dict[str, Any]:
@@ -763,3 +799,159 @@ def test_resources_of_the_environments_are_in_modules_only() -> None:
     for env in ENVS:
         assert not resources(env_dir(env))
         assert not data_sources(env_dir(env))
+
+
+# --- issue 16: SageMaker, hostname, private calls, least privilege ------------------------------------------
+
+
+LOG_GROUP = {"${aws_cloudwatch_log_group.endpoint.arn}", "${aws_cloudwatch_log_group.endpoint.arn}:log-stream:*"}
+
+
+def test_sagemaker_model_role_reads_ml_models_pulls_its_image_and_writes_its_logs_only() -> None:
+    directory = module_dir("sagemaker-endpoint")
+    granted: dict[str, set[str]] = defaultdict(set)
+    for statement in statements(data_sources(directory)[("aws_iam_policy_document", "execution")]):
+        for action in statement["actions"]:
+            granted[action].update(statement_resources(statement))
+    assert dict(granted) == {
+        "s3:GetObject": {"${var.models_bucket_arn}/*"},
+        "s3:ListBucket": {"${var.models_bucket_arn}"},
+        "ecr:GetAuthorizationToken": {"*"},
+        "ecr:BatchCheckLayerAvailability": {"${var.repository_arn}"},
+        "ecr:BatchGetImage": {"${var.repository_arn}"},
+        "ecr:GetDownloadUrlForLayer": {"${var.repository_arn}"},
+        "logs:CreateLogStream": LOG_GROUP,
+        "logs:DescribeLogStreams": LOG_GROUP,
+        "logs:PutLogEvents": LOG_GROUP,
+        "kms:Decrypt": {"${var.kms_key_arn}"},
+    }
+    for env in ENVS:
+        call = call_of(env, "sagemaker-endpoint")
+        assert call.arguments["count"] == "${var.sagemaker_enabled ? 1 : 0}"
+        assert call.arguments["models_bucket_arn"] == '${module.buckets.bucket_arns["ml-models"]}'
+        assert call.arguments["repository_url"] == '${module.container_registry.repository_urls["ml-sagemaker"]}'
+        roles = call_of(env, "ecs-task-roles").arguments
+        assert roles["sagemaker_endpoint_arn"] == "${one(module.sagemaker[*].endpoint_arn)}"
+        assert roles["sagemaker_enabled"] == "${var.sagemaker_enabled}"
+
+
+def test_ml_role_invokes_the_endpoint_only_when_it_exists() -> None:
+    document = data_sources(module_dir("ecs-task-roles"))[("aws_iam_policy_document", "ml")]
+    (conditional,) = [entry["statement"] for entry in document["dynamic"]]
+    assert conditional["for_each"] == "${var.sagemaker_enabled ? [var.sagemaker_endpoint_arn] : []}"
+    assert conditional["content"][0]["actions"] == ["sagemaker:InvokeEndpoint"]
+
+
+def test_sagemaker_container_settings_name_the_ml_models_bucket_like_the_ml_service() -> None:
+    for env in ENVS:
+        local = locals_of(env_dir(env))
+        assert local["sagemaker_environment"] == {
+            "SENAS_PROFILE": "aws",
+            "AWS_REGION": "${var.aws_region}",
+            "SENAS_RESOURCE_PREFIX": "${local.name_prefix}",
+        }
+        for name in local["sagemaker_environment"]:
+            assert local["service_environment"][name] == local["sagemaker_environment"][name]
+
+
+def test_dockerfile_sagemaker_target_serves_the_hosting_contract_on_8080() -> None:
+    lines = _dockerfile_targets()["sagemaker"]
+    assert "EXPOSE 8080" in lines
+    assert "COPY --from=build-ml /opt/venv /opt/venv" in lines
+    assert 'ENTRYPOINT ["senas", "ml", "serve-sagemaker", "--host", "0.0.0.0", "--port", "8080"]' in lines
+    assert "USER 10001:10001" in lines
+    (healthcheck,) = [line for line in lines if line.startswith("HEALTHCHECK")]
+    assert "http://127.0.0.1:8080/ping" in healthcheck
+
+
+def test_public_hostname_is_required_validated_and_has_its_certificate() -> None:
+    for env in ENVS:
+        variables = named_blocks(env_dir(env), "variable")
+        hostname = variables["public_hostname"]
+        assert "default" not in hostname, "the host name is required"
+        assert hostname["validation"], "the host name is validated"
+        assert "certificate_arn" not in variables
+        assert call_of(env, "load-balancer").arguments["certificate_arn"] == "${module.public_hostname.certificate_arn}"
+        assert locals_of(env_dir(env))["public_url"] == "${module.public_hostname.url}"
+    directory = module_dir("public-hostname")
+    assert resource(directory, "aws_acm_certificate", "this")["validation_method"] == "DNS"
+    for name in ("validation", "alias"):
+        assert "local.managed_dns" in resource(directory, "aws_route53_record", name)["for_each"]
+
+
+def test_services_call_each_other_over_service_connect() -> None:
+    service = resource(module_dir("ecs-service"), "aws_ecs_service", "this")
+    connect = block(service, "service_connect_configuration")
+    assert connect["enabled"] is True
+    assert connect["namespace"] == "${var.service_connect_namespace_arn}"
+    assert block(connect, "service")["discovery_name"] == "${var.service}"
+    groups = block(service, "network_configuration")["security_groups"]
+    assert "${var.service_connect_security_group_id}" in groups
+    rules = resources_of_kind(module_dir("service-connect"), "aws_vpc_security_group_ingress_rule")
+    assert [rule["referenced_security_group_id"] for rule in rules.values()] == ["${aws_security_group.this.id}"]
+
+
+def test_load_balancer_has_waf_and_hides_operational_paths_before_forwarding() -> None:
+    directory = module_dir("load-balancer")
+    association = resource(directory, "aws_wafv2_web_acl_association", "this")
+    assert association["resource_arn"] == "${aws_lb.this.arn}"
+    hide = resource(directory, "aws_lb_listener_rule", "hide_internal_paths")
+    assert hide["count"] == "${var.internal_paths_hidden ? 1 : 0}"
+    assert block(hide, "action")["type"] == "fixed-response"
+    assert block(block(hide, "action"), "fixed_response")["status_code"] == "404"
+    patterns = named_blocks(directory, "variable")["internal_path_patterns"]["default"]
+    assert {"/*/metrics", "/*/docs", "/*/openapi.json"} <= set(patterns)
+    priority = named_blocks(directory, "variable")["internal_paths_rule_priority"]["default"]
+    for env in ENVS:
+        routes = call_of(env, "load-balancer").arguments["routes"]
+        assert all(priority < route["priority"] for route in routes.values())
+    # ECS gets the target groups only once the listener rules forward to them.
+    output = named_blocks(directory, "output")["target_group_arns"]
+    assert "aws_lb_listener_rule.service" in str(output["depends_on"])
+    acl = resource(module_dir("web-acl"), "aws_wafv2_web_acl", "this")
+    managed = {
+        block(block(rule, "statement"), "managed_rule_group_statement")["name"]
+        for rule in blocks(acl, "rule")
+        if "managed_rule_group_statement" in block(rule, "statement")
+    }
+    assert managed == {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    }
+    (rate,) = [rule for rule in blocks(acl, "rule") if "rate_based_statement" in block(rule, "statement")]
+    scope = block(block(block(rate, "statement"), "rate_based_statement"), "scope_down_statement")
+    assert block(scope, "byte_match_statement")["search_string"] == "${var.auth_path_prefix}"
+    assert named_blocks(module_dir("web-acl"), "variable")["auth_path_prefix"]["default"] == "/users/auth/"
+
+
+def test_availability_zones_are_regular_opt_in_free_zones() -> None:
+    zones = data_sources(module_dir("network"))[("aws_availability_zones", "available")]
+    filters = {item["name"]: item["values"] for item in blocks(zones, "filter")}
+    assert filters == {"opt-in-status": ["opt-in-not-required"], "zone-type": ["availability-zone"]}
+
+
+def test_aurora_pins_the_major_version_and_takes_minor_upgrades() -> None:
+    directory = module_dir("aurora-postgresql")
+    instance = resource(directory, "aws_rds_cluster_instance", "this")
+    assert instance["auto_minor_version_upgrade"] is True
+    assert "engine_version" not in instance
+    assert named_blocks(directory, "variable")["engine_version"]["default"] == "15"
+
+
+def test_master_secret_is_read_by_the_migration_task_only() -> None:
+    readers = []
+    for directory, name, statement in all_policy_statements():
+        if "resources" in statement and "${var.database_secret_arn}" in statement_resources(statement):
+            readers.append((directory.name, name))
+    assert readers == [("ecs-task-roles", "migration")]
+
+
+def test_no_random_provider_and_a_lock_file_per_root() -> None:
+    for path in TERRAFORM.rglob("*.tf"):
+        assert "hashicorp/random" not in path.read_text(encoding="utf-8"), path
+    for root in ("bootstrap", "envs/dev", "envs/prod"):
+        lock = (TERRAFORM / root / ".terraform.lock.hcl").read_text(encoding="utf-8")
+        assert 'provider "registry.terraform.io/hashicorp/aws"' in lock
+        assert "h1:" in lock
+        assert "hashicorp/random" not in lock

@@ -167,7 +167,8 @@ def test_aurora_capacity_backups_and_instances(env: str) -> None:
     database = call_of(env, "aurora-postgresql")
     for variable, expected in SIZING[env]["database"].items():
         assert database.effective(variable) == expected, f"{env}: database.{variable}"
-    assert database.effective("engine_version") == "15.4"
+    # The major version is pinned; RDS applies minor versions (auto_minor_version_upgrade on the instances).
+    assert database.effective("engine_version") == "15"
     assert database.effective("database_name") == "content_db"
 
 
@@ -253,3 +254,26 @@ def test_load_balancer_protection_and_access_logs(env: str) -> None:
     expected = SIZING[env]
     assert load_balancer.effective("deletion_protection") is expected["load_balancer_deletion_protection"]
     assert (load_balancer.effective("access_logs_bucket") is not None) is expected["load_balancer_access_logs"]
+
+
+SAGEMAKER_SIZING = {
+    "dev": {"memory_size_in_mb": 2048, "max_concurrency": 8},
+    "prod": {"memory_size_in_mb": 3072, "max_concurrency": 12},
+}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_sagemaker_serverless_memory_and_concurrency(env: str) -> None:
+    endpoint = call_of(env, "sagemaker-endpoint")
+    for variable, expected in SAGEMAKER_SIZING[env].items():
+        assert endpoint.effective(variable) == expected, f"{env}: sagemaker.{variable}"
+    # Every ML task's inference consumers (4 each at most, ml max_count tasks) can call at once without throttling.
+    assert endpoint.effective("max_concurrency") >= 4 * service_calls(env)["ml"].effective("max_count")
+    config = resource(module_dir("sagemaker-endpoint"), "aws_sagemaker_endpoint_configuration", "this")
+    serverless = block(block(config, "production_variants"), "serverless_config")
+    assert serverless == {"memory_size_in_mb": "${var.memory_size_in_mb}", "max_concurrency": "${var.max_concurrency}"}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_operational_paths_hidden_in_prod_only(env: str) -> None:
+    assert call_of(env, "load-balancer").effective("internal_paths_hidden") is (env == "prod")

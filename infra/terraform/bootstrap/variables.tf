@@ -21,3 +21,9 @@ variable "noncurrent_state_retention_days" {
   description = "Days an overwritten state version is kept before it expires (the window for recovering a bad apply)."
   default     = 365
 }
+
+variable "access_log_retention_days" {
+  type        = number
+  description = "Days the state bucket's server access logs are kept."
+  default     = 365
+}

@@ -16,8 +16,13 @@ output "resource_prefix" {
 }
 
 output "load_balancer_dns_name" {
-  description = "DNS name of the load balancer (point public_hostname's record here)."
+  description = "DNS name of the load balancer (point public_hostname's record here when no Route 53 zone is managed)."
   value       = module.load_balancer.dns_name
+}
+
+output "certificate_validation_records" {
+  description = "DNS records ACM needs before it issues the certificate (add them by hand when no Route 53 zone is managed)."
+  value       = module.public_hostname.validation_records
 }
 
 output "public_url" {
@@ -26,8 +31,33 @@ output "public_url" {
 }
 
 output "ecr_repository_urls" {
-  description = "ECR repository URL per image (content-service, user-service, ml-service)."
+  description = "ECR repository URL per image (content-service, user-service, ml-service, ml-sagemaker)."
   value       = module.container_registry.repository_urls
+}
+
+output "images" {
+  description = "ECR repository per image target of infra/docker/Dockerfile (what release.sh push-images pushes)."
+  value = {
+    content   = module.container_registry.repository_urls["content-service"]
+    users     = module.container_registry.repository_urls["user-service"]
+    ml        = module.container_registry.repository_urls["ml-service"]
+    sagemaker = module.container_registry.repository_urls["ml-sagemaker"]
+  }
+}
+
+output "service_urls" {
+  description = "Private base URL per service inside the VPC (Service Connect): SENAS_CONTENT_URL, SENAS_USERS_URL, SENAS_ML_URL."
+  value       = module.service_connect.base_urls
+}
+
+output "sagemaker_endpoint_name" {
+  description = "SENAS_SAGEMAKER_ENDPOINT of the ML service; null when sagemaker_enabled is false (in-process model)."
+  value       = one(module.sagemaker[*].endpoint_name)
+}
+
+output "alert_inbox_queue_url" {
+  description = "Queue that keeps every system-alerts message for 14 days."
+  value       = module.topics.alert_inbox_queue_url
 }
 
 output "table_names" {
@@ -76,8 +106,13 @@ output "database_endpoint" {
 }
 
 output "database_secret_arn" {
-  description = "SENAS_DATABASE_SECRET_ID: the Aurora master credentials in Secrets Manager."
+  description = "The Aurora master credentials in Secrets Manager (the migration task's SENAS_DATABASE_SECRET_ID only)."
   value       = module.database.master_user_secret_arn
+}
+
+output "database_app_secret_arn" {
+  description = "SENAS_DATABASE_SECRET_ID of the services: the app role's credentials (DML only)."
+  value       = module.database_app_secret.secret_arn
 }
 
 output "cluster_name" {
@@ -116,6 +151,7 @@ output "migration_task" {
     container_name      = module.content_migration.container_name
     subnet_ids          = module.network.private_subnet_ids
     security_group_ids  = [module.content_service.security_group_id]
+    task_role_arn       = module.task_roles.task_role_arns["migration"]
   }
 }
 

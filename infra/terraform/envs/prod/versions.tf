@@ -6,10 +6,6 @@ terraform {
       source  = "hashicorp/aws"
       version = "~> 5.90"
     }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.7"
-    }
   }
 
   # Created by infra/terraform/bootstrap.
@@ -32,4 +28,12 @@ provider "aws" {
       ManagedBy   = "terraform"
     }
   }
+}
+
+# Only Secrets Manager's password generator (ephemeral, for the signing and database secrets) uses this
+# configuration. It is separate so that the Terraform tests can give those modules an offline provider while
+# every other resource is mocked: mock providers cannot produce ephemeral values yet.
+provider "aws" {
+  alias  = "secrets"
+  region = var.aws_region
 }

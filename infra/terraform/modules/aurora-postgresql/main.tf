@@ -110,18 +110,20 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
   policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
+# Version policy: the major version is pinned (a major upgrade changes the parameter-group family and is a
+# planned step: raise engine_version with allow_major_version_upgrade), minor versions are applied by RDS in the
+# maintenance window. AWS retires old minors (15.4 is past its end of support), so a pinned minor would be
+# force-upgraded anyway, and Terraform would then try to "downgrade" to it on the next apply.
 resource "aws_rds_cluster_instance" "this" {
-  #checkov:skip=CKV_AWS_226:The engine is pinned to the architecture's PostgreSQL 15.4; minor upgrades are made deliberately by changing engine_version.
   count = var.instance_count
 
   identifier          = "${var.name_prefix}-content-${count.index}"
   cluster_identifier  = aws_rds_cluster.this.id
   instance_class      = "db.serverless"
   engine              = aws_rds_cluster.this.engine
-  engine_version      = aws_rds_cluster.this.engine_version
   publicly_accessible = false
 
-  auto_minor_version_upgrade = false
+  auto_minor_version_upgrade = true
 
   performance_insights_enabled          = true
   performance_insights_kms_key_id       = var.kms_key_arn

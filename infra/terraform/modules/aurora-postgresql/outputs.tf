@@ -18,8 +18,13 @@ output "database_name" {
   value       = aws_rds_cluster.this.database_name
 }
 
+output "engine_version_actual" {
+  description = "The PostgreSQL version the cluster runs now (the minor is chosen and upgraded by RDS)."
+  value       = aws_rds_cluster.this.engine_version_actual
+}
+
 output "master_user_secret_arn" {
-  description = "Secrets Manager secret with the master credentials (SENAS_DATABASE_SECRET_ID)."
+  description = "Secrets Manager secret with the master credentials, read only by the migration task."
   value       = aws_rds_cluster.this.master_user_secret[0].secret_arn
 }
 

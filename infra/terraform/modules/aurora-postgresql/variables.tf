@@ -5,8 +5,13 @@ variable "name_prefix" {
 
 variable "engine_version" {
   type        = string
-  description = "Aurora PostgreSQL engine version."
-  default     = "15.4"
+  description = "Aurora PostgreSQL major version (major only: RDS picks the minor version and upgrades it in the maintenance window)."
+  default     = "15"
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.engine_version))
+    error_message = "engine_version is a major version only (e.g. \"15\"): minor versions are upgraded by RDS, and a pinned minor would make Terraform try to downgrade after each upgrade."
+  }
 }
 
 variable "database_name" {

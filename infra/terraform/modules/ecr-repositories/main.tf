@@ -1,5 +1,8 @@
+# One repository per image target of infra/docker/Dockerfile: the three services and the SageMaker hosting image
+# of the ML model (target `sagemaker`). The deployment creates these first (docs/deploy.md) and pushes the images
+# before anything that runs them is created.
 locals {
-  repositories = toset(["content-service", "user-service", "ml-service"])
+  repositories = toset(["content-service", "user-service", "ml-service", "ml-sagemaker"])
 }
 
 resource "aws_ecr_repository" "this" {

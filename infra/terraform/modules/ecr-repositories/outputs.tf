@@ -1,5 +1,5 @@
 output "repository_urls" {
-  description = "Repository URL per image (content-service, user-service, ml-service)."
+  description = "Repository URL per image (content-service, user-service, ml-service, ml-sagemaker)."
   value       = { for name, repository in aws_ecr_repository.this : name => repository.repository_url }
 }
 

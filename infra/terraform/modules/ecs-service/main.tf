@@ -1,5 +1,6 @@
-# One Señas service on Fargate: task definition, service behind the load balancer, its security group and
-# target-tracking autoscaling. Used once per service by the environments.
+# One Señas service on Fargate: task definition, service behind the load balancer and in the Service Connect
+# namespace (the other services call it at http://<service>:<port>), its security group and target-tracking
+# autoscaling. Used once per service by the environments.
 
 data "aws_region" "current" {}
 
@@ -15,6 +16,7 @@ locals {
       containerPort = var.port
       hostPort      = var.port
       protocol      = "tcp"
+      appProtocol   = "http"
     }]
 
     environment = [for key in sort(keys(var.environment)) : { name = key, value = var.environment[key] }]
@@ -132,8 +134,34 @@ resource "aws_ecs_service" "this" {
 
   network_configuration {
     subnets          = var.subnet_ids
-    security_groups  = [aws_security_group.this.id]
+    security_groups  = [aws_security_group.this.id, var.service_connect_security_group_id]
     assign_public_ip = false
+  }
+
+  # Other services reach this one at http://<service>:<port> through the Service Connect proxy; the load balancer
+  # still serves clients from outside.
+  service_connect_configuration {
+    enabled   = true
+    namespace = var.service_connect_namespace_arn
+
+    service {
+      port_name      = var.service
+      discovery_name = var.service
+
+      client_alias {
+        dns_name = var.service
+        port     = var.port
+      }
+    }
+
+    log_configuration {
+      log_driver = "awslogs"
+      options = {
+        awslogs-group         = var.log_group_name
+        awslogs-region        = data.aws_region.current.name
+        awslogs-stream-prefix = "service-connect"
+      }
+    }
   }
 
   load_balancer {
@@ -143,7 +171,8 @@ resource "aws_ecs_service" "this" {
   }
 
   # The deployment workflow moves the service to a new task-definition revision only after the database
-  # migrations have run (infra/scripts/release.sh), and autoscaling owns the running count.
+  # migrations have run (infra/scripts/release.sh roll-out, which forces a new deployment when the revision is
+  # unchanged), and autoscaling owns the running count.
   lifecycle {
     ignore_changes = [task_definition, desired_count]
   }

@@ -22,3 +22,18 @@ output "container_name" {
   description = "Name of the service's container in the task definition."
   value       = var.service
 }
+
+output "environment" {
+  description = "Plain environment variables of the container (the SENAS_* settings; secrets are injected separately)."
+  value       = var.environment
+}
+
+output "security_group_ids" {
+  description = "Every security group of the service's tasks: its own and the Service Connect members' group."
+  value       = [aws_security_group.this.id, var.service_connect_security_group_id]
+}
+
+output "minimum_count" {
+  description = "Fewest tasks the service runs (its desired count at creation and its autoscaling minimum)."
+  value       = var.desired_count
+}

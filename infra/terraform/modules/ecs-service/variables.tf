@@ -127,3 +127,13 @@ variable "database_cidr_blocks" {
   description = "Database subnets the tasks may reach on PostgreSQL's port; empty for services without a relational database."
   default     = []
 }
+
+variable "service_connect_namespace_arn" {
+  type        = string
+  description = "Cloud Map namespace the service registers in for calls from the other services (Service Connect)."
+}
+
+variable "service_connect_security_group_id" {
+  type        = string
+  description = "Security group shared by the service tasks that lets them call each other on the service ports."
+}

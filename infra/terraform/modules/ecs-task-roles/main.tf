@@ -2,8 +2,6 @@
 # the resources its service uses; no statement names a wildcard action.
 
 data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
-data "aws_partition" "current" {}
 
 locals {
   queue_send_actions = ["sqs:GetQueueUrl", "sqs:SendMessage"]
@@ -27,8 +25,6 @@ locals {
   ]
   # Encrypted buckets, tables, queues and topics need the caller to use the key.
   key_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
-
-  sagemaker_endpoint_arn = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:endpoint/${lower(var.sagemaker_endpoint_name)}"
 }
 
 data "aws_iam_policy_document" "ecs_tasks_assume" {
@@ -133,10 +129,11 @@ data "aws_iam_policy_document" "content" {
     resources = [var.queue_arns["media-status"], var.queue_arns["content-account-events"]]
   }
 
+  # The app role's credentials (DML only); the master secret is the migration task's alone.
   statement {
-    sid       = "ReadDatabaseCredentials"
+    sid       = "ReadDatabaseAppCredentials"
     actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
-    resources = [var.database_secret_arn]
+    resources = [var.database_app_secret_arn]
   }
 
   statement {
@@ -280,10 +277,15 @@ data "aws_iam_policy_document" "ml" {
     resources = [var.queue_arns["ml-inference"], var.queue_arns["practice-results"], var.queue_arns["media-status"]]
   }
 
-  statement {
-    sid       = "InvokeRecognitionEndpoint"
-    actions   = ["sagemaker:InvokeEndpoint"]
-    resources = [local.sagemaker_endpoint_arn]
+  # Only where the environment runs the SageMaker endpoint, and only that endpoint.
+  dynamic "statement" {
+    for_each = var.sagemaker_enabled ? [var.sagemaker_endpoint_arn] : []
+
+    content {
+      sid       = "InvokeRecognitionEndpoint"
+      actions   = ["sagemaker:InvokeEndpoint"]
+      resources = [statement.value]
+    }
   }
 
   statement {
@@ -303,4 +305,33 @@ resource "aws_iam_role_policy" "ml" {
   name   = "ml-service"
   role   = aws_iam_role.ml.id
   policy = data.aws_iam_policy_document.ml.json
+}
+
+# --- migration task ------------------------------------------------------------------------------------------
+
+# `senas content migrate --grant-app-role`: upgrades the schema as the master user and creates (or re-passwords)
+# the services' role from the app secret. Nothing else reads the master secret.
+resource "aws_iam_role" "migration" {
+  name               = "${var.name_prefix}-migration-task"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+data "aws_iam_policy_document" "migration" {
+  statement {
+    sid       = "ReadMasterAndAppCredentials"
+    actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+    resources = [var.database_secret_arn, var.database_app_secret_arn]
+  }
+
+  statement {
+    sid       = "DecryptTheSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "migration" {
+  name   = "content-migration"
+  role   = aws_iam_role.migration.id
+  policy = data.aws_iam_policy_document.migration.json
 }

@@ -25,7 +25,12 @@ variable "signing_secret_arn" {
 
 variable "database_secret_arn" {
   type        = string
-  description = "Secrets Manager secret with the Aurora master credentials (read by the content service)."
+  description = "Secrets Manager secret with the Aurora master credentials (read by the migration task only)."
+}
+
+variable "database_app_secret_arn" {
+  type        = string
+  description = "Secret with the credentials of the services' database role (read by the content service and the migration task)."
 }
 
 variable "bucket_arns" {
@@ -53,7 +58,13 @@ variable "user_pool_arn" {
   description = "Cognito user pool the user service administers."
 }
 
-variable "sagemaker_endpoint_name" {
+variable "sagemaker_enabled" {
+  type        = bool
+  description = "Whether the environment runs the SageMaker endpoint; without it the ML role may invoke no endpoint."
+}
+
+variable "sagemaker_endpoint_arn" {
   type        = string
-  description = "SageMaker endpoint the ML service invokes."
+  description = "ARN of the SageMaker endpoint the ML service invokes (null when sagemaker_enabled is false)."
+  default     = null
 }

@@ -41,7 +41,7 @@ resource "aws_vpc_security_group_egress_rule" "services" {
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_91:Access logs are switched per environment by access_logs_bucket (on in prod, off in dev).
   #checkov:skip=CKV_AWS_150:Deletion protection is switched per environment by deletion_protection (on in prod; dev is torn down freely).
-  #checkov:skip=CKV2_AWS_28:A WAF web ACL is outside this issue's scope; every API route authenticates its caller and login is throttled in the user service.
+  #checkov:skip=CKV2_AWS_76:The associated web ACL (web-acl module, through web_acl_arn) runs AWSManagedRulesKnownBadInputsRuleSet with its Log4JRCE rules blocking; checkov does not follow the ACL across the module boundary.
   name                       = "${var.name_prefix}-alb"
   load_balancer_type         = "application"
   internal                   = false
@@ -60,6 +60,12 @@ resource "aws_lb" "this" {
       enabled = true
     }
   }
+}
+
+# WAF in front of everything the load balancer serves (web-acl module: managed rule groups, auth rate limit).
+resource "aws_wafv2_web_acl_association" "this" {
+  resource_arn = aws_lb.this.arn
+  web_acl_arn  = var.web_acl_arn
 }
 
 resource "aws_lb_target_group" "service" {
@@ -116,6 +122,39 @@ resource "aws_lb_listener" "http_redirect" {
       protocol    = "HTTPS"
       port        = "443"
       status_code = "HTTP_301"
+    }
+  }
+}
+
+# Operational routes of every service (Prometheus metrics, the OpenAPI document and its UI) answer 404 from
+# outside where internal_paths_hidden is set (prod); inside the VPC they stay reachable over Service Connect. The
+# rule's priority is below every forward rule's, so it is evaluated first.
+resource "aws_lb_listener_rule" "hide_internal_paths" {
+  count = var.internal_paths_hidden ? 1 : 0
+
+  listener_arn = aws_lb_listener.https.arn
+  priority     = var.internal_paths_rule_priority
+
+  action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "application/json"
+      message_body = jsonencode({ error = "not_found", detail = "No service is routed at this path." })
+      status_code  = "404"
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = var.internal_path_patterns
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for route in var.routes : route.priority > var.internal_paths_rule_priority])
+      error_message = "The 404 rule for internal paths must come before (have a lower priority than) every forward rule."
     }
   }
 }

@@ -48,3 +48,30 @@ variable "deletion_protection" {
   type        = bool
   description = "Whether the load balancer refuses to be deleted."
 }
+
+variable "internal_paths_hidden" {
+  type        = bool
+  description = "Whether the load balancer answers 404 itself for internal_path_patterns (the services' metrics and API docs)."
+}
+
+variable "internal_path_patterns" {
+  type        = list(string)
+  description = "Path patterns of the services' operational routes hidden from outside (at most 5: one listener-rule condition)."
+  default     = ["/*/metrics", "/*/docs", "/*/docs/*", "/*/openapi.json"]
+
+  validation {
+    condition     = length(var.internal_path_patterns) >= 1 && length(var.internal_path_patterns) <= 5
+    error_message = "A path-pattern condition takes 1 to 5 patterns."
+  }
+}
+
+variable "internal_paths_rule_priority" {
+  type        = number
+  description = "Priority of the 404 rule for internal paths; lower than every route's priority so it is evaluated first."
+  default     = 10
+}
+
+variable "web_acl_arn" {
+  type        = string
+  description = "WAF web ACL associated with the load balancer."
+}

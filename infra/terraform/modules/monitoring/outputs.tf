@@ -15,5 +15,9 @@ output "alarm_names" {
     [for alarm in aws_cloudwatch_metric_alarm.dead_letters : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.cpu_high : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.memory_high : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.unhealthy_hosts : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.running_below_desired : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.healthy_below_minimum : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.oldest_message_age : alarm.alarm_name],
   )
 }

@@ -71,3 +71,29 @@ variable "database_capacity_threshold_percent" {
   description = "Share of the cluster's maximum ACU in use that raises the alarm."
   default     = 90
 }
+
+variable "target_group_arn_suffixes" {
+  type        = map(string)
+  description = "Target group ARN suffix per Señas service (dimension of the load balancer's host-count metrics)."
+}
+
+variable "minimum_task_counts" {
+  type        = map(number)
+  description = "Fewest tasks each service runs (its autoscaling minimum): fewer healthy targets raise an alarm where Container Insights is off."
+}
+
+variable "container_insights" {
+  type        = bool
+  description = "Whether the cluster publishes Container Insights (running and desired task counts per service)."
+}
+
+variable "queue_names" {
+  type        = map(string)
+  description = "Physical work-queue name per logical name, each watched for the age of its oldest message."
+}
+
+variable "oldest_message_age_threshold_seconds" {
+  type        = number
+  description = "Age of a queue's oldest message (seconds) that raises the alarm."
+  default     = 900
+}

@@ -1,9 +1,21 @@
 # Three tiers per availability zone: public (load balancer, NAT), private (ECS tasks, bastion) and database
 # (Aurora, no route to the internet).
 
+# Only the region's own availability zones: Local Zones and Wavelength Zones (zone-type local-zone /
+# wavelength-zone) and zones that need an opt-in would otherwise be listed too and could sort first. There is
+# deliberately no filter on the zones' state: a zone that is impaired for a while would drop out of the list and
+# shift every subnet after it, and the plan would then replace the network in the middle of an incident.
 data "aws_availability_zones" "available" {
-  #checkov:skip=CKV_AWS_394:The subnets take the first az_count zones of the name-sorted list (local.azs), so a zone AWS adds later does not change the selection.
-  state = "available"
+  #checkov:skip=CKV_AWS_394:The result cannot expand the selection: the subnets take the first az_count names of the sorted list of regular, opt-in-free zones (local.azs), and a zone AWS adds later gets the next letter, so it sorts after them; the plan shows any change of zone as subnet replacements. Pinning names would hard-code one account's name-to-zone mapping.
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+
+  filter {
+    name   = "zone-type"
+    values = ["availability-zone"]
+  }
 }
 
 data "aws_region" "current" {}

@@ -3,6 +3,11 @@ output "vpc_id" {
   value       = aws_vpc.this.id
 }
 
+output "availability_zone_filters" {
+  description = "The filters the zones are chosen with (regular, opt-in-free availability zones only)."
+  value       = { for item in data.aws_availability_zones.available.filter : item.name => sort(tolist(item.values)) }
+}
+
 output "vpc_cidr_block" {
   description = "Address range of the VPC."
   value       = aws_vpc.this.cidr_block

@@ -9,13 +9,17 @@ resource "aws_secretsmanager_secret" "this" {
   recovery_window_in_days = 7
 }
 
-ephemeral "random_password" "this" {
-  length  = 64
-  special = false
+# Secrets Manager's GetRandomPassword, as an ephemeral value: never in the plan or the state.
+ephemeral "aws_secretsmanager_random_password" "this" {
+  provider = aws.secrets
+
+  password_length     = 64
+  exclude_punctuation = true
+  include_space       = false
 }
 
 resource "aws_secretsmanager_secret_version" "this" {
   secret_id                = aws_secretsmanager_secret.this.id
-  secret_string_wo         = ephemeral.random_password.this.result
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.this.random_password
   secret_string_wo_version = var.secret_version
 }

@@ -5,10 +5,9 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = "~> 5.90"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.7"
+      # The ephemeral password generator runs on its own provider configuration (see the environments'
+      # versions.tf): Terraform's mock providers cannot produce ephemeral values yet.
+      configuration_aliases = [aws.secrets]
     }
   }
 }
