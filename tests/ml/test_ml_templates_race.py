@@ -35,7 +35,7 @@ BUCKET = "ml-models"
 
 def _broken_blobs() -> ModuleType:
     return load_module(
-        "senas_tests_broken_blobs", Path(__file__).resolve().parents[1] / "contracts" / "broken_blobs.py"
+        "senas_tests_broken_blobs", Path(__file__).resolve().parents[1] / "ports" / "broken_blobs.py"
     )
 
 

@@ -263,3 +263,34 @@ def models_activate(
         out.print(f"{name} v{version} is now active")
 
     _run(work)
+
+
+@app.command("serve-sagemaker")
+def serve_sagemaker(
+    mode: Annotated[
+        str | None, typer.Argument(help="`serve`, as SageMaker starts a hosting container; nothing else")
+    ] = None,
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="SageMaker's hosting contract listens on 8080")] = 8080,
+) -> None:
+    """Serve the scoring model as a SageMaker endpoint (GET /ping, POST /invocations) on the ml-models store's
+    templates: needs only SENAS_PROFILE=aws, AWS_REGION and SENAS_RESOURCE_PREFIX (the bucket <prefix>-ml-models)."""
+    import uvicorn
+
+    from senas.core.logging import configure_logging
+    from senas.core.settings import SettingsError
+    from senas.ml.hosting import ScorerHost, create_hosting_app
+    from senas.ml.recognition.templates import TemplateStore
+    from senas.wiring.hosting import HostingSettings, hosting_model_store
+
+    if mode not in (None, "serve"):
+        _fail(f"unknown mode {mode!r}: the only one is `serve`")
+    configure_logging("info", json=True)
+    try:
+        store = hosting_model_store(HostingSettings())
+    except SettingsError as exc:
+        _fail(str(exc))
+        return
+    app = create_hosting_app(ScorerHost(TemplateStore(store)))
+    console.print(f"[bold green]Señas scoring model[/] listening on http://{host}:{port}", soft_wrap=True)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from senas.ml.recognition.scorer import Scorer
+from senas.ml.hosting import refusal_from_body
+from senas.ml.recognition.scorer import Scorer, ScoringError
 from senas.ml.recognition.scoring_api import ScoreRequest, ScoreResponse
 from senas.ml.recognition.templates import TemplateBank, TemplateStore
 from senas.ml.registry.first_start import fill_empty_store
@@ -25,6 +26,7 @@ from senas.ml.registry.model_registry import (
 )
 from senas.ml.settings import MlSettings
 from senas.platform.blobs import BlobStore
+from senas.platform.errors import InvalidRequest
 from senas.platform.inference import Inference, ModelHost
 from senas.platform.queues import Queue
 
@@ -209,8 +211,18 @@ class MlRuntime:
             raise ModelMissing("; ".join(f"{name}: {problem}" for name, problem in sorted(self.problems.items())))
 
     async def score(self, request: ScoreRequest) -> ScoreResponse:
-        """The scoring model's answer, checked against its contract (a remote endpoint's too)."""
-        answer = await self.inference.invoke(self.ml.scorer_model, request.model_dump(mode="json"))
+        """The scoring model's answer, checked against its contract (a remote endpoint's too). Raises
+        ScoringError when the model refused the attempt with a reason for the learner — the same in-process (the
+        scorer's own exception) and from an endpoint (its 422 body, ``hosting.refusal_body``)."""
+        try:
+            answer = await self.inference.invoke(self.ml.scorer_model, request.model_dump(mode="json"))
+        except InvalidRequest as exc:
+            refused = exc.__cause__ if isinstance(exc.__cause__, ScoringError) else None
+            if refused is None and exc.answer is not None:
+                refused = refusal_from_body(exc.answer)
+            if refused is not None:
+                raise refused from None
+            raise
         return ScoreResponse.model_validate(answer)
 
     def close(self) -> None:

@@ -29,7 +29,12 @@ class TransactionCancelled(PortError):
 
 
 class InvalidRequest(PortError):
-    """The call itself is malformed (bad key, bad token, too many items, …)."""
+    """The call itself is malformed (bad key, bad token, too many items, …). ``answer``: what the other side sent
+    back to say why, when it said it in JSON (a model endpoint's refusal), for the caller to interpret."""
+
+    def __init__(self, message: str, *, answer: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.answer = answer
 
 
 class Unavailable(PortError):

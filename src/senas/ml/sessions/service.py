@@ -160,11 +160,8 @@ class SessionService:
         )
         try:
             result = await self.runtime.score(request)
-        except InvalidRequest as exc:
-            cause = exc.__cause__
-            if isinstance(cause, ScoringError):
-                return await self.fail(session, cause.reason_es, cause.reason_en, cause.code)
-            raise
+        except ScoringError as refused:
+            return await self.fail(session, refused.reason_es, refused.reason_en, refused.code)
         stamp = now()
         try:
             session = await self.transition(

@@ -48,7 +48,9 @@ class SageMakerInference:
         except ClientError as exc:
             code, message = error_code(exc), error_message(exc)
             if code == "ModelError":  # the model refused the payload (its container answered 4xx/5xx)
-                raise InvalidRequest(f"model {model!r} refused the payload: {message}") from None
+                raise InvalidRequest(
+                    f"model {model!r} refused the payload: {message}", answer=_original_answer(exc)
+                ) from None
             if code == "ValidationError" and "not found" in message.lower():
                 raise NotFound(f"SageMaker endpoint {endpoint} does not exist") from None
             raise Unavailable(f"SageMaker {code or 'error'} on {endpoint}: {message}") from None
@@ -68,6 +70,18 @@ class SageMakerInference:
                 raise Unavailable(f"SageMaker endpoint {endpoint} cannot be described: {error_code(exc)}") from None
             if response.get("EndpointStatus") != "InService":
                 raise Unavailable(f"SageMaker endpoint {endpoint} is {response.get('EndpointStatus')}, not InService")
+
+
+def _original_answer(exc: ClientError) -> dict[str, object] | None:
+    """The JSON body the model's container answered, which SageMaker passes on as ``OriginalMessage``."""
+    original = exc.response.get("OriginalMessage")
+    if not isinstance(original, str):
+        return None
+    try:
+        answer = json.loads(original)
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 if TYPE_CHECKING:
