@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -53,18 +53,53 @@ def _progress_bar() -> tuple[Progress, Callable[[int, int, str], None]]:
 
 
 @app.command()
-def migrate() -> None:
+def migrate(
+    grant_app_role: Annotated[
+        bool,
+        typer.Option(
+            help="then create (or re-password) the services' database role from SENAS_DATABASE_APP_SECRET_ID and "
+            "give it DML on the schema (PostgreSQL; the migration task runs as the master user)"
+        ),
+    ] = False,
+) -> None:
     """Upgrade the content database to the latest schema (what a container runs before it serves)."""
 
     async def main() -> str | None:
+        from senas.content import bootstrap
         from senas.content import migrate as migrations
+        from senas.content.db import DatabaseConfigError
+        from senas.content.db_roles import app_credentials
+        from senas.content.db_roles import grant_app_role as grant
+        from senas.platform.errors import PortError
 
-        async with _service() as (database, _):
+        settings = settings_or_exit()
+        if grant_app_role and not settings.database_app_secret_id:
+            _fail("--grant-app-role needs SENAS_DATABASE_APP_SECRET_ID (the app role's secret)")
+        platform = platform_or_exit(settings)
+        root = bootstrap.build(platform)
+        try:
+            database = await root.context.database.ensure()
             await migrations.upgrade(database.engine)
+            if grant_app_role:
+                secret_id = settings.database_app_secret_id or ""
+                try:
+                    username, password = app_credentials(await platform.secrets.get(secret_id), secret_id=secret_id)
+                    await grant(database.engine, username, password)
+                except (DatabaseConfigError, PortError) as exc:  # a malformed or missing secret
+                    _fail(str(exc))
+                out.print(f"database role [bold]{username}[/] has DML on the schema")
             return await migrations.current(database.engine)
+        finally:
+            await root.context.database.close()
+            await root.aclose()
 
     revision = asyncio.run(main())
     out.print(f"content database at revision [bold]{revision}[/]")
+
+
+def _fail(message: str) -> NoReturn:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=1)
 
 
 @app.command("import")

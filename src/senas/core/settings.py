@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Relational database of the content service. Embedded default: SQLite under data_dir.
     database_url: str | None = None
     database_secret_id: str | None = None
+    # The services' own database role (JSON {"username", "password"}), created or re-passworded by
+    # `senas content migrate --grant-app-role`, which alone logs in as the master user (database_secret_id).
+    database_app_secret_id: str | None = None
 
     # Physical names of the key-value tables (required in `aws`).
     table_user_data: str | None = None
