@@ -3,11 +3,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from roots import probe_root
 from senas.core.app import ServiceSpec, create_service_app
@@ -44,16 +45,22 @@ SPEC = ServiceSpec(
 )
 
 
-async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client_for(app: FastAPI, headers: dict[str, str] | None = None) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client:
             yield client
 
 
 @pytest.fixture
-async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    async for c in client_for(create_service_app(SPEC, probe_root(platform))):
+def operator(mint_token: Any) -> dict[str, str]:
+    """An admin's credentials: the operator may see readiness details and metrics."""
+    return {"Authorization": f"Bearer {mint_token('admin-1', roles=('admin',))}"}
+
+
+@pytest.fixture
+async def client(platform: Platform, operator: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    async for c in client_for(create_service_app(SPEC, probe_root(platform)), operator):
         yield c
 
 
@@ -86,9 +93,9 @@ class _DeadBlobs:
         return _DeadStore(bucket)
 
 
-async def test_readiness_names_the_failing_dependency(platform: Platform) -> None:
+async def test_readiness_names_the_failing_dependency(platform: Platform, operator: dict[str, str]) -> None:
     broken = replace(platform, blobs=_DeadBlobs())  # type: ignore[arg-type]
-    async for client in client_for(create_service_app(SPEC, probe_root(broken))):
+    async for client in client_for(create_service_app(SPEC, probe_root(broken)), operator):
         response = await client.get("/health/ready")
         assert response.status_code == 503
         body = response.json()
@@ -104,6 +111,49 @@ async def test_request_id_is_propagated_or_generated(client: httpx.AsyncClient) 
     assert len(made.headers["x-request-id"]) == 32
     hostile = await client.get("/health", headers={"X-Request-ID": "bad id\twith spaces"})
     assert hostile.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_only_the_operator_sees_readiness_details_and_metrics(platform: Platform, mint_token: Any) -> None:
+    broken = replace(platform, blobs=_DeadBlobs())  # type: ignore[arg-type]
+    scraper_token = "s" * 40
+    scraping = replace(
+        broken, settings=platform.settings.model_copy(update={"operator_token": SecretStr(scraper_token)})
+    )
+    async for anonymous in client_for(create_service_app(SPEC, probe_root(scraping))):
+        ready = await anonymous.get("/content/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["error"] == "not_ready"
+        assert "content-assets" not in ready.text
+        assert "disk" not in ready.text
+        assert "checks" not in ready.json()
+        assert (await anonymous.get("/content/health")).status_code == 200  # liveness stays public
+        assert (await anonymous.get("/content/metrics")).status_code == 401
+        learner = {"Authorization": f"Bearer {mint_token('learner-1')}"}
+        assert (await anonymous.get("/content/metrics", headers=learner)).status_code == 403
+        assert "checks" not in (await anonymous.get("/content/health/ready", headers=learner)).json()
+        wrong = {"Authorization": f"Bearer {'x' * 40}"}
+        assert (await anonymous.get("/content/metrics", headers=wrong)).status_code == 403
+        scraper = {"Authorization": f"Bearer {scraper_token}"}
+        assert (await anonymous.get("/content/metrics", headers=scraper)).status_code == 200
+        assert "bucket:content-assets" in (await anonymous.get("/health/ready", headers=scraper)).json()["checks"]
+
+
+async def test_the_docs_page_loads_swagger_ui_from_this_origin_only(client: httpx.AsyncClient) -> None:
+    page = await client.get("/content/docs")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-eval" not in policy
+    assert "cdn" not in page.text.lower()
+    assert "https://" not in page.text
+    assert "<script>" not in page.text  # no inline script: the start-up code is a file of this origin
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "start.js"):
+        response = await client.get(f"/content/docs/assets/{asset}")
+        assert response.status_code == 200, asset
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert (await client.get("/content/docs/assets/index.html")).status_code == 404
+    assert (await client.get("/content/docs/assets/..%2F..%2F__init__.py")).status_code == 404
 
 
 async def test_metrics_count_requests_by_route_and_status(client: httpx.AsyncClient) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -41,10 +42,15 @@ async def test_each_service_is_routed_with_its_path_kept(gateway_client: httpx.A
     assert docs.status_code == 200
 
 
-async def test_aggregate_readiness(gateway_client: httpx.AsyncClient) -> None:
-    response = await gateway_client.get("/health/ready")
+async def test_aggregate_readiness(gateway_client: httpx.AsyncClient, mint_token: Any) -> None:
+    operator = {"Authorization": f"Bearer {mint_token('admin-1', roles=('admin',))}"}
+    response = await gateway_client.get("/health/ready", headers=operator)
     assert response.status_code == 200
     assert response.json()["services"]["users"]["checks"]["table:UserData"] == "ok"
+    # Without the operator's credentials: ready, and nothing about which tables and queues it has.
+    anonymous = await gateway_client.get("/health/ready")
+    assert anonymous.status_code == 200
+    assert "table:UserData" not in anonymous.text
 
 
 async def test_prefix_match_is_by_whole_segment(gateway_client: httpx.AsyncClient) -> None:

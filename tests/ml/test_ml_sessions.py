@@ -298,14 +298,15 @@ async def test_account_deleted_removes_sessions_and_artefacts(
     assert await repo.get(keep["session_id"]) is not None
 
 
-async def test_readiness_names_a_missing_model(platform: Platform) -> None:
+async def test_readiness_names_a_missing_model(platform: Platform, mint_token: Any) -> None:
     from senas.ml import bootstrap
     from senas.ml.settings import MlSettings
 
     root = bootstrap.build(platform, config=MlSettings(bootstrap=False))
     app = create_app(root, run_consumers=False)
+    operator = {"Authorization": f"Bearer {mint_token('admin-1', roles=('admin',))}"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ml") as http:
-        ready = await http.get("/ml/health/ready")
+        ready = await http.get("/ml/health/ready", headers=operator)
     root.context.runtime.close()
     assert ready.status_code == 503
     assert "hand-landmarker" in ready.json()["detail"]

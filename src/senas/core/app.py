@@ -21,8 +21,10 @@ from fastapi.responses import JSONResponse, Response
 import senas
 from senas.core.body_limits import BodyLimits, BodyLimitsMiddleware
 from senas.core.consumer import Consumer, QueueBinding
-from senas.core.errors import error_body, install_error_handlers
+from senas.core.docs import add_docs_routes
+from senas.core.errors import ForbiddenError, UnauthorizedError, error_body, install_error_handlers
 from senas.core.metrics import ServiceMetrics
+from senas.core.operator import bearer_of, is_operator
 from senas.core.requests import RequestContextMiddleware
 from senas.core.settings import Settings
 from senas.platform.identity import TokenVerifier
@@ -175,7 +177,7 @@ def create_service_app(
         description=spec.description,
         version=senas.__version__,
         openapi_url=f"{prefix}/openapi.json",
-        docs_url=f"{prefix}/docs",
+        docs_url=None,  # served by core.docs from the installed Swagger UI, under a strict CSP
         redoc_url=None,
         lifespan=lifespan,
         openapi_tags=list(spec.tags) or None,
@@ -193,16 +195,34 @@ def create_service_app(
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": spec.name, "version": senas.__version__}
 
-    async def ready() -> JSONResponse:
+    async def ready(request: Request) -> JSONResponse:
         results = await run_checks(checks)
         failing = {name: outcome for name, outcome in results.items() if outcome != "ok"}
+        # Whether it is ready is everyone's to know; which resource failed and why is the operator's.
+        details = await is_operator(request, root.settings, root.token_verifier)
         if failing:
-            detail = "; ".join(f"{name} failed: {outcome}" for name, outcome in failing.items())
-            body = error_body("not_ready", detail, service=spec.name, checks=results)
-            return JSONResponse(body, status_code=503)
-        return JSONResponse({"status": "ready", "service": spec.name, "checks": results})
+            if details:
+                detail = "; ".join(f"{name} failed: {outcome}" for name, outcome in failing.items())
+                body = error_body("not_ready", detail, service=spec.name, checks=results)
+            else:
+                body = error_body("not_ready", f"{len(failing)} dependency check(s) failed", service=spec.name)
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+        body = {"status": "ready", "service": spec.name}
+        return JSONResponse({**body, "checks": results} if details else body)
 
     async def metrics_endpoint(request: Request) -> Response:
+        if bearer_of(request) is None:
+            raise UnauthorizedError(
+                "las métricas piden credenciales de operador / metrics need operator credentials",
+                code="not_authenticated",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not await is_operator(request, root.settings, root.token_verifier):
+            raise ForbiddenError(
+                "las métricas son del operador (token de admin o SENAS_OPERATOR_TOKEN) / metrics are for the "
+                "operator (an admin's token or SENAS_OPERATOR_TOKEN)",
+                code="operator_only",
+            )
         return Response(await metrics.render(), media_type=ServiceMetrics.content_type)
 
     for base in ("", prefix):
@@ -219,6 +239,7 @@ def create_service_app(
         )
     for router in spec.routers:
         app.include_router(router, prefix=prefix)
+    add_docs_routes(app, docs_url=f"{prefix}/docs", openapi_url=f"{prefix}/openapi.json", title=spec.title)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool = True
     signing_secret: SecretStr = SecretStr(DEFAULT_SIGNING_SECRET)
+    # A static bearer token that may read /metrics and the readiness details (a Prometheus scraper); an admin's
+    # access token may too. Unset: only admins.
+    operator_token: SecretStr | None = None
 
     # Relational database of the content service. Embedded default: SQLite under data_dir.
     database_url: str | None = None
@@ -100,6 +103,8 @@ class Settings(BaseSettings):
                 problems.append("SENAS_SIGNING_SECRET must be set to a real secret outside the embedded profile")
             if len(self.signing_secret.get_secret_value()) < 32:
                 problems.append("SENAS_SIGNING_SECRET must be at least 32 characters")
+        if self.operator_token is not None and len(self.operator_token.get_secret_value()) < 32:
+            problems.append("SENAS_OPERATOR_TOKEN must be at least 32 characters")
         if self.profile == "aws":
             required = {
                 "SENAS_DATABASE_URL": self.database_url,

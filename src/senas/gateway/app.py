@@ -58,9 +58,9 @@ def with_forwarded_for(scope: Scope) -> Scope:
     return {**scope, "headers": [*headers, (b"x-forwarded-for", forwarded)]}
 
 
-async def _probe(client: httpx.AsyncClient, path: str) -> tuple[int, dict[str, Any]]:
+async def _probe(client: httpx.AsyncClient, path: str, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
     try:
-        response = await client.get(path)
+        response = await client.get(path, headers=headers)
         body = response.json()
     except Exception as exc:
         return 503, {"status": "error", "detail": f"{type(exc).__name__}: {exc}"}
@@ -78,8 +78,10 @@ def create_gateway(platform: Platform, services: Mapping[str, Any]) -> PathRoute
         for name, app in services.items()
     }
 
-    async def aggregate(path: str) -> JSONResponse:
-        probes = await asyncio.gather(*(_probe(c, f"/{name}{path}") for name, c in in_process.items()))
+    async def aggregate(request: Request, path: str) -> JSONResponse:
+        # The caller's credentials go along: each service decides whether they may see its details.
+        headers = {"authorization": request.headers["authorization"]} if "authorization" in request.headers else {}
+        probes = await asyncio.gather(*(_probe(c, f"/{name}{path}", headers) for name, c in in_process.items()))
         results = {name: body for name, (_, body) in zip(in_process, probes, strict=True)}
         failing = [name for name, (status, _) in zip(in_process, probes, strict=True) if status != 200]
         if failing:
@@ -87,11 +89,11 @@ def create_gateway(platform: Platform, services: Mapping[str, Any]) -> PathRoute
             return JSONResponse({"error": "unhealthy", "detail": detail, "services": results}, status_code=503)
         return JSONResponse({"status": "ok", "services": results})
 
-    async def health(_: Request) -> JSONResponse:
-        return await aggregate("/health")
+    async def health(request: Request) -> JSONResponse:
+        return await aggregate(request, "/health")
 
-    async def ready(_: Request) -> JSONResponse:
-        return await aggregate("/health/ready")
+    async def ready(request: Request) -> JSONResponse:
+        return await aggregate(request, "/health/ready")
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
