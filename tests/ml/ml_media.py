@@ -72,3 +72,33 @@ def corrupt_clip(valid: bytes) -> bytes:
     """An MP4 header followed by garbage: looks like a video, cannot be decoded."""
     rng = np.random.default_rng(3)
     return valid[:32] + rng.integers(0, 256, 4000, dtype=np.uint8).tobytes()
+
+
+# -- hostile files: recipes FFmpeg would follow, and pictures that cost gigabytes --------------------------
+
+# A text that FFmpeg's concat demuxer would read as "open these files from the working directory".
+FFCONCAT = b"ffconcat version 1.0\nfile secret\n"
+# A session description that FFmpeg's SDP demuxer would answer by binding UDP sockets and waiting on them.
+SDP = (
+    b"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    b"m=video 5004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+)
+HLS = b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:9/segment.ts\n#EXT-X-ENDLIST\n"
+
+
+def h264(frames: list[np.ndarray], fps: int) -> bytes:
+    import av
+
+    buffer = io.BytesIO()
+    height, width = frames[0].shape[:2]
+    with av.open(buffer, mode="w", format="mp4") as output:
+        stream = output.add_stream("libx264", rate=fps)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for rgb in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                output.mux(packet)
+        for packet in stream.encode():
+            output.mux(packet)
+    return buffer.getvalue()

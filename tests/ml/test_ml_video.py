@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 from ml_media import HANDS, blank_clip, corrupt_clip, encode, png_bytes, read_rgb, still_clip
+from test_ml_video_hostile import FFCONCAT, SDP, h264
 
 from senas.contracts.media import VideoUploaded
 from senas.core.consumer import Delivery
@@ -154,8 +155,22 @@ def too_short_clip() -> bytes:
         (lambda clip: png_bytes(), "image/png", "unsupported_type", "not a video"),
         (lambda clip: png_bytes(), "video/mp4", "unsupported_type", "not a video"),
         (lambda clip: blank_clip(), "video/mp4", "no_hands", "No hand is visible"),
+        (lambda clip: FFCONCAT, "video/mp4", "unsupported_type", "not a video"),
+        (lambda clip: SDP, "video/webm", "unsupported_type", "not a video"),
+        (lambda clip: h264([np.zeros((8192, 8192, 3), np.uint8)], 1), "video/mp4", "picture_too_large", "1080p"),
     ],
-    ids=["empty", "corrupt", "too-long", "too-short", "wrong-type", "image-as-video", "no-hands"],
+    ids=[
+        "empty",
+        "corrupt",
+        "too-long",
+        "too-short",
+        "wrong-type",
+        "image-as-video",
+        "no-hands",
+        "ffconcat",
+        "sdp",
+        "picture-bomb",
+    ],
 )
 async def test_unusable_videos_fail_the_session_with_a_reason(
     ml_platform: Platform,

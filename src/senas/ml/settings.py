@@ -17,6 +17,12 @@ class MlSettings(BaseSettings):
     min_video_seconds: float = Field(0.5, ge=0)
     target_fps: float = Field(15.0, gt=0, le=60, description="frames per second fed to the hand model")
     max_frame_width: int = Field(960, ge=160, description="frames are scaled down to this width before detection")
+    # What a file may claim before a frame of it is decoded, and what one decode may take (a hostile file's
+    # header can lie; the decode counts and times itself too).
+    max_video_side: int = Field(1920, ge=160, le=8192, description="largest picture side accepted, px")
+    max_video_pixels: int = Field(1920 * 1088, ge=160 * 120, description="largest picture accepted, pixels")
+    max_video_fps: float = Field(120.0, gt=0, le=1000)
+    max_decode_seconds: float = Field(90.0, gt=0, description="wall time of one video's decode and tracking")
     # Video decoding and hand tracking are CPU- and memory-heavy: one at a time per process keeps the worker
     # inside its memory budget (1 GB) on a 2-core task.
     video_concurrency: int = Field(1, ge=1, le=8)

@@ -1,6 +1,13 @@
 """Validate and decode a video with PyAV: only what a learner's camera produces, within the limits, sampled at
 the target frame rate and scaled down to a width the hand model does not need more than.
 
+Never trust the file. FFmpeg recognises dozens of formats, some of which are recipes rather than videos — a
+*ffconcat* list opens other files, an *SDP* description binds network sockets, an HLS playlist fetches URLs — so
+the container is recognised here from its first bytes (an ISO media file's ``ftyp`` box, or Matroska/WebM's EBML
+header) and FFmpeg is told which demuxer to use, with MOV's external data references off. Before a frame is
+decoded the stream's size, frame rate and frame count are checked; while decoding, the frame count and the wall
+time are, so a file that lies in its header still ends, ``failed`` with a reason, within bounds.
+
 Every refusal is a :class:`VideoRejected` with a reason the learner (or author) understands, in Spanish and
 English. Frames are produced lazily so a clip is never held in memory whole.
 """
@@ -8,6 +15,7 @@ English. Frames are produced lazily so a clip is never held in memory whole.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +24,15 @@ import numpy as np
 
 ALLOWED_CONTENT_TYPES = frozenset({"video/mp4", "video/webm", "video/quicktime", "video/x-matroska"})
 ALLOWED_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"})
+# The demuxers a camera's file needs: ISO media (MP4, MOV) and Matroska (WebM). Nothing else is ever opened.
+MP4_DEMUXER = "mov"
+MATROSKA_DEMUXER = "matroska"
+# MOV can point at media in other files (data references); FFmpeg follows them only when asked to.
+DEMUXER_OPTIONS = {MP4_DEMUXER: {"enable_drefs": "0", "use_absolute_path": "0"}, MATROSKA_DEMUXER: {}}
+ISO_BOX_TYPES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+# Decoding threads multiply a frame's memory; two match the task's two cores.
+DECODE_THREADS = 2
 
 
 class VideoRejected(Exception):
@@ -32,7 +49,16 @@ class VideoLimits:
     max_seconds: float
     min_seconds: float
     target_fps: float
-    max_width: int
+    max_width: int  # frames are scaled down to this width for the hand model
+    max_side: int = 1920  # the largest picture side accepted at all (a phone's 1080p, either way up)
+    max_pixels: int = 1920 * 1088
+    max_fps: float = 120.0
+    max_decode_seconds: float = 90.0  # wall time of one decode, whatever the file says
+    max_frames: int = 0  # frames one decode may produce; 0: as many as max_seconds at max_fps
+
+    def __post_init__(self) -> None:
+        if self.max_frames <= 0:
+            object.__setattr__(self, "max_frames", int(self.max_seconds * self.max_fps) + 1)
 
 
 @dataclass(frozen=True)
@@ -88,6 +114,41 @@ def too_large(size: int, limit: int) -> VideoRejected:
     )
 
 
+def too_big_picture(width: int, height: int, limits: VideoLimits) -> VideoRejected:
+    return VideoRejected(
+        "picture_too_large",
+        f"La imagen del vídeo mide {width}×{height}; el máximo es {limits.max_side} px por lado. "
+        "Graba en 1080p o menos.",
+        f"The video's picture is {width}×{height}; the maximum is {limits.max_side} px a side. "
+        "Record in 1080p or less.",
+    )
+
+
+def too_many_frames(limits: VideoLimits) -> VideoRejected:
+    return VideoRejected(
+        "too_many_frames",
+        f"El vídeo tiene demasiadas imágenes por segundo; el máximo es {limits.max_fps:g}.",
+        f"The video has too many frames per second; the maximum is {limits.max_fps:g}.",
+    )
+
+
+def too_slow(limits: VideoLimits) -> VideoRejected:
+    return VideoRejected(
+        "too_slow",
+        f"No pudimos leer el vídeo en {limits.max_decode_seconds:g} s. Grábalo de nuevo, más corto.",
+        f"We could not read the video within {limits.max_decode_seconds:g} s. Please record it again, shorter.",
+    )
+
+
+def demuxer_for(data: bytes) -> str:
+    """The one demuxer this file may be opened with, from its first bytes; refuses everything else."""
+    if data[4:8] in ISO_BOX_TYPES:
+        return MP4_DEMUXER
+    if data[:4] == EBML_MAGIC:
+        return MATROSKA_DEMUXER
+    raise wrong_type("no es MP4 ni WebM / neither MP4 nor WebM")
+
+
 def check_upload(content_type: str, size: int, limits: VideoLimits) -> None:
     """Checks that need no decoding (the declared type and size)."""
     if size == 0:
@@ -110,8 +171,18 @@ class DecodedVideo:
         if len(data) > limits.max_bytes:
             raise too_large(len(data), limits.max_bytes)
         self.limits = limits
+        demuxer = demuxer_for(data)
+        # FFmpeg decodes a first frame to learn a stream's parameters: the decoder's pixel limit bounds that probe
+        # (and every later frame, whatever the header claims) before any picture is allocated.
+        decoder_options = {"max_pixels": str(limits.max_pixels)}
         try:
-            self._container: Any = av.open(io.BytesIO(data), mode="r")
+            self._container: Any = av.open(
+                io.BytesIO(data),
+                mode="r",
+                format=demuxer,
+                container_options=DEMUXER_OPTIONS[demuxer],
+                options=decoder_options,
+            )
         except (av.FFmpegError, UnicodeDecodeError, ValueError):
             raise corrupt() from None
         streams = self._container.streams.video
@@ -123,7 +194,21 @@ class DecodedVideo:
         if codec not in ALLOWED_CODECS:
             self.close()
             raise wrong_type(f"códec {codec} / codec {codec}")
-        self._stream.thread_type = "AUTO"
+        context = self._stream.codec_context
+        if (
+            context.width > limits.max_side
+            or context.height > limits.max_side
+            or (context.width * context.height > limits.max_pixels)
+        ):
+            self.close()
+            raise too_big_picture(context.width, context.height, limits)
+        rate = self._stream.average_rate or self._stream.guessed_rate
+        if (rate is not None and float(rate) > limits.max_fps) or (self._stream.frames or 0) > limits.max_frames:
+            self.close()
+            raise too_many_frames(limits)
+        context.options = decoder_options
+        context.thread_type = "AUTO"
+        context.thread_count = DECODE_THREADS
         duration = None
         if self._stream.duration is not None and self._stream.time_base is not None:
             duration = float(self._stream.duration * self._stream.time_base)
@@ -132,7 +217,6 @@ class DecodedVideo:
         if duration is not None and duration > limits.max_seconds + 0.05:
             self.close()
             raise too_long(duration, limits.max_seconds)
-        rate = self._stream.average_rate
         self.info = VideoInfo(
             codec=codec,
             width=self._stream.codec_context.width,
@@ -151,13 +235,21 @@ class DecodedVideo:
         step = 1.0 / limits.target_fps
         next_time: float | None = None
         start: float | None = None
+        deadline = time.monotonic() + limits.max_decode_seconds
         try:
             for frame in self._container.decode(self._stream):
+                self.frames_decoded += 1
+                # A header can lie about the rate and the length: what is decoded is counted and timed too.
+                if self.frames_decoded > limits.max_frames:
+                    raise too_many_frames(limits)
+                if time.monotonic() > deadline:
+                    raise too_slow(limits)
                 if frame.time is None:
                     continue
+                if frame.width > limits.max_side or frame.height > limits.max_side:
+                    raise too_big_picture(frame.width, frame.height, limits)
                 start = frame.time if start is None else start
                 seconds = float(frame.time - start)
-                self.frames_decoded += 1
                 self.seconds_seen = max(self.seconds_seen, seconds)
                 if seconds > limits.max_seconds + 0.05:
                     raise too_long(seconds, limits.max_seconds)

@@ -20,6 +20,10 @@ def limits_of(settings: MlSettings) -> VideoLimits:
         min_seconds=settings.min_video_seconds,
         target_fps=settings.target_fps,
         max_width=settings.max_frame_width,
+        max_side=settings.max_video_side,
+        max_pixels=settings.max_video_pixels,
+        max_fps=settings.max_video_fps,
+        max_decode_seconds=settings.max_decode_seconds,
     )
 
 
