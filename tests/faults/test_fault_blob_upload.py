@@ -170,8 +170,11 @@ def assert_clean_failure_and_retry(observed: Observed) -> None:
     assert observed.sign_after_failures["template_status"] == "none", observed.sign_after_failures
     assert observed.messages_after_failures == [], "video.uploaded sent for a failed upload"
 
+    # The file was stored before the store went down at confirmation: the upload URL creates its key once, so the
+    # client's repeated PUT is refused (nothing replaced) and its repeated confirmation is what completes it.
+    assert_error_body(observed.retried_put, 412, "a second PUT through the same upload URL")
     assert observed.retried_put is not None
-    assert observed.retried_put.status_code == 200, observed.retried_put.text
+    assert observed.retried_put.json()["error"] == "already_uploaded"
     assert observed.confirmed is not None
     assert observed.confirmed.status_code == 200, observed.confirmed.text
     assert observed.confirmed.json()["state"] == "uploaded"

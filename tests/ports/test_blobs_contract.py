@@ -191,7 +191,8 @@ def tamper_only(target: str) -> Callable[[str, str], str]:
 async def upload(
     http: httpx.AsyncClient, url: str, body: bytes | AsyncIterator[bytes], content_type: str
 ) -> httpx.Response:
-    return await http.put(url, content=body, headers={"Content-Type": content_type})
+    """A PUT as a client makes it from a ticket (the S3 URL signs If-None-Match: the client must send it)."""
+    return await http.put(url, content=body, headers={"Content-Type": content_type, "If-None-Match": "*"})
 
 
 # -- the store -----------------------------------------------------------------------------------------------
@@ -411,6 +412,17 @@ async def test_signed_upload_then_readable(store: BlobStore, http: httpx.AsyncCl
     assert (info.size, info.content_type) == (1000, "video/webm")
     assert response.headers["etag"].strip('"') == info.etag
     assert await store.get("uploads/u1/attempt.webm") == body
+
+
+async def test_a_signed_upload_url_creates_its_key_once(
+    harness: BlobsHarness, store: BlobStore, http: httpx.AsyncClient
+) -> None:
+    signed = await store.signed_upload("uploads/u1/once.webm", content_type="video/webm", max_bytes=500)
+    first = await http.request(signed.method, signed.url, content=b"a" * 500, headers=signed.headers)
+    assert first.status_code == 200, first.text
+    replay = await http.request(signed.method, signed.url, content=b"b" * 500, headers=signed.headers)
+    assert_refused(harness, replay, 412)
+    assert await store.get("uploads/u1/once.webm") == b"a" * 500
 
 
 async def test_signed_upload_streamed_body(store: BlobStore, http: httpx.AsyncClient) -> None:

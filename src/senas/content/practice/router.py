@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, status
 from senas.content.deps import ContextDep, SessionDep
 from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadOut, PracticeUploadRequest
-from senas.content.practice.service import PracticeService
+from senas.content.practice.service import DailyQuota, PracticeService
 from senas.content.practice.sessions import PracticeSessions
 from senas.core.auth import CurrentUser
 from senas.core.errors import UnauthorizedError
@@ -27,7 +27,8 @@ PracticeSessionsDep = Annotated[PracticeSessions, Depends(get_practice_sessions)
 async def get_practice_service(
     session: SessionDep, context: ContextDep, sessions: PracticeSessionsDep
 ) -> PracticeService:
-    return PracticeService(PracticeRepository(session), context.ports, sessions)
+    quota = DailyQuota(context.config.practice_uploads_per_day, context.config.practice_bytes_per_day)
+    return PracticeService(PracticeRepository(session), context.ports, sessions, quota)
 
 
 PracticeServiceDep = Annotated[PracticeService, Depends(get_practice_service)]
@@ -59,6 +60,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         **_ERRORS,
         404: {"description": "No such practice session of the caller's (someone else's looks the same)"},
         409: {"description": "The session is not in video mode, or no longer awaits its upload"},
+        429: {"description": "Over the learner's practice uploads of the last 24 hours (Retry-After)"},
         503: {"description": "The ML service could not be asked about the session"},
     },
     summary="Ask for a signed URL to upload a practice video for a practice session",

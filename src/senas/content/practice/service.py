@@ -9,11 +9,13 @@ depth: the session could change between the two)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 
 from senas.content.context import ContentPorts
-from senas.content.db import new_id
+from senas.content.db import new_id, utcnow
 from senas.content.media import rules
 from senas.content.media.schemas import SignedUploadOut
 from senas.content.media.service import check_upload
@@ -22,22 +24,50 @@ from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadRequest
 from senas.content.practice.sessions import PracticeSessions
 from senas.contracts.media import VideoUploaded
-from senas.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from senas.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TooManyRequestsError
 from senas.core.messages import send
 from senas.platform import catalog
 from senas.platform.identity import Principal
 
 log = structlog.get_logger(__name__)
+DAY = timedelta(days=1)
 _SAFE_KEY_PART = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
 
+@dataclass(frozen=True)
+class DailyQuota:
+    uploads: int
+    bytes: int
+
+
 class PracticeService:
-    def __init__(self, repository: PracticeRepository, ports: ContentPorts, sessions: PracticeSessions) -> None:
+    def __init__(
+        self,
+        repository: PracticeRepository,
+        ports: ContentPorts,
+        sessions: PracticeSessions,
+        quota: DailyQuota = DailyQuota(uploads=120, bytes=1024**3),
+    ) -> None:
         self.repo = repository
         self.ports = ports
-        # The queue handlers only delete uploads and need no session check; the default asks the ML service.
         self.sessions = sessions
         self.store = ports.uploads
+        self.quota = quota
+
+    async def _check_quota(self, user_id: str, size: int) -> None:
+        """Over the last 24 hours: 429 with the seconds until the oldest upload of the window leaves it."""
+        now = utcnow()
+        count, stored, oldest = await self.repo.since(user_id, now - DAY)
+        if count + 1 <= self.quota.uploads and stored + size <= self.quota.bytes:
+            return
+        retry_after = max(1, int(((oldest or now) + DAY - now).total_seconds()))
+        raise TooManyRequestsError(
+            f"has alcanzado el límite diario de prácticas en vídeo ({self.quota.uploads} vídeos, "
+            f"{self.quota.bytes // 2**20} MB); vuelve a intentarlo más tarde / you have reached the daily limit "
+            f"of practice videos ({self.quota.uploads} videos, {self.quota.bytes // 2**20} MB); try again later",
+            code="daily_quota",
+            headers={"Retry-After": str(retry_after)},
+        )
 
     async def request_upload(
         self, user: Principal, data: PracticeUploadRequest, access_token: str
@@ -46,6 +76,7 @@ class PracticeService:
         ext = check_upload(data.content_type, data.size, rules.VIDEO_TYPES, rules.VIDEO_LIMIT)
         if not _SAFE_KEY_PART.fullmatch(user.user_id):
             raise InvalidInputError("this account id cannot name an upload / id de cuenta no válido")
+        await self._check_quota(user.user_id, data.size)
         # After the local checks (cheap, and they need no other service), before anything is signed or stored.
         await self.sessions.check_awaits_video(data.session_id, access_token)
         upload_id = new_id()

@@ -80,7 +80,8 @@ class BlobStore(Protocol):
         self, key: str, *, content_type: str, max_bytes: int, expires_in: int = 900
     ) -> SignedUpload:
         """A URL through which exactly this key, of this content type, up to ``max_bytes``, can be PUT until
-        it expires (``expires_in`` seconds)."""
+        it expires (``expires_in`` seconds) — once: the PUT creates the key, and once the key exists a PUT through
+        the URL is refused (412). The client sends the returned ``headers`` with the PUT."""
 
     async def signed_download(self, key: str, *, expires_in: int = 900) -> str:
         """A URL through which this key can be GET until it expires."""

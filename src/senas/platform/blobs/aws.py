@@ -225,16 +225,17 @@ class S3BlobStore:
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or not 0 <= max_bytes <= MAX_SINGLE_PUT:
             raise InvalidRequest(f"max_bytes must be between 0 and {MAX_SINGLE_PUT}, got {max_bytes!r}")
         self._check_expiry(expires_in)
+        # If-None-Match is signed: the URL creates its key once and cannot be replayed to replace the file.
         url = await self._presign(
             "put_object",
-            {"Key": key, "ContentType": content_type, "ContentLength": max_bytes},
+            {"Key": key, "ContentType": content_type, "ContentLength": max_bytes, "IfNoneMatch": "*"},
             expires_in,
             method="PUT",
         )
         return SignedUpload(
             url=url,
             method="PUT",
-            headers={"Content-Type": content_type, "Content-Length": str(max_bytes)},
+            headers={"Content-Type": content_type, "Content-Length": str(max_bytes), "If-None-Match": "*"},
             max_bytes=max_bytes,
             expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
         )

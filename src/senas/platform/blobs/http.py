@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 from senas.platform.blobs import BlobInfo
 from senas.platform.blobs.local import URL_PREFIX, LocalBlobs, LocalBlobStore, PayloadTooLarge
 from senas.platform.blobs.signing import SignatureError, SignedGrant
-from senas.platform.errors import InvalidRequest, NotFound, Unavailable
+from senas.platform.errors import InvalidRequest, NotFound, PreconditionFailed, Unavailable
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 # Stored content is served from the application's own origin: never let a browser sniff it into something
@@ -96,11 +96,19 @@ def blob_router(blobs: LocalBlobs) -> APIRouter:
                 if int(declared) > grant.max_bytes:
                     return _error(413, "payload_too_large", too_large)
             try:
+                # An upload URL creates its key once: it cannot be replayed to replace what was uploaded (and
+                # perhaps already confirmed and processed), as S3's signed If-None-Match refuses it too.
                 info = await store.put(
-                    key, request.stream(), content_type=grant.content_type, max_bytes=grant.max_bytes
+                    key,
+                    request.stream(),
+                    content_type=grant.content_type,
+                    max_bytes=grant.max_bytes,
+                    if_none_match=True,
                 )
             except PayloadTooLarge:
                 return _error(413, "payload_too_large", too_large)
+            except PreconditionFailed:
+                return _error(412, "already_uploaded", "this upload URL has been used: the file is already there")
         except SignatureError as error:
             return _error(403, error.code, str(error))
         except Unavailable as error:
