@@ -102,3 +102,27 @@ def h264(frames: list[np.ndarray], fps: int) -> bytes:
         for packet in stream.encode():
             output.mux(packet)
     return buffer.getvalue()
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` × ``height`` one-bit pixels of black: a few KB to send, width × height × 3
+    bytes for a decoder to fill."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    row = b"\x00" * (1 + (width + 7) // 8)
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def jpeg_bomb(width: int, height: int) -> bytes:
+    """A JPEG whose frame header declares ``width`` × ``height`` pixels (what a decoder sizes its buffer by)."""
+    import struct
+
+    frame = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3) + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+    return b"\xff\xd8" + frame + b"\xff\xd9"

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from ml_media import ALPHABET, HANDS, require
+from ml_media import ALPHABET, HANDS, jpeg_bomb, png_bomb, require
 
 from senas.ml.app import create_app
 from senas.ml.bootstrap import MlRoot
@@ -102,6 +102,26 @@ async def test_bad_recognition_requests(client: httpx.AsyncClient, mint_token: A
     garbage = await client.post(url, content=b"\x89PNG nonsense", headers={**headers, "Content-Type": "image/png"})
     assert garbage.status_code == 422
     assert garbage.json()["error"] == "unreadable_image"
+
+
+@pytest.mark.parametrize(
+    ("photo", "content_type"),
+    [
+        (lambda: png_bomb(20_000, 15_000), "image/png"),  # ~36 KB declaring 300 Mpx (1.8 GB decoded)
+        (lambda: png_bomb(5_000, 4_000), "image/png"),  # 20 Mpx: over the budget, under Pillow's own ceiling
+        (lambda: jpeg_bomb(30_000, 30_000), "image/jpeg"),
+        (lambda: jpeg_bomb(9_000, 100), "image/jpeg"),  # too long a side
+    ],
+    ids=["png-300mpx", "png-20mpx", "jpeg-900mpx", "jpeg-wide"],
+)
+async def test_a_photo_over_the_pixel_budget_is_refused_before_decoding(
+    client: httpx.AsyncClient, mint_token: Any, photo: Any, content_type: str
+) -> None:
+    headers = {"Authorization": f"Bearer {mint_token('speller')}", "Content-Type": content_type}
+    response = await client.post("/ml/fingerspelling/recognise", content=photo(), headers=headers)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"] == "image_too_large"
+    assert "Mpx" in response.json()["detail"]  # refused from the header: nothing was decoded
 
 
 async def test_landmarks_far_outside_the_frame_are_refused_not_a_500(

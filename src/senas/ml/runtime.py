@@ -71,6 +71,7 @@ class MlRuntime:
         self.pose_model: ModelVersion | None = None
         self.extractor: HandExtractor | None = None
         self.video_slots = asyncio.Semaphore(self.ml.video_concurrency)
+        self.image_slots = asyncio.Semaphore(self.ml.image_concurrency)
         self.loaded = False
         self._lock = asyncio.Lock()
         self.problems: dict[str, str] = {}

@@ -26,6 +26,8 @@ class MlSettings(BaseSettings):
     # Video decoding and hand tracking are CPU- and memory-heavy: one at a time per process keeps the worker
     # inside its memory budget (1 GB) on a 2-core task.
     video_concurrency: int = Field(1, ge=1, le=8)
+    # Photos (fingerspelling) decoded at once: each up to 16 Mpx × 3 bytes before it is scaled for the model.
+    image_concurrency: int = Field(2, ge=1, le=16)
     min_hand_frames: int = Field(3, ge=1, description="frames with a hand needed to score an attempt")
     # The hand model file to register when the ml-models store has none (the embedded profile's first start and
     # `senas ml install-models`). Default: the file `make install` put beside the packages.

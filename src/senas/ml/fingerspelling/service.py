@@ -9,6 +9,7 @@ import numpy as np
 from senas.core.errors import InvalidInputError, PayloadTooLargeError, ServiceUnavailableError
 from senas.ml.fingerspelling.classifier import shape_features
 from senas.ml.fingerspelling.schemas import LetterGuess, Recognised, RecogniseLandmarks
+from senas.ml.landmarks.photo import decode_photo, photo_size
 from senas.ml.landmarks.sequence import LEFT
 from senas.ml.registry.model_registry import ModelMissing
 from senas.ml.runtime import MlRuntime
@@ -55,13 +56,15 @@ async def recognise_image(runtime: MlRuntime, data: bytes) -> Recognised:
         raise PayloadTooLargeError(
             f"la imagen supera {MAX_IMAGE_BYTES // 2**20} MB / the image exceeds {MAX_IMAGE_BYTES // 2**20} MB"
         )
+    photo_size(data)  # the header alone: refused over the pixel budget before anything is decoded
     await runtime.ensure_loaded()
     try:
         extractor = runtime.require_extractor()
     except ModelMissing as exc:
         raise _unavailable(exc) from None
-    rgb = await asyncio.to_thread(decode_image, data)
-    track = await asyncio.to_thread(extractor.detect_image, rgb)
+    async with runtime.image_slots:  # a decoded photo is width × height × 3 bytes: a few at a time
+        rgb = await asyncio.to_thread(decode_photo, data)
+        track = await asyncio.to_thread(extractor.detect_image, rgb)
     if not track.present[0].any():
         raise InvalidInputError(
             "No se ve ninguna mano en la imagen. / No hand is visible in the image.", code="no_hands"
@@ -69,15 +72,3 @@ async def recognise_image(runtime: MlRuntime, data: bytes) -> Recognised:
     slot = int(np.argmax(track.scores[0] * track.present[0]))
     left = bool(track.handedness[0, slot] == LEFT)
     return _classify(runtime, track.points[0, slot][None].astype(np.float64), left, track.aspect)
-
-
-def decode_image(data: bytes) -> np.ndarray:
-    import cv2
-
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise InvalidInputError(
-            "no se pudo leer la imagen (usa JPEG o PNG) / the image could not be read (use JPEG or PNG)",
-            code="unreadable_image",
-        )
-    return np.ascontiguousarray(image[:, :, ::-1])
