@@ -1,10 +1,11 @@
-"""Request and response bodies of the catalogue API."""
+"""Request and response bodies of the catalogue API (reading and authoring)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
@@ -151,7 +152,115 @@ class LessonSignsIn(_In):
     sign_ids: Annotated[list[Id], Field(max_length=MAX_LESSON_SIGNS, description="the lesson's signs, in order")]
 
 
-# -- responses (documented shapes; read routes serve cached JSON directly) ------------------------------------
+# -- author responses: the stored rows, every column but the derived search ones ----------------------------------
+
+# Written with Python's isoformat ("+00:00"), as the author API always has, where Pydantic would write "Z".
+Stamp = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AuthorLanguageOut(_Row):
+    id: str
+    code: str
+    name_es: str
+    name_en: str
+    description_es: str
+    description_en: str
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class AuthorLevelOut(_Row):
+    id: str
+    language_id: str
+    slug: str
+    position: int
+    title_es: str
+    title_en: str
+    description_es: str
+    description_en: str
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class AuthorLessonOut(_Row):
+    id: str
+    level_id: str
+    slug: str
+    position: int
+    title_es: str
+    title_en: str
+    description_es: str
+    description_en: str
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class AuthorSignOut(_Row):
+    id: str
+    language_id: str
+    slug: str
+    gloss: str
+    meaning_es: str
+    meaning_en: str
+    category: str
+    handshape: str
+    region: str
+    description_es: str
+    description_en: str
+    reference_asset_id: str | None
+    image_asset_id: str | None
+    template_status: str
+    template_key: str | None
+    template_version: str | None
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class AuthorExerciseOut(_Row):
+    id: str
+    lesson_id: str
+    slug: str
+    position: int
+    kind: ExerciseKind
+    sign_id: str | None
+    distractor_ids: list[str]
+    word: str | None
+    prompt_es: str
+    prompt_en: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+# What publishing or unpublishing answers: the row of the kind named in the path.
+PublishableOut = AuthorLanguageOut | AuthorLevelOut | AuthorLessonOut | AuthorSignOut
+
+
+class OrderOut(BaseModel):
+    ids: list[str] = Field(description="the children's ids, in their new order")
+
+
+class LessonSignsOut(BaseModel):
+    sign_ids: list[str] = Field(description="the lesson's signs, in order")
+
+
+# -- catalogue responses (documented shapes; read routes serve cached JSON directly) ----------------------------
 
 
 class MediaOut(BaseModel):
@@ -285,11 +394,3 @@ class DictionaryPageOut(BaseModel):
     page_size: int
     total: int
     pages: int
-
-
-class CreatedOut(BaseModel):
-    id: str
-    slug: str | None = None
-    position: int | None = None
-    status: str | None = None
-    version: int | None = None

@@ -34,6 +34,8 @@ class UploadTicketOut(BaseModel):
 
 
 class AssetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     bucket: str
     key: str
