@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapSerializer,
+    WrapValidator,
+    model_validator,
+)
+
+from senas.content.media.schemas import MediaOut
+from senas.content.views import MediaRef
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
@@ -260,19 +273,31 @@ class LessonSignsOut(BaseModel):
     sign_ids: list[str] = Field(description="the lesson's signs, in order")
 
 
-# -- catalogue responses (documented shapes; read routes serve cached JSON directly) ----------------------------
+# -- catalogue responses ----------------------------------------------------------------------------------------
+# The read routes serve cached views, and each view is built by validating through these models (``reader.py``):
+# a payload that drifts from them fails when the view is built. ``extra="forbid"`` makes an undeclared key such a
+# drift too, instead of a field silently dropped.
 
 
-class MediaOut(BaseModel):
-    url: str = Field(description="time-limited signed URL")
-    content_type: str
-    expires_at: str
-    demo: bool = Field(description="generated illustrative media, not a real signer")
-    notice_es: str | None = None
-    notice_en: str | None = None
+def _media_ref_as_is(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    return value if isinstance(value, MediaRef) else handler(value)
 
 
-class SignSummaryOut(BaseModel):
+# Where a view has a MediaRef, the response has a MediaOut: the ref is signed into one when the view is sent
+# (``views.respond``), so a view keeps it as it is. The serializer is a lambda on purpose: a function with a return
+# annotation would replace the documented schema (MediaOut) by that annotation's.
+Media = Annotated[
+    MediaOut | None,
+    WrapValidator(_media_ref_as_is),
+    WrapSerializer(lambda value, handler: value if isinstance(value, MediaRef) else handler(value)),
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignSummaryOut(_Out):
     id: str
     slug: str
     gloss: str
@@ -283,32 +308,32 @@ class SignSummaryOut(BaseModel):
     region: str
     status: str
     template_status: str
-    media: MediaOut | None
+    media: Media
 
 
 class SignOut(SignSummaryOut):
     language: str
     description_es: str
     description_en: str
-    image: MediaOut | None
+    image: Media
     template_version: str | None
 
 
-class ChoiceOut(BaseModel):
+class ChoiceOut(_Out):
     id: str
     gloss: str
     meaning_es: str
     meaning_en: str
-    media: MediaOut | None
+    media: Media
 
 
-class LetterOut(BaseModel):
+class LetterOut(_Out):
     letter: str
     sign_id: str
-    media: MediaOut | None
+    media: Media
 
 
-class ExerciseOut(BaseModel):
+class ExerciseOut(_Out):
     id: str
     slug: str
     position: int
@@ -321,7 +346,7 @@ class ExerciseOut(BaseModel):
     letters: list[LetterOut]
 
 
-class LessonOut(BaseModel):
+class LessonOut(_Out):
     id: str
     slug: str
     level_id: str
@@ -336,7 +361,7 @@ class LessonOut(BaseModel):
     exercises: list[ExerciseOut]
 
 
-class LessonInLevelOut(BaseModel):
+class LessonInLevelOut(_Out):
     id: str
     slug: str
     position: int
@@ -346,7 +371,7 @@ class LessonInLevelOut(BaseModel):
     sign_ids: list[str]
 
 
-class LevelOut(BaseModel):
+class LevelOut(_Out):
     id: str
     slug: str
     language: str
@@ -359,7 +384,9 @@ class LevelOut(BaseModel):
     lessons: list[LessonInLevelOut]
 
 
-class LanguageOut(BaseModel):
+class LanguageInfoOut(_Out):
+    """A language's own fields (the head of its levels page)."""
+
     id: str
     code: str
     name_es: str
@@ -367,10 +394,15 @@ class LanguageOut(BaseModel):
     description_es: str
     description_en: str
     status: str
-    level_count: int = 0
 
 
-class LevelSummaryOut(BaseModel):
+class LanguageOut(LanguageInfoOut):
+    """A language in the list of languages."""
+
+    level_count: int = Field(description="its levels the caller can see")
+
+
+class LevelSummaryOut(_Out):
     id: str
     slug: str
     position: int
@@ -382,12 +414,12 @@ class LevelSummaryOut(BaseModel):
     lesson_count: int
 
 
-class LanguageLevelsOut(BaseModel):
-    language: LanguageOut
+class LanguageLevelsOut(_Out):
+    language: LanguageInfoOut
     levels: list[LevelSummaryOut]
 
 
-class DictionaryPageOut(BaseModel):
+class DictionaryPageOut(_Out):
     language: str
     items: list[SignSummaryOut]
     page: int
