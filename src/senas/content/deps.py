@@ -16,6 +16,7 @@ from senas.content.catalog.reader import CatalogReader
 from senas.content.catalog.repository import CatalogRepository
 from senas.content.context import ContentContext, ContentPorts
 from senas.content.db import Database
+from senas.content.unit_of_work import UnitOfWork
 from senas.content.views import SignedUrlCache
 from senas.core.auth import optional_principal
 from senas.core.deps import get_token_verifier
@@ -53,6 +54,18 @@ async def get_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_unit_of_work(session: SessionDep) -> AsyncIterator[UnitOfWork]:
+    """The request's one transaction. ``scope="function"`` (below) runs the code after ``yield`` as soon as the
+    route has returned (and its answer has been validated), before the response is sent: the commit — or the
+    rollback when the route raised — happens first, so a commit that fails is still answered by the database
+    error handlers (409 for a lost unique race, 503 for a database gone) instead of after a 2xx went out."""
+    async with UnitOfWork(session) as work:
+        yield work
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
 
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /users/auth/login")
@@ -95,8 +108,8 @@ async def read_context(
 ReadDep = Annotated[ReadContext, Depends(read_context)]
 
 
-async def get_author(session: SessionDep) -> CatalogAuthor:
-    return CatalogAuthor(CatalogRepository(session))
+async def get_author(work: UnitOfWorkDep, ports: PortsDep) -> CatalogAuthor:
+    return CatalogAuthor(CatalogRepository(work.session), work, ports)
 
 
 AuthorServiceDep = Annotated[CatalogAuthor, Depends(get_author)]

@@ -26,6 +26,7 @@ import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
+from senas.content.media.schemas import MediaOut
 from senas.demo.notice import DEMO_NOTICE_EN, DEMO_NOTICE_ES
 from senas.platform.blobs import BlobStore
 
@@ -185,15 +186,15 @@ async def media_urls(
         if media is None:
             store = ports.bucket(ref.bucket)
             url = await store.signed_download(ref.key, expires_in=URL_TTL_SECONDS)
-            media = {
-                "url": url,
-                "content_type": ref.content_type,
-                "expires_at": datetime.fromtimestamp(int(now) + URL_TTL_SECONDS, UTC).isoformat(),
-                "demo": ref.demo,
-            }
-            if ref.demo:
-                media["notice_es"] = DEMO_NOTICE_ES
-                media["notice_en"] = DEMO_NOTICE_EN
+            # Through the model the routes declare, once per signature (cached signatures are reused as they are).
+            media = MediaOut(
+                url=url,
+                content_type=ref.content_type,
+                expires_at=datetime.fromtimestamp(int(now) + URL_TTL_SECONDS, UTC).isoformat(),
+                demo=ref.demo,
+                notice_es=DEMO_NOTICE_ES if ref.demo else None,
+                notice_en=DEMO_NOTICE_EN if ref.demo else None,
+            ).model_dump(exclude_none=True)
             if cache is not None:
                 cache.put(ref.bucket, ref.key, now, media)
         resolved[ref.asset_id] = media

@@ -1,13 +1,13 @@
 """The authoring side of the catalogue: create, update, delete, reorder, publish. One transaction per call,
-committed by the caller (the router's unit of work); every write raises the catalogue revision so that cached
+committed by the request's unit of work (never here); every write raises the catalogue revision so that cached
 read views everywhere are refreshed."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import InstrumentedAttribute
 
 from senas.content.catalog import schemas
@@ -22,29 +22,19 @@ from senas.content.catalog.models import (
 )
 from senas.content.catalog.reader import ALPHABET_CATEGORY
 from senas.content.catalog.repository import CatalogRepository
+from senas.content.media.service import delete_blobs_quietly
 from senas.content.text import fingerspelling_letters, letter_key, normalise, search_text, slugify
+from senas.content.unit_of_work import UnitOfWork
+from senas.content.views import Buckets
 from senas.core.errors import ConflictError, InvalidInputError, NotFoundError
 
 PublishableKind = Literal["languages", "levels", "lessons", "signs"]
-HIDDEN_COLUMNS = {"search_text", "category_norm", "handshape_norm"}
 
 
 def invalid(field: str, message: str) -> InvalidInputError:
     return InvalidInputError(
         f"invalid request — {field}: {message}", extra={"fields": [{"field": field, "message": message}]}
     )
-
-
-def as_dict(row: object) -> dict[str, Any]:
-    """An author's view of a row: every column but the derived search ones."""
-    mapper = sa_inspect(row).mapper
-    out: dict[str, Any] = {}
-    for column in mapper.column_attrs:
-        if column.key in HIDDEN_COLUMNS:
-            continue
-        value = getattr(row, column.key)
-        out[column.key] = value.isoformat() if hasattr(value, "isoformat") else value
-    return out
 
 
 def refresh_search_columns(sign: Sign) -> None:
@@ -54,12 +44,10 @@ def refresh_search_columns(sign: Sign) -> None:
 
 
 class CatalogAuthor:
-    def __init__(self, repository: CatalogRepository) -> None:
+    def __init__(self, repository: CatalogRepository, work: UnitOfWork, buckets: Buckets) -> None:
         self.repo = repository
-
-    async def commit(self) -> None:
-        """The one commit of the request."""
-        await self.repo.session.commit()
+        self.work = work
+        self.buckets = buckets
 
     # -- lookups --------------------------------------------------------------------------------------------
 
@@ -175,17 +163,16 @@ class CatalogAuthor:
         await self.repo.flush()
         return language
 
-    async def delete_language(self, code: str) -> list[tuple[str, str]]:
-        """Deletes the language with everything in it; returns the (bucket, key) of its media to delete once
-        the transaction has committed."""
+    async def delete_language(self, code: str) -> None:
+        """Deletes the language with everything in it; its media files once the transaction has committed."""
         language = await self.language(code)
         signs = await self.repo.signs_of_language(language.id)
-        blobs = await self._detach_assets([sign.id for sign in signs])
+        await self._detach_assets([sign.id for sign in signs])
         await self.repo.remove(language)
         await self.repo.bump_revision()
-        return blobs
 
-    async def _detach_assets(self, sign_ids: Sequence[str]) -> list[tuple[str, str]]:
+    async def _detach_assets(self, sign_ids: Sequence[str]) -> None:
+        """Deletes the signs' asset rows; their files go once the transaction has committed."""
         assets = await self.repo.assets_of_signs(sign_ids)
         for sign_id in sign_ids:
             sign = await self.repo.sign(sign_id)
@@ -195,7 +182,9 @@ class CatalogAuthor:
         await self.repo.flush()
         for asset in assets:
             await self.repo.remove(asset)
-        return [(asset.bucket, asset.key) for asset in assets]
+        blobs = [(asset.bucket, asset.key) for asset in assets]
+        if blobs:
+            self.work.after_commit(functools.partial(delete_blobs_quietly, self.buckets, blobs))
 
     # -- levels ---------------------------------------------------------------------------------------------
 
@@ -330,12 +319,11 @@ class CatalogAuthor:
         await self.repo.flush()
         return sign
 
-    async def delete_sign(self, sign_id: str) -> list[tuple[str, str]]:
+    async def delete_sign(self, sign_id: str) -> None:
         sign = await self.sign(sign_id)
-        blobs = await self._detach_assets([sign.id])
+        await self._detach_assets([sign.id])
         await self.repo.remove(sign)
         await self.repo.bump_revision()
-        return blobs
 
     # -- exercises ------------------------------------------------------------------------------------------
 
@@ -409,7 +397,9 @@ class CatalogAuthor:
 
     # -- publishing -----------------------------------------------------------------------------------------
 
-    async def set_status(self, kind: PublishableKind, ident: str, published: bool) -> Any:
+    async def set_status(
+        self, kind: PublishableKind, ident: str, published: bool
+    ) -> SignLanguage | Level | Lesson | Sign:
         row: SignLanguage | Level | Lesson | Sign
         if kind == "languages":
             row = await self.language(ident)

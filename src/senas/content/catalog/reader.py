@@ -2,7 +2,8 @@
 
 Learners (and anonymous visitors) see published content only: a lesson is visible when it, its level and its
 language are published; a sign when it and its language are. Authors asking for a preview see drafts too.
-An exercise that refers to a sign the viewer cannot see is left out rather than shown half-empty.
+An exercise that refers to a sign the viewer cannot see is left out rather than shown half-empty. Every view is
+built through the response model its route declares (``schemas.py``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,18 @@ import hashlib
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
+from pydantic import BaseModel
+
 from senas.content.catalog.models import PUBLISHED, Exercise, Lesson, Level, Sign, SignLanguage
 from senas.content.catalog.repository import CatalogRepository
+from senas.content.catalog.schemas import (
+    DictionaryPageOut,
+    LanguageLevelsOut,
+    LanguageOut,
+    LessonOut,
+    LevelOut,
+    SignOut,
+)
 from senas.content.db import Database
 from senas.content.media.models import VISIBLE_STATES, MediaAsset
 from senas.content.text import fingerspelling_letters, letter_key, normalise
@@ -76,7 +87,9 @@ class CatalogReader:
     async def languages(self) -> View:
         async def load() -> View:
             rows = await self.repo.languages(include_drafts=self.include_drafts)
-            return View([self._language(language) | {"level_count": count} for language, count in rows])
+            return View(
+                [_shape(LanguageOut, self._language(language) | {"level_count": count}) for language, count in rows]
+            )
 
         return await self._cached(("languages",), load)
 
@@ -112,7 +125,7 @@ class CatalogReader:
                 }
                 for level, count in rows
             ]
-            return View({"language": self._language(language), "levels": levels})
+            return View(_shape(LanguageLevelsOut, {"language": self._language(language), "levels": levels}))
 
         return await self._cached(("levels", code), load)
 
@@ -128,31 +141,30 @@ class CatalogReader:
             sign_ids = await self.repo.lesson_sign_ids(
                 [lesson.id for lesson in lessons], include_drafts=self.include_drafts
             )
-            return View(
-                {
-                    "id": level.id,
-                    "slug": level.slug,
-                    "language": language.code,
-                    "position": level.position,
-                    "title_es": level.title_es,
-                    "title_en": level.title_en,
-                    "description_es": level.description_es,
-                    "description_en": level.description_en,
-                    "status": level.status,
-                    "lessons": [
-                        {
-                            "id": lesson.id,
-                            "slug": lesson.slug,
-                            "position": lesson.position,
-                            "title_es": lesson.title_es,
-                            "title_en": lesson.title_en,
-                            "status": lesson.status,
-                            "sign_ids": sign_ids.get(lesson.id, []),
-                        }
-                        for lesson in lessons
-                    ],
-                }
-            )
+            payload = {
+                "id": level.id,
+                "slug": level.slug,
+                "language": language.code,
+                "position": level.position,
+                "title_es": level.title_es,
+                "title_en": level.title_en,
+                "description_es": level.description_es,
+                "description_en": level.description_en,
+                "status": level.status,
+                "lessons": [
+                    {
+                        "id": lesson.id,
+                        "slug": lesson.slug,
+                        "position": lesson.position,
+                        "title_es": lesson.title_es,
+                        "title_en": lesson.title_en,
+                        "status": lesson.status,
+                        "sign_ids": sign_ids.get(lesson.id, []),
+                    }
+                    for lesson in lessons
+                ],
+            }
+            return View(_shape(LevelOut, payload))
 
         return await self._cached(("level", level_id), load)
 
@@ -217,7 +229,7 @@ class CatalogReader:
             "signs": [summaries[sid] for sid in lesson_sign_ids if sid in summaries],
             "exercises": exercise_views,
         }
-        return View(payload, refs)
+        return View(_shape(LessonOut, payload), refs)
 
     def _exercise(
         self,
@@ -280,7 +292,7 @@ class CatalogReader:
                 "image": image,
                 "template_version": sign.template_version,
             }
-            return View(payload, refs)
+            return View(_shape(SignOut, payload), refs)
 
         return await self._cached(("sign", sign_id), load)
 
@@ -319,9 +331,16 @@ class CatalogReader:
                 "total": total,
                 "pages": pages,
             }
-            return View(payload, refs)
+            return View(_shape(DictionaryPageOut, payload), refs)
 
         return await self._cached(key, load)
+
+
+def _shape(model: type[BaseModel], payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as its response model has it: validated (a payload that drifts from the model the route
+    declares fails here, once per cache fill, not per request) and back to plain data, MediaRefs kept as they are
+    for signing when the view is sent."""
+    return model.model_validate(payload).model_dump()
 
 
 def _media_ref(asset: MediaAsset | None) -> MediaRef | None:

@@ -2,7 +2,10 @@
 
 Responses carry a strong ETag and ``Cache-Control: public, max-age=60`` (``private, no-cache`` for previews);
 ``If-None-Match`` with the current ETag gets 304 without a body (see :mod:`senas.content.views` for why the ETag
-leaves the signed media URLs out)."""
+leaves the signed media URLs out).
+
+The routes send cached JSON themselves (no ``response_model`` to re-validate it on every request); the model each
+declares for 200 is the one its view was built through, once per cache fill (``reader.py``)."""
 
 from __future__ import annotations
 

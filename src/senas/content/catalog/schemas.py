@@ -1,10 +1,24 @@
-"""Request and response bodies of the catalogue API."""
+"""Request and response bodies of the catalogue API (reading and authoring)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapSerializer,
+    WrapValidator,
+    model_validator,
+)
+
+from senas.content.media.schemas import MediaOut
+from senas.content.views import MediaRef
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
@@ -151,19 +165,139 @@ class LessonSignsIn(_In):
     sign_ids: Annotated[list[Id], Field(max_length=MAX_LESSON_SIGNS, description="the lesson's signs, in order")]
 
 
-# -- responses (documented shapes; read routes serve cached JSON directly) ------------------------------------
+# -- author responses: the stored rows, every column but the derived search ones ----------------------------------
+
+# Written with Python's isoformat ("+00:00"), as the author API always has, where Pydantic would write "Z".
+Stamp = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
-class MediaOut(BaseModel):
-    url: str = Field(description="time-limited signed URL")
-    content_type: str
-    expires_at: str
-    demo: bool = Field(description="generated illustrative media, not a real signer")
-    notice_es: str | None = None
-    notice_en: str | None = None
+class _Row(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
 
 
-class SignSummaryOut(BaseModel):
+class AuthorLanguageOut(_Row):
+    id: str
+    code: str
+    name_es: str
+    name_en: str
+    description_es: str
+    description_en: str
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class AuthorLevelOut(_Row):
+    id: str
+    language_id: str
+    slug: str
+    position: int
+    title_es: str
+    title_en: str
+    description_es: str
+    description_en: str
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class AuthorLessonOut(_Row):
+    id: str
+    level_id: str
+    slug: str
+    position: int
+    title_es: str
+    title_en: str
+    description_es: str
+    description_en: str
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class AuthorSignOut(_Row):
+    id: str
+    language_id: str
+    slug: str
+    gloss: str
+    meaning_es: str
+    meaning_en: str
+    category: str
+    handshape: str
+    region: str
+    description_es: str
+    description_en: str
+    reference_asset_id: str | None
+    image_asset_id: str | None
+    template_status: str
+    template_key: str | None
+    template_version: str | None
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class AuthorExerciseOut(_Row):
+    id: str
+    lesson_id: str
+    slug: str
+    position: int
+    kind: ExerciseKind
+    sign_id: str | None
+    distractor_ids: list[str]
+    word: str | None
+    prompt_es: str
+    prompt_en: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+# What publishing or unpublishing answers: the row of the kind named in the path.
+PublishableOut = AuthorLanguageOut | AuthorLevelOut | AuthorLessonOut | AuthorSignOut
+
+
+class OrderOut(BaseModel):
+    ids: list[str] = Field(description="the children's ids, in their new order")
+
+
+class LessonSignsOut(BaseModel):
+    sign_ids: list[str] = Field(description="the lesson's signs, in order")
+
+
+# -- catalogue responses ----------------------------------------------------------------------------------------
+# The read routes serve cached views, and each view is built by validating through these models (``reader.py``):
+# a payload that drifts from them fails when the view is built. ``extra="forbid"`` makes an undeclared key such a
+# drift too, instead of a field silently dropped.
+
+
+def _media_ref_as_is(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    return value if isinstance(value, MediaRef) else handler(value)
+
+
+# Where a view has a MediaRef, the response has a MediaOut: the ref is signed into one when the view is sent
+# (``views.respond``), so a view keeps it as it is. The serializer is a lambda on purpose: a function with a return
+# annotation would replace the documented schema (MediaOut) by that annotation's.
+Media = Annotated[
+    MediaOut | None,
+    WrapValidator(_media_ref_as_is),
+    WrapSerializer(lambda value, handler: value if isinstance(value, MediaRef) else handler(value)),
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignSummaryOut(_Out):
     id: str
     slug: str
     gloss: str
@@ -174,32 +308,32 @@ class SignSummaryOut(BaseModel):
     region: str
     status: str
     template_status: str
-    media: MediaOut | None
+    media: Media
 
 
 class SignOut(SignSummaryOut):
     language: str
     description_es: str
     description_en: str
-    image: MediaOut | None
+    image: Media
     template_version: str | None
 
 
-class ChoiceOut(BaseModel):
+class ChoiceOut(_Out):
     id: str
     gloss: str
     meaning_es: str
     meaning_en: str
-    media: MediaOut | None
+    media: Media
 
 
-class LetterOut(BaseModel):
+class LetterOut(_Out):
     letter: str
     sign_id: str
-    media: MediaOut | None
+    media: Media
 
 
-class ExerciseOut(BaseModel):
+class ExerciseOut(_Out):
     id: str
     slug: str
     position: int
@@ -212,7 +346,7 @@ class ExerciseOut(BaseModel):
     letters: list[LetterOut]
 
 
-class LessonOut(BaseModel):
+class LessonOut(_Out):
     id: str
     slug: str
     level_id: str
@@ -227,7 +361,7 @@ class LessonOut(BaseModel):
     exercises: list[ExerciseOut]
 
 
-class LessonInLevelOut(BaseModel):
+class LessonInLevelOut(_Out):
     id: str
     slug: str
     position: int
@@ -237,7 +371,7 @@ class LessonInLevelOut(BaseModel):
     sign_ids: list[str]
 
 
-class LevelOut(BaseModel):
+class LevelOut(_Out):
     id: str
     slug: str
     language: str
@@ -250,7 +384,9 @@ class LevelOut(BaseModel):
     lessons: list[LessonInLevelOut]
 
 
-class LanguageOut(BaseModel):
+class LanguageInfoOut(_Out):
+    """A language's own fields (the head of its levels page)."""
+
     id: str
     code: str
     name_es: str
@@ -258,10 +394,15 @@ class LanguageOut(BaseModel):
     description_es: str
     description_en: str
     status: str
-    level_count: int = 0
 
 
-class LevelSummaryOut(BaseModel):
+class LanguageOut(LanguageInfoOut):
+    """A language in the list of languages."""
+
+    level_count: int = Field(description="its levels the caller can see")
+
+
+class LevelSummaryOut(_Out):
     id: str
     slug: str
     position: int
@@ -273,23 +414,15 @@ class LevelSummaryOut(BaseModel):
     lesson_count: int
 
 
-class LanguageLevelsOut(BaseModel):
-    language: LanguageOut
+class LanguageLevelsOut(_Out):
+    language: LanguageInfoOut
     levels: list[LevelSummaryOut]
 
 
-class DictionaryPageOut(BaseModel):
+class DictionaryPageOut(_Out):
     language: str
     items: list[SignSummaryOut]
     page: int
     page_size: int
     total: int
     pages: int
-
-
-class CreatedOut(BaseModel):
-    id: str
-    slug: str | None = None
-    position: int | None = None
-    status: str | None = None
-    version: int | None = None

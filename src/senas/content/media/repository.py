@@ -15,6 +15,9 @@ class MediaRepository:
     def add(self, asset: MediaAsset) -> None:
         self.session.add(asset)
 
+    async def flush(self) -> None:
+        await self.session.flush()
+
     async def get(self, asset_id: str, *, for_update: bool = False) -> MediaAsset | None:
         query = select(MediaAsset).where(MediaAsset.id == asset_id)
         if for_update:
@@ -23,6 +26,3 @@ class MediaRepository:
 
     async def by_key(self, key: str) -> MediaAsset | None:
         return await self.session.scalar(select(MediaAsset).where(MediaAsset.key == key))
-
-    async def commit(self) -> None:
-        await self.session.commit()

@@ -1,4 +1,7 @@
-"""Author media routes: signed upload URL → PUT the file → confirm → (reference videos) ML processing."""
+"""Author media routes: signed upload URL → PUT the file → confirm → (reference videos) ML processing.
+
+Each request is one transaction, committed by its unit of work (``deps.UnitOfWorkDep``) once the route has
+returned; ``MediaService`` never commits."""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 
-from senas.content.catalog.author import as_dict
 from senas.content.catalog.repository import CatalogRepository
-from senas.content.deps import PortsDep, SessionDep
+from senas.content.deps import PortsDep, UnitOfWorkDep
+from senas.content.media.models import MediaAsset
 from senas.content.media.repository import MediaRepository
 from senas.content.media.schemas import AssetOut, UploadRequest, UploadTicketOut
 from senas.content.media.service import MediaService
@@ -17,8 +20,8 @@ from senas.core.auth import Author
 router = APIRouter(prefix="/author/media", tags=["media"])
 
 
-async def get_media_service(session: SessionDep, ports: PortsDep) -> MediaService:
-    return MediaService(MediaRepository(session), CatalogRepository(session), ports)
+async def get_media_service(work: UnitOfWorkDep, ports: PortsDep) -> MediaService:
+    return MediaService(MediaRepository(work.session), CatalogRepository(work.session), ports)
 
 
 MediaServiceDep = Annotated[MediaService, Depends(get_media_service)]
@@ -28,6 +31,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "Declared size over the limit (video 50 MB, image 5 MB)"},
     415: {"description": "Content type not allowed"},
     422: {"description": "Invalid payload; the field is named"},
+}
+
+_READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _ERRORS[401],
+    403: _ERRORS[403],
+    404: {"description": "Unknown asset"},
 }
 
 
@@ -48,10 +57,15 @@ async def request_upload(data: UploadRequest, user: Author, media: MediaServiceD
     responses={**_ERRORS, 404: {"description": "Unknown asset"}, 409: {"description": "Not uploaded / mismatch"}},
     summary="Confirm an upload: the asset becomes `uploaded`; reference videos go to processing",
 )
-async def confirm_upload(asset_id: str, _: Author, media: MediaServiceDep) -> dict[str, Any]:
-    return as_dict(await media.confirm(asset_id))
+async def confirm_upload(asset_id: str, _: Author, media: MediaServiceDep) -> MediaAsset:
+    return await media.confirm(asset_id)
 
 
-@router.get("/{asset_id}", response_model=AssetOut, summary="An asset with its state (and failure reason)")
-async def get_asset(asset_id: str, _: Author, media: MediaServiceDep) -> dict[str, Any]:
-    return as_dict(await media.asset(asset_id))
+@router.get(
+    "/{asset_id}",
+    response_model=AssetOut,
+    responses=_READ_ERRORS,
+    summary="An asset with its state (and failure reason)",
+)
+async def get_asset(asset_id: str, _: Author, media: MediaServiceDep) -> MediaAsset:
+    return await media.asset(asset_id)

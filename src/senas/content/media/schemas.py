@@ -1,4 +1,4 @@
-"""Bodies of the media upload flow."""
+"""Bodies of media: the author upload flow, and a stored file as learners get it (a signed URL)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ class UploadTicketOut(BaseModel):
 
 
 class AssetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     bucket: str
     key: str
@@ -49,3 +51,16 @@ class AssetOut(BaseModel):
     failure_reason_en: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class MediaOut(BaseModel):
+    """A file inside a catalogue answer, signed when the answer is sent (``views.media_urls``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="time-limited signed URL")
+    content_type: str
+    expires_at: str
+    demo: bool = Field(description="generated illustrative media, not a real signer")
+    notice_es: str | None = None
+    notice_en: str | None = None

@@ -1,7 +1,8 @@
 """The author media flow: ask for a signed upload URL, upload straight to the store, confirm; reference videos
 then go to the ML service (``video.uploaded`` on ``video-processing``), which reports back on ``media-status``.
 
-Confirming sends the message before committing: if sending fails the request fails and nothing changed (the
+Nothing here commits: the request's (or the queue message's) unit of work does, once the call has returned. So
+confirming sends the message before committing: if sending fails the request fails and nothing changed (the
 author retries); if the commit failed after sending, the ML service's report for an asset we still consider
 ``pending_upload`` is accepted all the same (the blob exists — the ML service read it).
 """
@@ -20,6 +21,7 @@ from senas.content.media import rules
 from senas.content.media.models import FAILED, PENDING_UPLOAD, PROCESSED, UPLOADED, MediaAsset
 from senas.content.media.repository import MediaRepository
 from senas.content.media.schemas import SignedUploadOut, UploadRequest, UploadTicketOut
+from senas.content.views import Buckets
 from senas.contracts.media import MediaFailed, MediaProcessed, TemplateReady, VideoUploaded
 from senas.core.errors import (
     ConflictError,
@@ -49,12 +51,12 @@ def check_upload(content_type: str, size: int, allowed: dict[str, str], limit: i
     return allowed[kind]
 
 
-async def delete_blobs_quietly(ports: ContentPorts, blobs: Sequence[tuple[str, str]]) -> None:
+async def delete_blobs_quietly(buckets: Buckets, blobs: Sequence[tuple[str, str]]) -> None:
     """After a delete has committed: remove the stored files (a failure leaves an orphan blob, never a row
     pointing at a missing blob)."""
     for bucket, key in blobs:
         try:
-            await ports.bucket(bucket).delete(key)
+            await buckets.bucket(bucket).delete(key)
         except Exception as exc:
             log.warning("blob_delete_failed", bucket=bucket, key=key, error=str(exc))
 
@@ -110,7 +112,6 @@ class MediaService:
                 created_by=author_id,
             )
         )
-        await self.repo.commit()
         return UploadTicketOut(
             asset_id=asset_id,
             upload=SignedUploadOut(
@@ -150,6 +151,8 @@ class MediaService:
             else:
                 sign.image_asset_id = asset.id
             await self.catalog.bump_revision()
+        # Written now (the answer shows the new row; a failing write stops here, before the message goes out).
+        await self.repo.flush()
         if asset.purpose == "reference" and sign is not None:
             message = VideoUploaded(
                 upload_id=asset.id,
@@ -163,7 +166,6 @@ class MediaService:
             )
             queue = self.ports.video_processing
             await send(queue, message.to_envelope(PRODUCER))
-        await self.repo.commit()
         return asset
 
     # -- reports from the ML service -----------------------------------------------------------------------
@@ -188,7 +190,6 @@ class MediaService:
             sign.template_key = report.template_key
             sign.template_version = report.template_version
         await self.catalog.bump_revision()
-        await self.repo.commit()
         return True
 
     async def mark_template_ready(self, report: TemplateReady) -> bool | None:
@@ -209,7 +210,6 @@ class MediaService:
         sign.template_key = report.template_key
         sign.template_version = str(report.template_version)
         await self.catalog.bump_revision()
-        await self.repo.commit()
         return True
 
     async def mark_failed(self, report: MediaFailed, occurred_at: datetime) -> bool:
@@ -227,5 +227,4 @@ class MediaService:
         if sign is not None and sign.reference_asset_id == asset.id:
             sign.template_status = "failed"
         await self.catalog.bump_revision()
-        await self.repo.commit()
         return True

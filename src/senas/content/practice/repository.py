@@ -39,6 +39,3 @@ class PracticeRepository:
     async def delete_ids(self, upload_ids: list[str]) -> None:
         if upload_ids:
             await self.session.execute(delete(PracticeUpload).where(PracticeUpload.id.in_(upload_ids)))
-
-    async def commit(self) -> None:
-        await self.session.commit()

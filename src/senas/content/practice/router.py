@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 
-from senas.content.deps import ContextDep, SessionDep
+from senas.content.deps import ContextDep, UnitOfWorkDep
 from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadOut, PracticeUploadRequest
 from senas.content.practice.service import DailyQuota, PracticeService
@@ -25,10 +25,10 @@ PracticeSessionsDep = Annotated[PracticeSessions, Depends(get_practice_sessions)
 
 
 async def get_practice_service(
-    session: SessionDep, context: ContextDep, sessions: PracticeSessionsDep
+    work: UnitOfWorkDep, context: ContextDep, sessions: PracticeSessionsDep
 ) -> PracticeService:
     quota = DailyQuota(context.config.practice_uploads_per_day, context.config.practice_bytes_per_day)
-    return PracticeService(PracticeRepository(session), context.ports, sessions, quota)
+    return PracticeService(PracticeRepository(work.session), context.ports, sessions, quota)
 
 
 PracticeServiceDep = Annotated[PracticeService, Depends(get_practice_service)]

@@ -4,15 +4,15 @@ confirmed by its owner, then a ``video.uploaded`` message (purpose ``practice``)
 The ML service owns the practice session: before signing a URL the content service asks it whether the session is
 the caller's, in video mode and awaiting its upload (``PracticeSessions``), so nobody can attach a video to
 another learner's session. The ML worker still refuses a video whose session is not the uploader's (defence in
-depth: the session could change between the two)."""
+depth: the session could change between the two). Nothing here commits: the request's (or the queue message's)
+unit of work does once the call has returned, so the upload message goes out before the commit, as for authors'
+media (``media/service.py``)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-
-import structlog
 
 from senas.content.context import ContentPorts
 from senas.content.db import new_id, utcnow
@@ -29,7 +29,6 @@ from senas.core.messages import send
 from senas.platform import catalog
 from senas.platform.identity import Principal
 
-log = structlog.get_logger(__name__)
 DAY = timedelta(days=1)
 _SAFE_KEY_PART = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
@@ -97,7 +96,6 @@ class PracticeService:
                 state="pending_upload",
             )
         )
-        await self.repo.commit()
         return PracticeTicketOut(
             upload_id=upload_id,
             session_id=data.session_id,
@@ -142,7 +140,6 @@ class PracticeService:
         )
         queue = self.ports.video_processing
         await send(queue, message.to_envelope("content"))
-        await self.repo.commit()
         return upload
 
     async def delete_user_uploads(self, user_id: str) -> int:
@@ -151,6 +148,4 @@ class PracticeService:
         for upload in uploads:
             await self.ports.bucket(upload.bucket).delete(upload.key)
         await self.repo.delete_ids([upload.id for upload in uploads])
-        await self.repo.commit()
-        log.info("practice_uploads_deleted", user_id=user_id, count=len(uploads))
         return len(uploads)
