@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from senas.core.app import ServiceRoot
 from senas.core.consumer import Handler
@@ -12,7 +13,7 @@ from senas.platform.blobs import BlobStore
 from senas.platform.queues import Queue
 from senas.wiring import Platform, resources
 from senas.wiring.resources import bucket, queue
-from senas.wiring.roots import ServiceRootBase
+from senas.wiring.roots import ServiceContext, ServiceRootBase
 
 
 def handlers_for(root: ServiceRoot, logical_queue: str) -> Mapping[str, Handler]:
@@ -35,6 +36,7 @@ class NoPorts:
     pass
 
 
-def probe_root(platform: Platform, ports: type[object] = ProbePorts) -> ServiceRootBase[object]:
+def probe_root(platform: Platform, ports: type[object] = ProbePorts) -> ServiceRootBase[ServiceContext[Any, None]]:
     """A composition root with nothing but the declared ports (for tests of the app factory itself)."""
-    return ServiceRootBase(platform, resources.resolve(ports, platform))
+    context = ServiceContext(settings=platform.settings, config=None, ports=resources.resolve(ports, platform))
+    return ServiceRootBase(platform, context)

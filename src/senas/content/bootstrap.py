@@ -28,11 +28,7 @@ from senas.wiring.roots import Check, ServiceRootBase
 log = structlog.get_logger(__name__)
 
 
-class ContentRoot(ServiceRootBase[ContentPorts]):
-    def __init__(self, platform: Platform, context: ContentContext) -> None:
-        super().__init__(platform, context.ports)
-        self.context = context
-
+class ContentRoot(ServiceRootBase[ContentContext]):
     def consumers(self) -> Sequence[QueueBinding]:
         return (
             self.bind(catalog.MEDIA_STATUS, MediaStatusConsumer(self.context)),

@@ -17,6 +17,7 @@ from senas.platform.blobs import BlobStore
 from senas.platform.queues import Queue
 from senas.platform.secrets import Secrets
 from senas.wiring.resources import DeclaredPorts, bucket, queue
+from senas.wiring.roots import ServiceContext
 
 PRODUCER = "content"
 
@@ -65,10 +66,7 @@ class ContentDatabase:
 
 
 @dataclass
-class ContentContext:
-    settings: Settings
-    config: ContentSettings
-    ports: ContentPorts
+class ContentContext(ServiceContext[ContentPorts, ContentSettings]):
     database: ContentDatabase
     practice_sessions: PracticeSessions
     views: ViewCache = field(default_factory=ViewCache)

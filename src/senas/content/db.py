@@ -79,16 +79,20 @@ async def resolve_database_url(settings: Settings, secrets: Secrets) -> str:
     url = settings.content_database_url
     if not settings.database_secret_id:
         return url
-    raw = await secrets.get(settings.database_secret_id)
-    try:
-        secret = json.loads(raw)
-        username, password = str(secret["username"]), str(secret["password"])
-    except (ValueError, KeyError, TypeError):
-        raise DatabaseConfigError(
-            f"the database secret {settings.database_secret_id!r} must be JSON with 'username' and 'password'"
-        ) from None
+    username, password = secret_credentials(await secrets.get(settings.database_secret_id), settings.database_secret_id)
     parsed: URL = make_url(url).set(username=username, password=password)
     return parsed.render_as_string(hide_password=False)
+
+
+def secret_credentials(secret: str, secret_id: str) -> tuple[str, str]:
+    """(username, password) of a database secret, JSON ``{"username", "password"}`` as Secrets Manager keeps it."""
+    try:
+        data = json.loads(secret)
+        return str(data["username"]), str(data["password"])
+    except (ValueError, KeyError, TypeError):
+        raise DatabaseConfigError(
+            f"the database secret {secret_id!r} must be JSON with 'username' and 'password'"
+        ) from None
 
 
 def is_sqlite(url: str) -> bool:

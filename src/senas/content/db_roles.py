@@ -8,13 +8,12 @@ history. Running it again is harmless, and is how the app password is rotated.
 
 from __future__ import annotations
 
-import json
 import re
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from senas.content.db import DatabaseConfigError
+from senas.content.db import DatabaseConfigError, secret_credentials
 
 SCHEMA = "public"
 # PostgreSQL folds unquoted names to lower case; a plain lower-case name needs no quoting anywhere it is shown.
@@ -23,13 +22,7 @@ ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 def app_credentials(secret: str, *, secret_id: str) -> tuple[str, str]:
     """(username, password) of the app secret (JSON ``{"username", "password"}``, as Secrets Manager keeps it)."""
-    try:
-        data = json.loads(secret)
-        username, password = str(data["username"]), str(data["password"])
-    except (ValueError, KeyError, TypeError):
-        raise DatabaseConfigError(
-            f"the app database secret {secret_id!r} must be JSON with 'username' and 'password'"
-        ) from None
+    username, password = secret_credentials(secret, secret_id)
     if not ROLE_NAME.match(username):
         raise DatabaseConfigError(f"the app database role name {username!r} must match {ROLE_NAME.pattern}")
     if len(password) < 16:

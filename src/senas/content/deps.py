@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,16 +19,14 @@ from senas.content.db import Database
 from senas.content.unit_of_work import UnitOfWork
 from senas.content.views import SignedUrlCache
 from senas.core.auth import optional_principal
-from senas.core.deps import get_token_verifier
+from senas.core.deps import context_getter, get_token_verifier
 from senas.core.errors import ForbiddenError, UnauthorizedError
 
 # Dependencies here are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a thread pool, which
 # costs more than the cached read they serve.
 
 
-async def get_context(request: Request) -> ContentContext:
-    """The context the service's composition root built (``bootstrap.py``)."""
-    return cast(ContentContext, request.app.state.root.context)
+get_context = context_getter(ContentContext)
 
 
 ContextDep = Annotated[ContentContext, Depends(get_context)]

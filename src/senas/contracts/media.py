@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from senas.contracts.base import MessageContract
 
 _ID = Field(min_length=1, max_length=128)
+UploadPurpose = Literal["reference", "practice"]
 
 
 class VideoUploaded(MessageContract):
@@ -29,7 +30,7 @@ class VideoUploaded(MessageContract):
     VERSION: ClassVar[int] = 1
 
     upload_id: str = _ID
-    purpose: Literal["reference", "practice"]
+    purpose: UploadPurpose
     bucket: str = Field(min_length=1, max_length=63, description="logical bucket name, e.g. user-uploads")
     key: str = Field(min_length=1, max_length=1024)
     content_type: str = Field(min_length=1, max_length=255)

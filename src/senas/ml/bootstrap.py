@@ -26,11 +26,7 @@ from senas.wiring.platform import Platform
 from senas.wiring.roots import Check, ServiceRootBase
 
 
-class MlRoot(ServiceRootBase[MlPorts]):
-    def __init__(self, platform: Platform, context: MlContext) -> None:
-        super().__init__(platform, context.ports)
-        self.context = context
-
+class MlRoot(ServiceRootBase[MlContext]):
     def consumers(self) -> Sequence[QueueBinding]:
         return (
             self.bind(catalog.VIDEO_PROCESSING, VideoWorker(self.context)),

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from senas.contracts.content_api import ContentApi
-from senas.core.settings import Settings
 from senas.ml.runtime import MlRuntime
 from senas.ml.settings import MlSettings
 from senas.platform import catalog
@@ -15,6 +14,7 @@ from senas.platform.blobs import BlobStore
 from senas.platform.queues import Queue
 from senas.platform.tables import Table
 from senas.wiring.resources import DeclaredPorts, bucket, queue, table
+from senas.wiring.roots import ServiceContext
 
 PRODUCER = "ml"
 
@@ -35,9 +35,6 @@ class MlPorts(DeclaredPorts):
 
 
 @dataclass
-class MlContext:
-    settings: Settings
-    config: MlSettings
-    ports: MlPorts
+class MlContext(ServiceContext[MlPorts, MlSettings]):
     runtime: MlRuntime
     content: ContentApi

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from senas.core.deps import context_getter
 from senas.ml.context import MlContext
 from senas.ml.runtime import MlRuntime
 from senas.ml.sessions.service import SessionService
 
-
-async def get_context(request: Request) -> MlContext:
-    """The context the service's composition root built (``bootstrap.py``)."""
-    return cast(MlContext, request.app.state.root.context)
+get_context = context_getter(MlContext)
 
 
 ContextDep = Annotated[MlContext, Depends(get_context)]

@@ -30,11 +30,7 @@ from senas.wiring.roots import ServiceRootBase
 log = structlog.get_logger(__name__)
 
 
-class UsersRoot(ServiceRootBase[UsersPorts]):
-    def __init__(self, platform: Platform, context: UsersContext) -> None:
-        super().__init__(platform, context.ports)
-        self.context = context
-
+class UsersRoot(ServiceRootBase[UsersContext]):
     def consumers(self) -> Sequence[QueueBinding]:
         return (
             self.bind(catalog.PRACTICE_RESULTS, PracticeResultsConsumer(self.context)),

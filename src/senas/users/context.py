@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from senas.contracts.content_api import ContentApi
-from senas.core.settings import Settings
 from senas.platform import catalog
 from senas.platform.identity import Identity
 from senas.platform.queues import Queue
@@ -16,6 +15,7 @@ from senas.users.clock import Clock, SystemClock
 from senas.users.notifications.hub import NotificationHub
 from senas.users.settings import UsersSettings
 from senas.wiring.resources import DeclaredPorts, Topic, queue, table, topic
+from senas.wiring.roots import ServiceContext
 
 PRODUCER = "users"
 
@@ -32,10 +32,7 @@ class UsersPorts(DeclaredPorts):
 
 
 @dataclass
-class UsersContext:
-    settings: Settings
-    config: UsersSettings
-    ports: UsersPorts
+class UsersContext(ServiceContext[UsersPorts, UsersSettings]):
     identity: Identity
     content: ContentApi
     clock: Clock = field(default_factory=SystemClock)

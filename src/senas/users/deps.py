@@ -3,18 +3,16 @@ friends with ``app.dependency_overrides``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from senas.core.deps import context_getter
 from senas.users.clock import Clock
 from senas.users.context import UsersContext
 
-
-async def get_context(request: Request) -> UsersContext:
-    """The context the service's composition root built (``bootstrap.py``)."""
-    return cast(UsersContext, request.app.state.root.context)
+get_context = context_getter(UsersContext)
 
 
 ContextDep = Annotated[UsersContext, Depends(get_context)]

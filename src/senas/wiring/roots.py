@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from senas.core.consumer import MessageConsumer, QueueBinding
 from senas.core.settings import Settings
@@ -16,18 +17,30 @@ from senas.wiring import resources
 from senas.wiring.platform import Platform, declare_subscriptions
 
 P = TypeVar("P")
+C = TypeVar("C")
+X = TypeVar("X", bound="ServiceContext[Any, Any]")
 Check = Callable[[], Awaitable[None]]
 
 
-class ServiceRootBase(Generic[P]):
-    """Subclasses (one per service, in its ``bootstrap.py``) add their clients and consumers and may override
+@dataclass
+class ServiceContext(Generic[P, C]):
+    """What a service's routes and consumers share: the platform's settings, the service's own settings and its
+    declared ports (resolved from the platform: ``resources.resolve``); each service adds its clients."""
+
+    settings: Settings
+    config: C
+    ports: P
+
+
+class ServiceRootBase(Generic[X]):
+    """Subclasses (one per service, in its ``bootstrap.py``) bind their consumers and may override
     ``consumers``, ``extra_checks`` and ``running``."""
 
-    def __init__(self, platform: Platform, ports: P) -> None:
-        """``ports``: the service's declared ports, resolved from ``platform`` (``resources.resolve``)."""
+    def __init__(self, platform: Platform, context: X) -> None:
+        self.context = context
         self.settings: Settings = platform.settings
         self.token_verifier: TokenVerifier = platform.token_verifier
-        self.ports: P = ports
+        self.ports = context.ports
         # Kept only to declare the local subscriptions at start and to close the platform when the app owns it.
         self._platform = platform
 

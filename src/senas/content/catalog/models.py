@@ -27,7 +27,21 @@ class _Stamped:
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
-class SignLanguage(_Stamped, Base):
+class _Described:
+    description_es: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+
+
+class _Placed(_Described):
+    """A level or a lesson: a slug, a place among its siblings, a title and a description in both languages."""
+
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    title_es: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+
+
+class SignLanguage(_Stamped, _Described, Base):
     __tablename__ = "sign_language"
     __table_args__ = (CheckConstraint("status in ('draft', 'published')", name="status"),)
 
@@ -35,11 +49,9 @@ class SignLanguage(_Stamped, Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)  # ISO 639-3 where one exists: ase, lsm → mfs
     name_es: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
 
 
-class Level(_Stamped, Base):
+class Level(_Stamped, _Placed, Base):
     __tablename__ = "level"
     __table_args__ = (
         UniqueConstraint("language_id", "slug"),
@@ -49,15 +61,9 @@ class Level(_Stamped, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     language_id: Mapped[str] = mapped_column(ForeignKey("sign_language.id", ondelete="CASCADE"))
-    slug: Mapped[str] = mapped_column(String(80))
-    position: Mapped[int] = mapped_column(Integer)
-    title_es: Mapped[str] = mapped_column(String(200))
-    title_en: Mapped[str] = mapped_column(String(200))
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
 
 
-class Lesson(_Stamped, Base):
+class Lesson(_Stamped, _Placed, Base):
     __tablename__ = "lesson"
     __table_args__ = (
         UniqueConstraint("level_id", "slug"),
@@ -67,15 +73,9 @@ class Lesson(_Stamped, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     level_id: Mapped[str] = mapped_column(ForeignKey("level.id", ondelete="CASCADE"))
-    slug: Mapped[str] = mapped_column(String(80))
-    position: Mapped[int] = mapped_column(Integer)
-    title_es: Mapped[str] = mapped_column(String(200))
-    title_en: Mapped[str] = mapped_column(String(200))
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
 
 
-class Sign(_Stamped, Base):
+class Sign(_Stamped, _Described, Base):
     __tablename__ = "sign"
     __table_args__ = (
         UniqueConstraint("language_id", "slug"),
@@ -94,8 +94,6 @@ class Sign(_Stamped, Base):
     category: Mapped[str] = mapped_column(String(80), default="")
     handshape: Mapped[str] = mapped_column(String(80), default="")
     region: Mapped[str] = mapped_column(String(120), default="")  # regional variant; "" = general
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     # The asset learners watch (an author's reference video, or a generated demo animation) and an image.
     reference_asset_id: Mapped[str | None] = mapped_column(
         ForeignKey("media_asset.id", ondelete="SET NULL"), default=None

@@ -179,52 +179,48 @@ class _Row(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class AuthorLanguageOut(_Row):
+class _Publishable(_Row):
+    """What every publishable row carries (fields of a model come after those of its bases)."""
+
+    status: str
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class _Described(_Publishable):
+    description_es: str
+    description_en: str
+
+
+class _Placed(_Described):
+    slug: str
+    position: int
+    title_es: str
+    title_en: str
+
+
+class AuthorLanguageOut(_Described):
     id: str
     code: str
     name_es: str
     name_en: str
-    description_es: str
-    description_en: str
-    status: str
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
 
 
-class AuthorLevelOut(_Row):
+class AuthorLevelOut(_Placed):
     id: str
     language_id: str
-    slug: str
-    position: int
-    title_es: str
-    title_en: str
-    description_es: str
-    description_en: str
-    status: str
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
 
 
-class AuthorLessonOut(_Row):
+class AuthorLessonOut(_Placed):
     id: str
     level_id: str
-    slug: str
-    position: int
-    title_es: str
-    title_en: str
-    description_es: str
-    description_en: str
-    status: str
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
 
 
-class AuthorSignOut(_Row):
+class SignFields(BaseModel):
+    """What describes a sign, for authors and learners alike."""
+
     id: str
-    language_id: str
     slug: str
     gloss: str
     meaning_es: str
@@ -232,17 +228,15 @@ class AuthorSignOut(_Row):
     category: str
     handshape: str
     region: str
-    description_es: str
-    description_en: str
+
+
+class AuthorSignOut(_Described, SignFields):
+    language_id: str
     reference_asset_id: str | None
     image_asset_id: str | None
     template_status: str
     template_key: str | None
     template_version: str | None
-    status: str
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
 
 
 class AuthorExerciseOut(_Row):
@@ -297,15 +291,7 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SignSummaryOut(_Out):
-    id: str
-    slug: str
-    gloss: str
-    meaning_es: str
-    meaning_en: str
-    category: str
-    handshape: str
-    region: str
+class SignSummaryOut(_Out, SignFields):
     status: str
     template_status: str
     media: Media

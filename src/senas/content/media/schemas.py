@@ -21,6 +21,10 @@ class UploadRequest(BaseModel):
 
 
 class SignedUploadOut(BaseModel):
+    """Where and how to PUT the file: send ``headers`` with it (the URL is signed for them), once."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     url: str
     method: str
     headers: dict[str, str]

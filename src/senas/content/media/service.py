@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 import structlog
 
@@ -22,7 +23,7 @@ from senas.content.media.models import FAILED, PENDING_UPLOAD, PROCESSED, UPLOAD
 from senas.content.media.repository import MediaRepository
 from senas.content.media.schemas import SignedUploadOut, UploadRequest, UploadTicketOut
 from senas.content.views import Buckets
-from senas.contracts.media import MediaFailed, MediaProcessed, TemplateReady, VideoUploaded
+from senas.contracts.media import MediaFailed, MediaProcessed, TemplateReady, UploadPurpose, VideoUploaded
 from senas.core.errors import (
     ConflictError,
     InvalidInputError,
@@ -59,6 +60,31 @@ async def delete_blobs_quietly(buckets: Buckets, blobs: Sequence[tuple[str, str]
             await buckets.bucket(bucket).delete(key)
         except Exception as exc:
             log.warning("blob_delete_failed", bucket=bucket, key=key, error=str(exc))
+
+
+class StoredFile(Protocol):
+    """A row that names an uploaded file (a media asset, a practice upload)."""
+
+    id: str
+    bucket: str
+    key: str
+    content_type: str
+
+
+async def send_video_uploaded(
+    ports: ContentPorts, upload: StoredFile, purpose: UploadPurpose, size: int, **ids: str
+) -> None:
+    """Hand an uploaded video to the ML service (``video.uploaded`` on ``video-processing``)."""
+    message = VideoUploaded(
+        upload_id=upload.id,
+        purpose=purpose,
+        bucket=upload.bucket,
+        key=upload.key,
+        content_type=upload.content_type,
+        size=size,
+        **ids,
+    )
+    await send(ports.video_processing, message.to_envelope(PRODUCER))
 
 
 class MediaService:
@@ -114,13 +140,7 @@ class MediaService:
         )
         return UploadTicketOut(
             asset_id=asset_id,
-            upload=SignedUploadOut(
-                url=signed.url,
-                method=signed.method,
-                headers=signed.headers,
-                max_bytes=signed.max_bytes,
-                expires_at=signed.expires_at,
-            ),
+            upload=SignedUploadOut.model_validate(signed),
         )
 
     async def confirm(self, asset_id: str) -> MediaAsset:
@@ -154,18 +174,7 @@ class MediaService:
         # Written now (the answer shows the new row; a failing write stops here, before the message goes out).
         await self.repo.flush()
         if asset.purpose == "reference" and sign is not None:
-            message = VideoUploaded(
-                upload_id=asset.id,
-                purpose="reference",
-                bucket=asset.bucket,
-                key=asset.key,
-                content_type=asset.content_type,
-                size=info.size,
-                sign_id=sign.id,
-                asset_id=asset.id,
-            )
-            queue = self.ports.video_processing
-            await send(queue, message.to_envelope(PRODUCER))
+            await send_video_uploaded(self.ports, asset, "reference", info.size, sign_id=sign.id, asset_id=asset.id)
         return asset
 
     # -- reports from the ML service -----------------------------------------------------------------------

@@ -18,14 +18,12 @@ from senas.content.context import ContentPorts
 from senas.content.db import new_id, utcnow
 from senas.content.media import rules
 from senas.content.media.schemas import SignedUploadOut
-from senas.content.media.service import check_upload
+from senas.content.media.service import check_upload, send_video_uploaded
 from senas.content.practice.models import PracticeUpload
 from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadRequest
 from senas.content.practice.sessions import PracticeSessions
-from senas.contracts.media import VideoUploaded
 from senas.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TooManyRequestsError
-from senas.core.messages import send
 from senas.platform import catalog
 from senas.platform.identity import Principal
 
@@ -99,13 +97,7 @@ class PracticeService:
         return PracticeTicketOut(
             upload_id=upload_id,
             session_id=data.session_id,
-            upload=SignedUploadOut(
-                url=signed.url,
-                method=signed.method,
-                headers=signed.headers,
-                max_bytes=signed.max_bytes,
-                expires_at=signed.expires_at,
-            ),
+            upload=SignedUploadOut.model_validate(signed),
         )
 
     async def confirm(self, user: Principal, upload_id: str) -> PracticeUpload:
@@ -128,18 +120,9 @@ class PracticeService:
             )
         upload.state = "uploaded"
         upload.checksum = info.etag
-        message = VideoUploaded(
-            upload_id=upload.id,
-            purpose="practice",
-            bucket=upload.bucket,
-            key=upload.key,
-            content_type=upload.content_type,
-            size=info.size,
-            session_id=upload.session_id,
-            user_id=upload.user_id,
+        await send_video_uploaded(
+            self.ports, upload, "practice", info.size, session_id=upload.session_id, user_id=upload.user_id
         )
-        queue = self.ports.video_processing
-        await send(queue, message.to_envelope("content"))
         return upload
 
     async def delete_user_uploads(self, user_id: str) -> int:

@@ -29,8 +29,8 @@ from senas.platform.queues.local import (
     MAX_BATCH,
     MAX_DELAY_SECONDS,
     MAX_VISIBILITY_TIMEOUT,
-    MAX_WAIT_SECONDS,
-    _check_seconds,
+    check_receive,
+    check_seconds,
     validate_message,
 )
 
@@ -103,7 +103,7 @@ class SqsQueue:
     # ---- the port
 
     async def send(self, body: str, *, delay_seconds: float = 0, attributes: Mapping[str, str] | None = None) -> str:
-        delay = _check_seconds("delay_seconds", delay_seconds, MAX_DELAY_SECONDS)
+        delay = check_seconds("delay_seconds", delay_seconds, MAX_DELAY_SECONDS)
         validate_message(body, attributes)
         if attributes and ORIGINAL_ID_ATTRIBUTE in attributes:
             raise InvalidRequest(f"the message attribute name {ORIGINAL_ID_ATTRIBUTE!r} is reserved")
@@ -120,19 +120,15 @@ class SqsQueue:
         wait_seconds: float = 0,
         visibility_timeout: float | None = None,
     ) -> list[ReceivedMessage]:
-        if isinstance(max_messages, bool) or not isinstance(max_messages, int) or not 1 <= max_messages <= MAX_BATCH:
-            raise InvalidRequest(f"max_messages must be between 1 and {MAX_BATCH}, got {max_messages!r}")
-        wait = _check_seconds("wait_seconds", wait_seconds, MAX_WAIT_SECONDS)
+        wait, visibility = check_receive(max_messages, wait_seconds, visibility_timeout)
         params: dict[str, Any] = {
             "MaxNumberOfMessages": max_messages,
             "WaitTimeSeconds": _seconds(wait),
             "MessageAttributeNames": ["All"],
             "MessageSystemAttributeNames": ["ApproximateReceiveCount", "SentTimestamp"],
         }
-        if visibility_timeout is not None:
-            params["VisibilityTimeout"] = _seconds(
-                _check_seconds("visibility_timeout", visibility_timeout, MAX_VISIBILITY_TIMEOUT)
-            )
+        if visibility is not None:
+            params["VisibilityTimeout"] = _seconds(visibility)
         response = await self._call("receive_message", **params)
         return [self._message(raw) for raw in response.get("Messages", [])]
 
@@ -156,7 +152,7 @@ class SqsQueue:
         await self._call("delete_message", ReceiptHandle=_check_receipt(receipt))
 
     async def change_visibility(self, receipt: str, timeout: float) -> None:  # noqa: ASYNC109 (the port's name)
-        hidden_for = _check_seconds("timeout", timeout, MAX_VISIBILITY_TIMEOUT)
+        hidden_for = check_seconds("timeout", timeout, MAX_VISIBILITY_TIMEOUT)
         # SQS refuses the receipt of an earlier delivery ("not available for visibility timeout change");
         # the port ignores stale receipts, as DeleteMessage does.
         await self._call(

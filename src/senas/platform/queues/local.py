@@ -127,10 +127,22 @@ def validate_message(body: str, attributes: Mapping[str, str] | None) -> str:
     return _validate_attributes(attributes)
 
 
-def _check_seconds(what: str, value: float, maximum: float) -> float:
+def check_seconds(what: str, value: float, maximum: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= maximum:
         raise InvalidRequest(f"{what} must be between 0 and {maximum:g} seconds, got {value!r}")
     return float(value)
+
+
+def check_receive(
+    max_messages: int, wait_seconds: float, visibility_timeout: float | None
+) -> tuple[float, float | None]:
+    """SQS's limits on a receive, the same on both implementations: (wait, visibility or None)."""
+    if isinstance(max_messages, bool) or not isinstance(max_messages, int) or not 1 <= max_messages <= MAX_BATCH:
+        raise InvalidRequest(f"max_messages must be between 1 and {MAX_BATCH}, got {max_messages!r}")
+    wait = check_seconds("wait_seconds", wait_seconds, MAX_WAIT_SECONDS)
+    if visibility_timeout is None:
+        return wait, None
+    return wait, check_seconds("visibility_timeout", visibility_timeout, MAX_VISIBILITY_TIMEOUT)
 
 
 def _parse_receipt(receipt: str) -> tuple[int, str]:
@@ -509,7 +521,7 @@ class SqliteQueues:
 def _validate_config(config: QueueConfig, configs: Mapping[str, QueueConfig]) -> None:
     if not config.name:
         raise InvalidRequest("a queue needs a name")
-    _check_seconds(f"visibility_timeout of {config.name}", config.visibility_timeout, MAX_VISIBILITY_TIMEOUT)
+    check_seconds(f"visibility_timeout of {config.name}", config.visibility_timeout, MAX_VISIBILITY_TIMEOUT)
     if config.dead_letter_queue is not None:
         if config.dead_letter_queue not in configs:
             raise InvalidRequest(
@@ -530,7 +542,7 @@ class SqliteQueue:
         self._owner = owner
 
     async def send(self, body: str, *, delay_seconds: float = 0, attributes: Mapping[str, str] | None = None) -> str:
-        delay = _check_seconds("delay_seconds", delay_seconds, MAX_DELAY_SECONDS)
+        delay = check_seconds("delay_seconds", delay_seconds, MAX_DELAY_SECONDS)
         stored_attributes = validate_message(body, attributes)
         owner = self._owner
 
@@ -549,14 +561,8 @@ class SqliteQueue:
         wait_seconds: float = 0,
         visibility_timeout: float | None = None,
     ) -> list[ReceivedMessage]:
-        if isinstance(max_messages, bool) or not isinstance(max_messages, int) or not 1 <= max_messages <= MAX_BATCH:
-            raise InvalidRequest(f"max_messages must be between 1 and {MAX_BATCH}, got {max_messages!r}")
-        wait = _check_seconds("wait_seconds", wait_seconds, MAX_WAIT_SECONDS)
-        visibility = (
-            self.config.visibility_timeout
-            if visibility_timeout is None
-            else _check_seconds("visibility_timeout", visibility_timeout, MAX_VISIBILITY_TIMEOUT)
-        )
+        wait, asked = check_receive(max_messages, wait_seconds, visibility_timeout)
+        visibility = self.config.visibility_timeout if asked is None else asked
         owner = self._owner
         deadline = time.monotonic() + wait
         while True:
@@ -586,7 +592,7 @@ class SqliteQueue:
 
     async def change_visibility(self, receipt: str, timeout: float) -> None:  # noqa: ASYNC109 (the port's name)
         seq, nonce = _parse_receipt(receipt)
-        hidden_for = _check_seconds("timeout", timeout, MAX_VISIBILITY_TIMEOUT)
+        hidden_for = check_seconds("timeout", timeout, MAX_VISIBILITY_TIMEOUT)
         owner = self._owner
 
         def change(conn: sqlite3.Connection) -> None:
