@@ -110,5 +110,11 @@ def author_headers(mint_token: Any) -> dict[str, str]:
 
 
 @pytest.fixture
+def admin_headers(mint_token: Any) -> dict[str, str]:
+    """An admin may change any author's content (the demo course too)."""
+    return {"Authorization": f"Bearer {mint_token('admin-1', roles=('admin',))}"}
+
+
+@pytest.fixture
 def learner_headers(mint_token: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token('learner-1', roles=('learner',))}"}

@@ -31,7 +31,7 @@ async def languages(content_root: ContentRoot) -> list[str]:
 
 
 async def test_a_route_that_fails_after_writing_commits_nothing(
-    client: httpx.AsyncClient, content_app: Any, content_root: ContentRoot
+    client: httpx.AsyncClient, content_app: Any, content_root: ContentRoot, author_headers: dict[str, str]
 ) -> None:
     @content_app.post("/content/test/write-then-fail")
     async def write_then_fail(author: AuthorServiceDep) -> None:
@@ -39,7 +39,8 @@ async def test_a_route_that_fails_after_writing_commits_nothing(
         await author.create_language(LanguageCreate(code="xyz", name_es="Prueba", name_en="Test"))
         raise ConflictError("changed my mind", code="test_conflict")
 
-    response = await client.post("/content/test/write-then-fail")
+    # An author's request (the author service now knows who is writing, to record and check owners).
+    response = await client.post("/content/test/write-then-fail", headers=author_headers)
     assert response.status_code == 409
     assert response.json()["error"] == "test_conflict"
     assert await languages(content_root) == []

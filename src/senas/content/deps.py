@@ -18,7 +18,7 @@ from senas.content.context import ContentContext, ContentPorts
 from senas.content.db import Database
 from senas.content.unit_of_work import UnitOfWork
 from senas.content.views import SignedUrlCache
-from senas.core.auth import optional_principal
+from senas.core.auth import Author, optional_principal
 from senas.core.deps import context_getter, get_token_verifier
 from senas.core.errors import ForbiddenError, UnauthorizedError
 
@@ -106,8 +106,8 @@ async def read_context(
 ReadDep = Annotated[ReadContext, Depends(read_context)]
 
 
-async def get_author(work: UnitOfWorkDep, ports: PortsDep) -> CatalogAuthor:
-    return CatalogAuthor(CatalogRepository(work.session), work, ports)
+async def get_author(work: UnitOfWorkDep, ports: PortsDep, actor: Author) -> CatalogAuthor:
+    return CatalogAuthor(CatalogRepository(work.session), work, ports, actor)
 
 
 AuthorServiceDep = Annotated[CatalogAuthor, Depends(get_author)]

@@ -23,10 +23,12 @@ from senas.content.catalog.models import (
 from senas.content.catalog.reader import ALPHABET_CATEGORY
 from senas.content.catalog.repository import CatalogRepository
 from senas.content.media.service import delete_blobs_quietly
+from senas.content.ownership import Owned, may_change, not_owner
 from senas.content.text import fingerspelling_letters, letter_key, normalise, search_text, slugify
 from senas.content.unit_of_work import UnitOfWork
 from senas.content.views import Buckets
 from senas.core.errors import ConflictError, InvalidInputError, NotFoundError
+from senas.platform.identity import Principal
 
 PublishableKind = Literal["languages", "levels", "lessons", "signs"]
 
@@ -44,10 +46,24 @@ def refresh_search_columns(sign: Sign) -> None:
 
 
 class CatalogAuthor:
-    def __init__(self, repository: CatalogRepository, work: UnitOfWork, buckets: Buckets) -> None:
+    """``actor``: the author making the changes (None: the operator, importing a bundle or seeding the demo)."""
+
+    def __init__(
+        self, repository: CatalogRepository, work: UnitOfWork, buckets: Buckets, actor: Principal | None = None
+    ) -> None:
         self.repo = repository
         self.work = work
         self.buckets = buckets
+        self.actor = actor
+
+    @property
+    def owner_id(self) -> str | None:
+        return None if self.actor is None else self.actor.user_id
+
+    def _may_change(self, row: Owned) -> None:
+        """See ``ownership``: an author changes what they own (and what it contains); admins anything."""
+        if not may_change(self.actor, row.owner_id):
+            raise not_owner()
 
     # -- lookups --------------------------------------------------------------------------------------------
 
@@ -150,7 +166,7 @@ class CatalogAuthor:
             raise ConflictError(
                 f"la lengua ya existe / the language already exists: {data.code}", code="language_exists"
             )
-        language = SignLanguage(**data.model_dump(), status=DRAFT, version=1)
+        language = SignLanguage(**data.model_dump(), status=DRAFT, version=1, owner_id=self.owner_id)
         self.repo.add(language)
         await self.repo.bump_revision()
         await self.repo.flush()
@@ -158,6 +174,7 @@ class CatalogAuthor:
 
     async def update_language(self, code: str, data: schemas.LanguageUpdate) -> SignLanguage:
         language = await self.language(code)
+        self._may_change(language)
         self._apply(language, data.model_dump(exclude_unset=True, exclude_none=True))
         await self.repo.bump_revision()
         await self.repo.flush()
@@ -166,6 +183,7 @@ class CatalogAuthor:
     async def delete_language(self, code: str) -> None:
         """Deletes the language with everything in it; its media files once the transaction has committed."""
         language = await self.language(code)
+        self._may_change(language)
         signs = await self.repo.signs_of_language(language.id)
         await self._detach_assets([sign.id for sign in signs])
         await self.repo.remove(language)
@@ -190,9 +208,11 @@ class CatalogAuthor:
 
     async def create_level(self, code: str, data: schemas.LevelCreate) -> Level:
         language = await self.language(code)
+        self._may_change(language)
         slug = await self._slug(Level, Level.language_id, language.id, data.slug, data.title_es)
         position = await self._place(Level, Level.language_id, language.id, data.position)
         level = Level(
+            owner_id=self.owner_id,
             language_id=language.id,
             slug=slug,
             position=position,
@@ -207,6 +227,7 @@ class CatalogAuthor:
 
     async def update_level(self, level_id: str, data: schemas.LevelUpdate) -> Level:
         level = await self.level(level_id)
+        self._may_change(level)
         changes = data.model_dump(exclude_unset=True, exclude_none=True)
         if "slug" in changes:
             changes["slug"] = await self._slug(
@@ -219,6 +240,7 @@ class CatalogAuthor:
 
     async def delete_level(self, level_id: str) -> None:
         level = await self.level(level_id)
+        self._may_change(level)
         await self.repo.remove(level)
         await self.repo.flush()
         await self._compact(Level, Level.language_id, level.language_id)
@@ -226,15 +248,18 @@ class CatalogAuthor:
 
     async def reorder_levels(self, code: str, ids: Sequence[str]) -> list[str]:
         language = await self.language(code)
+        self._may_change(language)
         return await self._reorder(Level, Level.language_id, language.id, ids)
 
     # -- lessons --------------------------------------------------------------------------------------------
 
     async def create_lesson(self, level_id: str, data: schemas.LessonCreate) -> Lesson:
         level = await self.level(level_id)
+        self._may_change(level)
         slug = await self._slug(Lesson, Lesson.level_id, level.id, data.slug, data.title_es)
         position = await self._place(Lesson, Lesson.level_id, level.id, data.position)
         lesson = Lesson(
+            owner_id=self.owner_id,
             level_id=level.id,
             slug=slug,
             position=position,
@@ -249,6 +274,7 @@ class CatalogAuthor:
 
     async def update_lesson(self, lesson_id: str, data: schemas.LessonUpdate) -> Lesson:
         lesson = await self.lesson(lesson_id)
+        self._may_change(lesson)
         changes = data.model_dump(exclude_unset=True, exclude_none=True)
         if "slug" in changes:
             changes["slug"] = await self._slug(
@@ -261,6 +287,7 @@ class CatalogAuthor:
 
     async def delete_lesson(self, lesson_id: str) -> None:
         lesson = await self.lesson(lesson_id)
+        self._may_change(lesson)
         await self.repo.remove(lesson)
         await self.repo.flush()
         await self._compact(Lesson, Lesson.level_id, lesson.level_id)
@@ -268,10 +295,12 @@ class CatalogAuthor:
 
     async def reorder_lessons(self, level_id: str, ids: Sequence[str]) -> list[str]:
         level = await self.level(level_id)
+        self._may_change(level)
         return await self._reorder(Lesson, Lesson.level_id, level.id, ids)
 
     async def set_lesson_signs(self, lesson_id: str, sign_ids: Sequence[str]) -> list[str]:
         lesson = await self.lesson(lesson_id)
+        self._may_change(lesson)
         if len(set(sign_ids)) != len(sign_ids):
             raise invalid("sign_ids", "each sign may appear once / cada seña una sola vez")
         await self._check_signs(await self._language_of_lesson(lesson), "sign_ids", sign_ids)
@@ -291,8 +320,10 @@ class CatalogAuthor:
 
     async def create_sign(self, code: str, data: schemas.SignCreate) -> Sign:
         language = await self.language(code)
+        self._may_change(language)
         slug = await self._slug(Sign, Sign.language_id, language.id, data.slug, data.gloss)
         sign = Sign(
+            owner_id=self.owner_id,
             language_id=language.id,
             slug=slug,
             status=DRAFT,
@@ -308,6 +339,7 @@ class CatalogAuthor:
 
     async def update_sign(self, sign_id: str, data: schemas.SignUpdate) -> Sign:
         sign = await self.sign(sign_id)
+        self._may_change(sign)
         changes = data.model_dump(exclude_unset=True, exclude_none=True)
         if "slug" in changes:
             changes["slug"] = await self._slug(
@@ -321,6 +353,7 @@ class CatalogAuthor:
 
     async def delete_sign(self, sign_id: str) -> None:
         sign = await self.sign(sign_id)
+        self._may_change(sign)
         await self._detach_assets([sign.id])
         await self.repo.remove(sign)
         await self.repo.bump_revision()
@@ -348,8 +381,10 @@ class CatalogAuthor:
 
     async def create_exercise(self, lesson_id: str, data: schemas.ExerciseCreate) -> Exercise:
         lesson = await self.lesson(lesson_id)
+        self._may_change(lesson)
         language_id = await self._language_of_lesson(lesson)
         exercise = Exercise(
+            owner_id=self.owner_id,
             lesson_id=lesson.id,
             kind=data.kind,
             sign_id=data.sign_id,
@@ -369,6 +404,7 @@ class CatalogAuthor:
 
     async def update_exercise(self, exercise_id: str, data: schemas.ExerciseUpdate) -> Exercise:
         exercise = await self.exercise(exercise_id)
+        self._may_change(exercise)
         lesson = await self.lesson(exercise.lesson_id)
         changes = data.model_dump(exclude_unset=True)
         if changes.get("slug") is not None:
@@ -386,6 +422,7 @@ class CatalogAuthor:
 
     async def delete_exercise(self, exercise_id: str) -> None:
         exercise = await self.exercise(exercise_id)
+        self._may_change(exercise)
         await self.repo.remove(exercise)
         await self.repo.flush()
         await self._compact(Exercise, Exercise.lesson_id, exercise.lesson_id)
@@ -393,6 +430,7 @@ class CatalogAuthor:
 
     async def reorder_exercises(self, lesson_id: str, ids: Sequence[str]) -> list[str]:
         lesson = await self.lesson(lesson_id)
+        self._may_change(lesson)
         return await self._reorder(Exercise, Exercise.lesson_id, lesson.id, ids)
 
     # -- publishing -----------------------------------------------------------------------------------------
@@ -409,6 +447,7 @@ class CatalogAuthor:
             row = await self.lesson(ident)
         else:
             row = await self.sign(ident)
+        self._may_change(row)
         status = PUBLISHED if published else DRAFT
         if row.status != status:
             row.status = status

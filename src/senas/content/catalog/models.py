@@ -27,6 +27,11 @@ class _Stamped:
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+class _Owned:
+    # The author who made it (their account id); None: the operator's (the demo course, an imported bundle).
+    owner_id: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
 class _Described:
     description_es: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
@@ -41,7 +46,7 @@ class _Placed(_Described):
     title_en: Mapped[str] = mapped_column(String(200))
 
 
-class SignLanguage(_Stamped, _Described, Base):
+class SignLanguage(_Stamped, _Owned, _Described, Base):
     __tablename__ = "sign_language"
     __table_args__ = (CheckConstraint("status in ('draft', 'published')", name="status"),)
 
@@ -51,7 +56,7 @@ class SignLanguage(_Stamped, _Described, Base):
     name_en: Mapped[str] = mapped_column(String(200))
 
 
-class Level(_Stamped, _Placed, Base):
+class Level(_Stamped, _Owned, _Placed, Base):
     __tablename__ = "level"
     __table_args__ = (
         UniqueConstraint("language_id", "slug"),
@@ -63,7 +68,7 @@ class Level(_Stamped, _Placed, Base):
     language_id: Mapped[str] = mapped_column(ForeignKey("sign_language.id", ondelete="CASCADE"))
 
 
-class Lesson(_Stamped, _Placed, Base):
+class Lesson(_Stamped, _Owned, _Placed, Base):
     __tablename__ = "lesson"
     __table_args__ = (
         UniqueConstraint("level_id", "slug"),
@@ -75,7 +80,7 @@ class Lesson(_Stamped, _Placed, Base):
     level_id: Mapped[str] = mapped_column(ForeignKey("level.id", ondelete="CASCADE"))
 
 
-class Sign(_Stamped, _Described, Base):
+class Sign(_Stamped, _Owned, _Described, Base):
     __tablename__ = "sign"
     __table_args__ = (
         UniqueConstraint("language_id", "slug"),
@@ -117,7 +122,7 @@ class LessonSign(Base):
     position: Mapped[int] = mapped_column(Integer)
 
 
-class Exercise(Base):
+class Exercise(_Owned, Base):
     __tablename__ = "exercise"
     __table_args__ = (
         UniqueConstraint("lesson_id", "slug"),

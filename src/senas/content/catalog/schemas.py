@@ -182,6 +182,7 @@ class _Row(BaseModel):
 class _Publishable(_Row):
     """What every publishable row carries (fields of a model come after those of its bases)."""
 
+    owner_id: str | None = Field(description="the author who made it; none: the operator's (demo, bundles)")
     status: str
     version: int
     created_at: Stamp
@@ -240,6 +241,7 @@ class AuthorSignOut(_Described, SignFields):
 
 
 class AuthorExerciseOut(_Row):
+    owner_id: str | None
     id: str
     lesson_id: str
     slug: str

@@ -48,7 +48,7 @@ _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Ask for a signed upload URL (video/mp4, video/webm ≤ 50 MB; image/png, jpeg, webp ≤ 5 MB)",
 )
 async def request_upload(data: UploadRequest, user: Author, media: MediaServiceDep) -> UploadTicketOut:
-    return await media.request_upload(data, user.user_id)
+    return await media.request_upload(data, user)
 
 
 @router.post(
@@ -57,8 +57,8 @@ async def request_upload(data: UploadRequest, user: Author, media: MediaServiceD
     responses={**_ERRORS, 404: {"description": "Unknown asset"}, 409: {"description": "Not uploaded / mismatch"}},
     summary="Confirm an upload: the asset becomes `uploaded`; reference videos go to processing",
 )
-async def confirm_upload(asset_id: str, _: Author, media: MediaServiceDep) -> MediaAsset:
-    return await media.confirm(asset_id)
+async def confirm_upload(asset_id: str, user: Author, media: MediaServiceDep) -> MediaAsset:
+    return await media.confirm(asset_id, user)
 
 
 @router.get(

@@ -22,6 +22,7 @@ from senas.content.media import rules
 from senas.content.media.models import FAILED, PENDING_UPLOAD, PROCESSED, UPLOADED, MediaAsset
 from senas.content.media.repository import MediaRepository
 from senas.content.media.schemas import SignedUploadOut, UploadRequest, UploadTicketOut
+from senas.content.ownership import may_change, not_owner
 from senas.content.views import Buckets
 from senas.contracts.media import MediaFailed, MediaProcessed, TemplateReady, UploadPurpose, VideoUploaded
 from senas.core.errors import (
@@ -34,6 +35,7 @@ from senas.core.errors import (
 from senas.core.messages import send
 from senas.platform import catalog
 from senas.platform.blobs import BlobStore
+from senas.platform.identity import Principal
 
 log = structlog.get_logger(__name__)
 
@@ -102,11 +104,15 @@ class MediaService:
             raise NotFoundError(f"recurso no encontrado / asset not found: {asset_id}", code="asset_not_found")
         return asset
 
-    async def request_upload(self, data: UploadRequest, author_id: str) -> UploadTicketOut:
+    async def request_upload(self, data: UploadRequest, author: Principal) -> UploadTicketOut:
+        author_id = author.user_id
         allowed = rules.PURPOSE_TYPES[data.purpose]
         limit = rules.VIDEO_LIMIT if data.purpose == "reference" else rules.IMAGE_LIMIT
         ext = check_upload(data.content_type, data.size, allowed, limit)
-        if data.sign_id is not None and await self.catalog.sign(data.sign_id) is None:
+        sign = await self.catalog.sign(data.sign_id) if data.sign_id is not None else None
+        if sign is not None and not may_change(author, sign.owner_id):
+            raise not_owner()
+        if data.sign_id is not None and sign is None:
             raise InvalidInputError(
                 f"invalid request — sign_id: unknown sign / seña desconocida: {data.sign_id}",
                 extra={"fields": [{"field": "sign_id", "message": "unknown sign"}]},
@@ -143,10 +149,12 @@ class MediaService:
             upload=SignedUploadOut.model_validate(signed),
         )
 
-    async def confirm(self, asset_id: str) -> MediaAsset:
+    async def confirm(self, asset_id: str, author: Principal) -> MediaAsset:
         asset = await self.repo.get(asset_id, for_update=True)
         if asset is None:
             raise NotFoundError(f"recurso no encontrado / asset not found: {asset_id}", code="asset_not_found")
+        if not may_change(author, asset.created_by):  # whoever asked for the upload confirms it (or an admin)
+            raise not_owner()
         if asset.state != PENDING_UPLOAD:
             return asset  # confirming twice is harmless: the message went out the first time
         info = await self._store(asset.bucket).head(asset.key)
