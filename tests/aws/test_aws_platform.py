@@ -241,8 +241,8 @@ async def test_upload_url_signs_key_type_length_and_expiry(tmp_path: Path) -> No
             )
             query = parse_qs(urlsplit(signed.url).query)
             assert query["X-Amz-Expires"] == ["120"]
-            assert query["X-Amz-SignedHeaders"] == ["content-length;content-type;host"]
-            assert signed.headers == {"Content-Type": "video/webm", "Content-Length": "1234"}
+            assert query["X-Amz-SignedHeaders"] == ["content-length;content-type;host;if-none-match"]
+            assert signed.headers == {"Content-Type": "video/webm", "Content-Length": "1234", "If-None-Match": "*"}
             assert urlsplit(signed.url).path == "/bucket/uploads/u1/a.webm"
             download = parse_qs(urlsplit(await store.signed_download("uploads/u1/a.webm", expires_in=30)).query)
             assert download["X-Amz-Expires"] == ["30"]
