@@ -695,6 +695,7 @@ REQUIRED_SETTINGS = {
     "SENAS_CONTENT_URL",
     "SENAS_USERS_URL",
     "SENAS_ML_URL",
+    "SENAS_TRUSTED_PROXIES",
 }
 
 
@@ -709,6 +710,8 @@ def test_services_get_the_aws_settings(env: str) -> None:
     assert environment["SENAS_DATABASE_URL"].startswith("postgresql+asyncpg://${module.database.endpoint}:")
     assert environment["SENAS_DATABASE_SECRET_ID"] == "${module.database_app_secret.secret_arn}"
     assert environment["SENAS_TABLE_USER_DATA"] == '${module.tables.table_names["UserData"]}'
+    # Only the load balancer's subnets may name the client (issue 14 #4).
+    assert environment["SENAS_TRUSTED_PROXIES"] == '${join(",", module.network.public_subnet_cidr_blocks)}'
     for service in ("content", "users", "ml"):
         assert environment[f"SENAS_{service.upper()}_URL"] == f'${{module.service_connect.base_urls["{service}"]}}'
     assert local["service_secrets"] == {"SENAS_SIGNING_SECRET": "${module.signing_secret.secret_arn}"}

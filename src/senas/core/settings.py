@@ -7,12 +7,13 @@ misconfigured deployment fails before it serves a request, with a message that n
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Profile = Literal["embedded", "aws"]
 PROFILES: tuple[str, ...] = ("embedded", "aws")
@@ -21,6 +22,17 @@ PROFILES: tuple[str, ...] = ("embedded", "aws")
 DEFAULT_SIGNING_SECRET = "senas-embedded-development-signing-secret"  # noqa: S105
 
 SERVICE_PORTS: dict[str, int] = {"content": 8000, "users": 8001, "ml": 8002}
+
+
+def _comma_list(value: object) -> object:
+    """``SENAS_TRUSTED_PROXIES=10.0.0.0/16,10.1.0.0/16`` (a comma list in the environment) or a list."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_list)]
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class SettingsError(Exception):
@@ -37,6 +49,10 @@ class Settings(BaseSettings):
     public_url: str = Field("http://localhost:8080", description="the address clients use (signed URLs)")
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    # The reverse proxies allowed to tell the server who the client is (X-Forwarded-For / X-Forwarded-Proto):
+    # addresses or networks. Empty (the default): nobody — the socket peer is the client, whatever a request's
+    # headers claim. On AWS: the load balancer's subnets (its addresses change, its subnets do not).
+    trusted_proxies: CommaList = Field(default_factory=list)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool = True
     signing_secret: SecretStr = SecretStr(DEFAULT_SIGNING_SECRET)
@@ -87,6 +103,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown profile {value!r}; choose one of: {', '.join(PROFILES)}")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"SENAS_TRUSTED_PROXIES: {entry!r} is not an IP address or network (e.g. 10.0.0.0/16)"
+                ) from None
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -128,6 +156,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.state_dir / 'content.db'}"
+
+    def server_options(self) -> dict[str, Any]:
+        """What every HTTP server the CLI starts passes to uvicorn about proxies, set deliberately: uvicorn would
+        otherwise believe X-Forwarded-For from 127.0.0.1 (or from ``FORWARDED_ALLOW_IPS``) and put the address a
+        client *wrote* in the request's client, which the gateway then appends as if it had seen it. Only the
+        configured trusted proxies may set the client address."""
+        if not self.trusted_proxies:
+            return {"proxy_headers": False, "forwarded_allow_ips": ""}
+        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(self.trusted_proxies)}
 
     def service_urls(self) -> dict[str, str]:
         return {
