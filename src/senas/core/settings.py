@@ -15,10 +15,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from senas.platform.files import private_dir
+
 Profile = Literal["embedded", "aws"]
 PROFILES: tuple[str, ...] = ("embedded", "aws")
 
-# Only acceptable on a developer's machine: outside `embedded` a real secret must be configured.
+# The unset value of SENAS_SIGNING_SECRET. It is never used to sign anything: the embedded profile then generates a
+# random secret on first start and keeps it in the data directory; every other profile refuses to start.
 DEFAULT_SIGNING_SECRET = "senas-embedded-development-signing-secret"  # noqa: S105
 
 SERVICE_PORTS: dict[str, int] = {"content": 8000, "users": 8001, "ml": 8002}
@@ -56,6 +59,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool = True
     signing_secret: SecretStr = SecretStr(DEFAULT_SIGNING_SECRET)
+    # embedded: the key that seals TOTP secrets at rest (a Fernet key: 32 url-safe base64 bytes); unset, a key file
+    # in the data directory, apart from the table that holds the sealed secrets.
+    totp_encryption_key: SecretStr | None = None
 
     # Relational database of the content service. Embedded default: SQLite under data_dir.
     database_url: str | None = None
@@ -146,10 +152,8 @@ class Settings(BaseSettings):
 
     @cached_property
     def state_dir(self) -> Path:
-        """The embedded profile's state directory, created on first use."""
-        path = self.data_dir.expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        """The embedded profile's state directory, created on first use, readable by this user only (0700)."""
+        return private_dir(self.data_dir.expanduser().resolve())
 
     @property
     def content_database_url(self) -> str:

@@ -6,7 +6,9 @@
   spends the presented token and issues the next one of the family in one conditional transaction, so two
   concurrent refreshes of one token cannot both succeed; presenting a spent token revokes the whole family.
 - TOTP MFA (pyotp, otpauth URI with issuer "Señas"), with a replay guard: the last accepted time step is kept on
-  the account and a code of that step or an earlier one is refused.
+  the account and a code of that step or an earlier one is refused. The secrets are sealed at rest with a key
+  kept outside the table (``secret_box.py``); one stored in the clear before that is still read, and sealed by the
+  next write of the account.
 - Throttling: failed logins are counted per email in a 15-minute window; at the limit the email is locked for
   a window (429 with Retry-After), even for the right password — so guessing cannot continue.
 
@@ -54,6 +56,7 @@ from senas.platform.identity.errors import (
     RefreshTokenReused,
     UnknownUser,
 )
+from senas.platform.identity.secret_box import SecretBox
 from senas.platform.identity.signing_keys import LocalSigningKeys
 from senas.platform.tables import GSI1, ConditionCheck, Delete, Item, Put, Table
 from senas.platform.tables import Condition as Cond
@@ -144,6 +147,7 @@ class LocalIdentity:
         throttle_window_seconds: int = 900,
         clock: Callable[[], float] = time.time,
         password_hash: PasswordHash | None = None,
+        secret_box: SecretBox | None = None,
     ) -> None:
         self.table = table
         self.signing_keys = signing_keys
@@ -157,6 +161,8 @@ class LocalIdentity:
         self.clock = clock
         self._passwords = password_hash
         self._dummy_hash: str | None = None
+        # Without one (a test building the provider alone), a key that lives as long as this object.
+        self.secret_box = secret_box or SecretBox.generate()
 
     @property
     def passwords(self) -> PasswordHash:
@@ -340,7 +346,9 @@ class LocalIdentity:
         else:
             secret = account.get("totp_secret")
         try:
-            await self._accept_code(user_id, str(secret), code, enable=item["kind"] == "mfa_setup")
+            await self._accept_code(
+                user_id, self.secret_box.open(str(secret)), code, enable=item["kind"] == "mfa_setup"
+            )
         except InvalidMfaCode:
             attempts = await self.table.add(item["pk"], "SESSION", {"attempts": 1})
             if int(attempts["attempts"]) >= MFA_SESSION_MAX_ATTEMPTS:
@@ -377,7 +385,9 @@ class LocalIdentity:
                 raise invalid  # replay: this code (or a later one) was already accepted
             changed = {**account, "totp_last_step": step}
             if enable:
-                changed.update(mfa_enabled=True, totp_secret=secret, pending_totp_secret=None)
+                changed.update(mfa_enabled=True, totp_secret=self.secret_box.seal(secret), pending_totp_secret=None)
+            elif account.get("totp_secret") and not SecretBox.is_sealed(str(account["totp_secret"])):
+                changed["totp_secret"] = self.secret_box.seal(str(account["totp_secret"]))  # stored in the clear
             return changed
 
         await self._update_account(user_id, accept)
@@ -400,7 +410,8 @@ class LocalIdentity:
 
         user_id = await self._enrolment_user(access_token)
         secret = pyotp.random_base32()
-        account = await self._update_account(user_id, lambda a: {**a, "pending_totp_secret": secret})
+        sealed = self.secret_box.seal(secret)
+        account = await self._update_account(user_id, lambda a: {**a, "pending_totp_secret": sealed})
         uri = pyotp.TOTP(secret).provisioning_uri(name=str(account["email"]), issuer_name=TOTP_ISSUER)
         return MfaEnrolment(secret=secret, otpauth_uri=uri)
 
@@ -412,7 +423,7 @@ class LocalIdentity:
         secret = account.get("pending_totp_secret")
         if not secret:
             raise MfaNotStarted("primero inicia la configuración de MFA / begin the MFA enrolment first")
-        await self._accept_code(user_id, str(secret), code, enable=True)
+        await self._accept_code(user_id, self.secret_box.open(str(secret)), code, enable=True)
 
     async def mfa_enabled(self, user_id: str) -> bool:
         # Set by _accept_code, in the same write that moves the pending secret to ``totp_secret``.

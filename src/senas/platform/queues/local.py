@@ -46,6 +46,7 @@ from queue import SimpleQueue
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from senas.platform.errors import InvalidRequest, NotFound, Unavailable
+from senas.platform.files import private_file
 from senas.platform.queues import Queue, QueueConfig, QueueDepth, Queues, ReceivedMessage
 
 T = TypeVar("T")
@@ -284,7 +285,7 @@ class SqliteQueues:
         self._thread = _DatabaseThread(f"senas-queues:{self.path.name}")
         weakref.finalize(self, self._thread.stop)  # a forgotten close() must not leave the thread behind
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)  # 0600 before SQLite opens it (its -wal and -shm files take the same mode)
             self._thread.call(self._open)
         except (OSError, sqlite3.Error) as exc:
             self._thread.stop()

@@ -36,6 +36,7 @@ from senas.platform.errors import (
     TransactionCancelled,
     Unavailable,
 )
+from senas.platform.files import private_file
 from senas.platform.tables import (
     MAX_TRANSACTION_ITEMS,
     PK,
@@ -392,7 +393,7 @@ class SqliteTables:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is not None:
             return self._conn
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # 0600 before SQLite opens it (its -wal and -shm files take the same mode)
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
