@@ -74,6 +74,10 @@ async def test_bad_input_and_wrong_credentials(platform: Platform) -> None:
     with pytest.raises(InvalidSignUp) as weak:
         await identity.sign_up("otro@example.com", "short")
     assert weak.value.field == "password"
+    for breached in ("qwerty1234", "Password1!", "manos\x00que-hablan-42"):  # issue 14 #10: the same rules
+        with pytest.raises(InvalidSignUp) as refused:
+            await identity.sign_up("otro@example.com", breached)
+        assert refused.value.field == "password"
     with pytest.raises(InvalidCredentials):
         await identity.login("eva@example.com", "Incorrecta-Clave-99")
     with pytest.raises(InvalidCredentials):

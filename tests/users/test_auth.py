@@ -41,6 +41,13 @@ async def test_sign_up_then_login_gives_tokens_that_work(client: httpx.AsyncClie
         ({"email": "a@example.com", "password": "aaaaaaaaaaaa"}, "password"),
         ({"email": "carolina@example.com", "password": "carolina-2024"}, "password"),
         ({"email": "a@example.com", "password": "x" * 129}, "password"),
+        # Issue 14 #10: common or breached passwords, also padded with digits and symbols, and control characters.
+        ({"email": "a@example.com", "password": "qwerty1234"}, "password"),
+        ({"email": "a@example.com", "password": "Password1!"}, "password"),
+        ({"email": "a@example.com", "password": "2024Dragon!!"}, "password"),
+        ({"email": "a@example.com", "password": "Contraseña123"}, "password"),
+        ({"email": "a@example.com", "password": "manos\x00que-hablan-42"}, "password"),
+        ({"email": "a@example.com", "password": "manos-que\nhablan-42"}, "password"),
     ],
 )
 async def test_sign_up_refuses_bad_email_or_weak_password(
@@ -51,6 +58,31 @@ async def test_sign_up_refuses_bad_email_or_weak_password(
     body = response.json()
     assert body["error"] == "invalid_input"
     assert field in str(body)
+
+
+async def test_breached_password_and_control_characters_say_why(client: httpx.AsyncClient) -> None:
+    common = await client.post("/users/auth/signup", json={"email": "c@example.com", "password": "Password1!"})
+    assert common.status_code == 422
+    assert common.json()["detail"] == (
+        "esa contraseña es común o ya apareció en filtraciones; elige otra / "
+        "that password is common or has appeared in breaches; choose another"
+    )
+    nul = await client.post("/users/auth/signup", json={"email": "c@example.com", "password": "manos\x00que-hablan-42"})
+    assert nul.status_code == 422
+    assert "control" in nul.json()["detail"]
+    assert (
+        await client.post("/users/auth/signup", json={"email": "c@example.com", "password": PASSWORD})
+    ).status_code == 201
+
+
+def test_the_shipped_list_is_large_and_its_source_recorded() -> None:
+    from senas.platform.identity.passwords import COMMON_PASSWORDS_FILE, common_passwords
+
+    assert len(common_passwords()) >= 10_000
+    assert {"qwerty1234", "password1", "iloveyou"} <= common_passwords()
+    notice = COMMON_PASSWORDS_FILE.with_name("common-passwords.NOTICE.md").read_text(encoding="utf-8")
+    assert "zxcvbn 4.5.0" in notice
+    assert "MIT License" in notice
 
 
 async def test_sign_up_refuses_invalid_timezone_and_unknown_fields(client: httpx.AsyncClient) -> None:

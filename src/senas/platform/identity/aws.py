@@ -44,7 +44,8 @@ from senas.platform.identity.errors import (
     RefreshTokenInvalid,
     UnknownUser,
 )
-from senas.platform.identity.local import check_email, check_password
+from senas.platform.identity.local import check_email
+from senas.platform.identity.passwords import check_password
 
 __all__ = ["CognitoIdentity"]
 

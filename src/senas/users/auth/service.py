@@ -79,7 +79,7 @@ class AuthService:
         profile = self.accounts.default_profile(
             user_id,
             email,
-            display_name=body.display_name.strip() if body.display_name else None,
+            display_name=body.display_name,  # normalised and checked by its schema
             sign_language=body.sign_language,
             dominant_hand=body.dominant_hand,
             timezone=body.timezone,
