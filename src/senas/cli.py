@@ -15,6 +15,7 @@ from senas.content.cli import app as content_cli
 from senas.core.settings import LOOPBACK_HOSTS, SERVICE_PORTS, Settings
 from senas.ml.cli import app as ml_cli
 from senas.platform import catalog
+from senas.users.cli import app as users_cli
 from senas.wiring.commands import platform_or_exit, settings_or_exit
 
 app = typer.Typer(help="Señas — plataforma de aprendizaje de lengua de señas.", no_args_is_help=True)
@@ -23,6 +24,7 @@ app.add_typer(queues_app, name="queues")
 app.add_typer(ml_cli, name="ml")
 app.add_typer(content_cli, name="content")
 app.add_typer(aws_cli, name="aws")
+app.add_typer(users_cli, name="users")
 console = Console(stderr=True)
 
 

@@ -281,6 +281,9 @@ def _expected_permissions() -> dict[str, dict[str, set[str]]]:
     allow("ml", ["s3:GetObject"], "bucket:user-uploads/*")
     send("ml", "ml-inference", "practice-results", "media-status")
     allow("ml", ["sagemaker:InvokeEndpoint"], "sagemaker-endpoint")
+    # content, ml: read token revocation stamps (one key prefix of UserData; the users service has the table).
+    allow("content", ["dynamodb:GetItem"], "table:UserData")
+    allow("ml", ["dynamodb:GetItem"], "table:UserData")
     # all: publish system-alerts; the data key of the encrypted stores.
     for service in permissions:
         allow(service, ["sns:Publish"], "topic:system-alerts")

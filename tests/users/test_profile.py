@@ -101,14 +101,19 @@ async def test_a_token_for_an_account_without_a_profile_gets_one(
     assert me.json()["display_name"] == "direct"
 
 
-async def test_deleting_needs_a_fresh_sign_in(client: httpx.AsyncClient, mint_token: Any) -> None:
+async def test_deleting_needs_the_password_not_just_a_recent_token(client: httpx.AsyncClient, mint_token: Any) -> None:
     user = await learner(client, "fresh@example.com")
     old = mint_token(user.user_id, iat=int(time.time()) - 3600, nbf=int(time.time()) - 3600)
     refused = await client.request("DELETE", "/users/me", headers=bearer(old))
     assert refused.status_code == 403
     assert refused.json()["error"] == "reauthentication_required"
+    # A token issued a moment ago is not enough either (issue 14 #8).
+    recent = await client.request("DELETE", "/users/me", headers=user.headers)
+    assert recent.status_code == 403
+    assert recent.json()["error"] == "reauthentication_required"
     wrong = await client.request("DELETE", "/users/me", json={"password": "not-my-password"}, headers=bearer(old))
     assert wrong.status_code == 403
+    assert wrong.json()["error"] == "reauthentication_failed"
     assert (await client.get("/users/me", headers=user.headers)).status_code == 200
 
 

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     run_workers: bool = Field(True, description="run the queue consumers inside `senas up`")
 
     mfa_required_for_all: bool = False
+    # How long a service trusts what it read of a user's token revocation (a role change voids the user's access
+    # tokens everywhere; in other processes it shows within this time).
+    token_revocation_cache_seconds: float = Field(10.0, ge=0, le=300)
     access_token_ttl_seconds: int = Field(900, ge=60, le=86400)
     refresh_token_ttl_seconds: int = Field(30 * 86400, ge=3600)
 

@@ -14,6 +14,7 @@ from senas.platform.blobs.local import LocalBlobs
 from senas.platform.files import private_file, read_or_create_secret
 from senas.platform.identity.claims import LOCAL_AUDIENCE, local_issuer
 from senas.platform.identity.local import LocalIdentity
+from senas.platform.identity.revocation import TokenRevocations
 from senas.platform.identity.secret_box import SecretBox
 from senas.platform.identity.signing_keys import LocalSigningKeys
 from senas.platform.identity.verifier import JwtVerifier
@@ -61,9 +62,13 @@ def build_embedded_platform(settings: Settings) -> Platform:
         state / "queues.db", catalog.queue_configs(settings.queue_max_receive_count, settings.resource_name)
     )
     tables = SqliteTables(state / "tables.db", [settings.table_name(t) for t in catalog.TABLES])
-    token_verifier = JwtVerifier(local_jwks, issuer=local_issuer(settings.public_url), audience=LOCAL_AUDIENCE)
+    user_data = tables.table(settings.table_name(catalog.USER_DATA))
+    revocations = TokenRevocations(user_data, cache_seconds=settings.token_revocation_cache_seconds)
+    token_verifier = JwtVerifier(
+        local_jwks, issuer=local_issuer(settings.public_url), audience=LOCAL_AUDIENCE, revocations=revocations
+    )
     identity = LocalIdentity(
-        tables.table(settings.table_name(catalog.USER_DATA)),
+        user_data,
         keys,
         token_verifier,
         issuer=local_issuer(settings.public_url),
@@ -71,6 +76,7 @@ def build_embedded_platform(settings: Settings) -> Platform:
         refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
         mfa_required_for_all=settings.mfa_required_for_all,
         secret_box=totp_secret_box(settings),
+        revocations=revocations,
     )
     blobs = LocalBlobs(state / "blobs", signing_secret=signing_secret(settings), public_base_url=settings.public_url)
     model_host = LocalInference()

@@ -98,11 +98,12 @@ class ProfilePatch(BaseModel):
 
 
 class DeleteAccount(BaseModel):
-    """Deleting needs a fresh sign-in: the password, or an access token issued in the last few minutes."""
+    """Deleting needs the owner right now: the password, or a current code of the account's TOTP factor."""
 
     model_config = ConfigDict(extra="forbid")
 
     password: str | None = Field(None, max_length=256)
+    code: str | None = Field(None, min_length=6, max_length=10)
 
 
 class RolesIn(BaseModel):

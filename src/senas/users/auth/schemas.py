@@ -66,11 +66,14 @@ class RefreshIn(BaseModel):
 
 
 class EnrolIn(BaseModel):
-    """Send ``session`` when the login answered ``mfa_setup``; otherwise authenticate with the access token."""
+    """Send ``session`` when the login answered ``mfa_setup``; otherwise authenticate with the access token. An
+    account that already has a factor replaces it only with ``password`` or a current ``code`` of that factor."""
 
     model_config = ConfigDict(extra="forbid")
 
     session: str | None = Field(None, min_length=10, max_length=512)
+    password: str | None = Field(None, min_length=1, max_length=256)
+    code: str | None = Field(None, min_length=6, max_length=10)
 
 
 class EnrolOut(BaseModel):
