@@ -66,7 +66,8 @@ async def test_a_demoted_teachers_old_token_can_no_longer_author(
         ids[email] = signup.json()["user_id"]
     teacher_id = ids["teacher@example.org"]
     assert platform.identity is not None
-    await platform.identity.grant_role("admin@example.org", "admin")  # the operator's `senas users grant-admin`
+    # The operator's `senas users grant-admin` (grant_role) in effect; set here through set_roles.
+    await platform.identity.set_roles(ids["admin@example.org"], frozenset({"admin", "learner"}))
     admin = {"Authorization": f"Bearer {(await signed_in_with_mfa(client, 'admin@example.org'))['access_token']}"}
     learner_login = await client.post("/users/auth/login", json={"email": "learner@example.org", "password": PASSWORD})
     learner = {"Authorization": f"Bearer {learner_login.json()['tokens']['access_token']}"}
