@@ -12,9 +12,10 @@ from rich.table import Table as RichTable
 
 from senas.aws_cli import app as aws_cli
 from senas.content.cli import app as content_cli
-from senas.core.settings import SERVICE_PORTS
+from senas.core.settings import LOOPBACK_HOSTS, SERVICE_PORTS, Settings
 from senas.ml.cli import app as ml_cli
 from senas.platform import catalog
+from senas.users.cli import app as users_cli
 from senas.wiring.commands import platform_or_exit, settings_or_exit
 
 app = typer.Typer(help="Señas — plataforma de aprendizaje de lengua de señas.", no_args_is_help=True)
@@ -23,7 +24,23 @@ app.add_typer(queues_app, name="queues")
 app.add_typer(ml_cli, name="ml")
 app.add_typer(content_cli, name="content")
 app.add_typer(aws_cli, name="aws")
+app.add_typer(users_cli, name="users")
 console = Console(stderr=True)
+
+
+def warn_if_exposed(settings: Settings, host: str) -> None:
+    """The embedded profile is for one machine: its accounts, data and signed blob URLs are guarded by secrets
+    kept in the data directory, but nothing in it is hardened for a network. Say so, loudly, when it listens on
+    anything but the loopback interface."""
+    if settings.profile != "embedded" or host in LOOPBACK_HOSTS or host.startswith("127."):
+        return
+    console.print(
+        f"[bold red]AVISO / WARNING:[/] el perfil embedded escucha en {host}, fuera de esta máquina: cualquiera que "
+        "alcance el puerto puede usar la plataforma. Úsalo solo en una red de confianza, detrás de HTTPS. / "
+        f"the embedded profile is listening on {host}, beyond this machine: anyone who can reach the port can use "
+        "the platform. Use it only on a trusted network, behind HTTPS.",
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -51,7 +68,10 @@ def up(
         f"(profile {settings.profile}, data {settings.state_dir})",
         soft_wrap=True,
     )
-    uvicorn.run(gateway, host=bind_host, port=bind_port, log_config=None, access_log=False)
+    warn_if_exposed(settings, bind_host)
+    # The gateway appends the client uvicorn reports to X-Forwarded-For: the socket peer, or what a configured
+    # trusted proxy (SENAS_TRUSTED_PROXIES) said — never what the client wrote itself.
+    uvicorn.run(gateway, host=bind_host, port=bind_port, log_config=None, access_log=False, **settings.server_options())
 
 
 @app.command()
@@ -74,10 +94,13 @@ def serve(
     platform = platform_or_exit(settings)
     service_app = build_app(service, platform, run_consumers=workers, owns_platform=True)
     blob_app = platform.blob_server
-    asgi = PathRouter({"/_blobs": blob_app}, service_app) if blob_app is not None else service_app
+    # Always behind the PathRouter: it appends the client uvicorn reports (the socket peer, or what a trusted proxy
+    # such as the ALB said) to X-Forwarded-For, so the service's one trusted hop is this server's own entry.
+    asgi = PathRouter({"/_blobs": blob_app} if blob_app is not None else {}, service_app)
     bind_port = port or SERVICE_PORTS[service]
     console.print(f"[bold green]Señas {service}[/] listening on http://{host}:{bind_port}", soft_wrap=True)
-    uvicorn.run(asgi, host=host, port=bind_port, log_config=None, access_log=False)
+    warn_if_exposed(settings, host)
+    uvicorn.run(asgi, host=host, port=bind_port, log_config=None, access_log=False, **settings.server_options())
 
 
 @app.command()

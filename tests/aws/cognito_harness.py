@@ -19,16 +19,21 @@ async def cognito_platform(data_dir: Path) -> AsyncIterator[Platform]:
         url = moto_server_url()
         base = {"resource_prefix": f"{unique_prefix()}senas", "aws_region": REGION, "aws_endpoint_url": url}
         clients = aws_clients(url)
+        user_data = f"{base['resource_prefix']}-UserData"
         try:
-            pool_id, client_id = Provisioner(clients, load_settings(**base)).user_pool()  # type: ignore[arg-type]
+            provisioner = Provisioner(clients, load_settings(**base))  # type: ignore[arg-type]
+            pool_id, client_id = provisioner.user_pool()
+            # The identity's own items (revocation stamps, wrong-code counters) live in UserData, as on AWS.
+            provisioner.table(user_data)
         finally:
             await clients.close()
         settings = load_settings(
             profile="aws",
             signing_secret="s" * 40,
-            # Only the identity is exercised: the other resources are named, never reached.
+            # Only the identity (and the UserData table it keeps its counters in) is exercised: the other resources
+            # are named, never reached.
             database_url="postgresql+asyncpg://app:pw@127.0.0.1/senas",
-            table_user_data="UserData",
+            table_user_data=user_data,
             table_user_progress="UserProgress",
             table_ai_sessions="AiSessions",
             cognito_user_pool_id=pool_id,

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from aws.cognito_harness import cognito_platform
 from senas.platform.identity import Identity, Principal, TokenPair
 from senas.platform.identity.aws import MFA_STATUS_TTL_SECONDS, CognitoIdentity
-from senas.platform.identity.errors import InvalidMfaCode, UnknownUser
+from senas.platform.identity.errors import InvalidMfaCode, InvalidSession, LoginThrottled, UnknownUser
 from senas.wiring import Platform
 
 PASSWORD = "Correcto-Caballo-42"
@@ -170,3 +170,29 @@ async def test_an_account_with_totp_counts_as_signed_in_with_mfa(platform: Platf
     principal = await platform.token_verifier.verify(tokens.access_token)
     assert principal.user_id == user_id
     assert await identity.signed_in_with_mfa(principal) is True
+
+
+async def test_wrong_codes_are_limited_per_account_across_sessions(platform: Platform) -> None:
+    """Issue 14 #5 on Cognito: besides Cognito's own per-session limits, wrong codes are counted per account in the
+    UserData table; after 5, every session of the account waits (the right code too)."""
+    identity = identity_of(platform)
+    _, secret = await enrolled(identity, "limite@example.com")
+    wrong_codes = 0
+    for _ in range(10):
+        if wrong_codes == 5:
+            break
+        result = await identity.login("limite@example.com", PASSWORD)
+        assert result.challenge == "totp"
+        assert result.session is not None
+        try:
+            await identity.answer_mfa_challenge(result.session, wrong(await current_code(secret)))
+        except InvalidMfaCode:
+            wrong_codes += 1
+        except InvalidSession:
+            pass
+    assert wrong_codes == 5
+    result = await identity.login("limite@example.com", PASSWORD)
+    assert result.session is not None
+    with pytest.raises(LoginThrottled) as waiting:
+        await identity.answer_mfa_challenge(result.session, await current_code(secret))
+    assert 0 < waiting.value.retry_after <= 30

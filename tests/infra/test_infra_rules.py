@@ -45,7 +45,6 @@ from senas.platform import catalog
 PORTS = {"content": 8000, "users": 8001, "ml": 8002}
 PATHS = {"content": "/content*", "users": "/users*", "ml": "/ml*"}
 IMAGES = {"content": "content-service", "users": "user-service", "ml": "ml-service"}
-EXTRAS = {"content": "content,aws", "users": "users,aws", "ml": "ml,aws"}
 
 
 def test_ports_match_the_applications_settings() -> None:
@@ -281,6 +280,9 @@ def _expected_permissions() -> dict[str, dict[str, set[str]]]:
     allow("ml", ["s3:GetObject"], "bucket:user-uploads/*")
     send("ml", "ml-inference", "practice-results", "media-status")
     allow("ml", ["sagemaker:InvokeEndpoint"], "sagemaker-endpoint")
+    # content, ml: read token revocation stamps (one key prefix of UserData; the users service has the table).
+    allow("content", ["dynamodb:GetItem"], "table:UserData")
+    allow("ml", ["dynamodb:GetItem"], "table:UserData")
     # all: publish system-alerts; the data key of the encrypted stores.
     for service in permissions:
         allow(service, ["sns:Publish"], "topic:system-alerts")
@@ -461,8 +463,15 @@ def test_dockerfile_target_per_service(service: str) -> None:
     assert "USER 10001:10001" in lines
     assert f"COPY --from=build-{service} /opt/venv /opt/venv" in lines
     install = " ".join(targets[f"build-{service}"])
-    assert f'pip install --no-cache-dir ".[{EXTRAS[service]}]"' in install
-    assert "ml" not in EXTRAS[service] or service == "ml"
+    # Dependencies come only from the service's hashed lock (which pins the extras below), the project without
+    # resolving anything again.
+    assert f"pip install --no-cache-dir --require-hashes -r requirements/{service}.txt" in install
+    assert "pip install --no-cache-dir --no-deps --no-build-isolation ." in install
+    lock = (REPO_ROOT / "requirements" / f"{service}.txt").read_text(encoding="utf-8")
+    assert "boto3==" in lock  # the aws extra
+    assert ("\nav==" in lock) == (service == "ml")  # only the ML image decodes video
+    # MediaPipe comes without its desktop OpenCV (--no-deps), from its own lock, into the ML image only.
+    assert ("requirements/ml-offline.txt" in install) == (service == "ml")
     assert targets["runtime"][0].startswith("ENV")
     assert any("useradd --system --uid 10001" in line for line in targets["runtime"])
 
@@ -695,6 +704,7 @@ REQUIRED_SETTINGS = {
     "SENAS_CONTENT_URL",
     "SENAS_USERS_URL",
     "SENAS_ML_URL",
+    "SENAS_TRUSTED_PROXIES",
 }
 
 
@@ -709,6 +719,8 @@ def test_services_get_the_aws_settings(env: str) -> None:
     assert environment["SENAS_DATABASE_URL"].startswith("postgresql+asyncpg://${module.database.endpoint}:")
     assert environment["SENAS_DATABASE_SECRET_ID"] == "${module.database_app_secret.secret_arn}"
     assert environment["SENAS_TABLE_USER_DATA"] == '${module.tables.table_names["UserData"]}'
+    # Only the load balancer's subnets may name the client (issue 14 #4).
+    assert environment["SENAS_TRUSTED_PROXIES"] == '${join(",", module.network.public_subnet_cidr_blocks)}'
     for service in ("content", "users", "ml"):
         assert environment[f"SENAS_{service.upper()}_URL"] == f'${{module.service_connect.base_urls["{service}"]}}'
     assert local["service_secrets"] == {"SENAS_SIGNING_SECRET": "${module.signing_secret.secret_arn}"}

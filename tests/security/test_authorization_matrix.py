@@ -127,6 +127,7 @@ EXPECTED: dict[Key, dict[str, Expected]] = {
     ("POST", "/users/auth/mfa/challenge"): everyone(422),
     ("POST", "/users/auth/refresh"): everyone(422),
     ("POST", "/users/auth/logout"): everyone(422),
+    # A first enrolment needs only the token (replacing a factor also needs the password or a code: 403 without).
     ("POST", "/users/auth/mfa/enrol"): signed_in(200),
     # Authenticated inside the handler (an access token, or the session of a login that must enrol): with a
     # well-formed code, the anonymous caller meets 401 there; signed-in callers have no pending enrolment.
@@ -250,7 +251,8 @@ async def run_matrix(apps: Mapping[str, FastAPI], world: World, only: set[Key] |
             headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
             if caller in world.tokens:
                 headers["Authorization"] = f"Bearer {world.tokens[caller]}"
-            payload = world.bodies.get((method, template), {}) if method in ("POST", "PUT", "PATCH") else None
+            with_body = method in ("POST", "PUT", "PATCH") or (method, template) in world.bodies
+            payload = world.bodies.get((method, template), {}) if with_body else None
             body = b"" if payload is None else json.dumps(payload).encode()
             query = world.queries.get((method, template), "")
             status = await status_of(app, method, path, query, headers, body)
@@ -393,6 +395,8 @@ async def world(gateway: httpx.AsyncClient, mint_token: Any) -> World:
             ("POST", "/ml/fingerspelling/recognise"): {"landmarks": [[0.5, 0.5, 0.0]] * 21},
             ("PATCH", "/users/me"): {},
             ("POST", "/users/auth/mfa/confirm"): {"code": "123456"},
+            # Deleting needs the password (issue 14 #8); every caller's account has this one.
+            ("DELETE", "/users/me"): {"password": PASSWORD},
         },
     )
 

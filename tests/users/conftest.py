@@ -59,6 +59,8 @@ def users_platform(platform: Platform, content: FakeContent, identity_time: Mova
     """The embedded platform with a cheaper argon2 cost (the real algorithm, test-sized parameters) and a clock
     the throttling tests can move."""
     settings = platform.settings
+    assert isinstance(platform.identity, LocalIdentity)
+    secret_box = platform.identity.secret_box  # the data dir's key, as the wiring gave it
     platform.identity = LocalIdentity(
         platform.tables.table(settings.table_name(catalog.USER_DATA)),
         signing_keys(settings),
@@ -69,6 +71,7 @@ def users_platform(platform: Platform, content: FakeContent, identity_time: Mova
         mfa_required_for_all=settings.mfa_required_for_all,
         clock=identity_time,
         password_hash=PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),)),
+        secret_box=secret_box,
     )
     platform.services.register_in_process("content", content.app())
     return platform

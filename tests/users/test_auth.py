@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
 from users_support import PASSWORD, bearer, learner, login, sign_up, totp_now
 
+from senas.gateway.app import PathRouter
+from senas.users.app import create_app
+from senas.users.bootstrap import UsersRoot
+from senas.users.clock import ManualClock
 from senas.users.context import UsersContext
-from senas.users.settings import UsersSettings
+from senas.users.deps import get_clock
 from senas.wiring import Platform
 
 
@@ -41,6 +47,13 @@ async def test_sign_up_then_login_gives_tokens_that_work(client: httpx.AsyncClie
         ({"email": "a@example.com", "password": "aaaaaaaaaaaa"}, "password"),
         ({"email": "carolina@example.com", "password": "carolina-2024"}, "password"),
         ({"email": "a@example.com", "password": "x" * 129}, "password"),
+        # Issue 14 #10: common or breached passwords, also padded with digits and symbols, and control characters.
+        ({"email": "a@example.com", "password": "qwerty1234"}, "password"),
+        ({"email": "a@example.com", "password": "Password1!"}, "password"),
+        ({"email": "a@example.com", "password": "2024Dragon!!"}, "password"),
+        ({"email": "a@example.com", "password": "Contraseña123"}, "password"),
+        ({"email": "a@example.com", "password": "manos\x00que-hablan-42"}, "password"),
+        ({"email": "a@example.com", "password": "manos-que\nhablan-42"}, "password"),
     ],
 )
 async def test_sign_up_refuses_bad_email_or_weak_password(
@@ -51,6 +64,31 @@ async def test_sign_up_refuses_bad_email_or_weak_password(
     body = response.json()
     assert body["error"] == "invalid_input"
     assert field in str(body)
+
+
+async def test_breached_password_and_control_characters_say_why(client: httpx.AsyncClient) -> None:
+    common = await client.post("/users/auth/signup", json={"email": "c@example.com", "password": "Password1!"})
+    assert common.status_code == 422
+    assert common.json()["detail"] == (
+        "esa contraseña es común o ya apareció en filtraciones; elige otra / "
+        "that password is common or has appeared in breaches; choose another"
+    )
+    nul = await client.post("/users/auth/signup", json={"email": "c@example.com", "password": "manos\x00que-hablan-42"})
+    assert nul.status_code == 422
+    assert "control" in nul.json()["detail"]
+    assert (
+        await client.post("/users/auth/signup", json={"email": "c@example.com", "password": PASSWORD})
+    ).status_code == 201
+
+
+def test_the_shipped_list_is_large_and_its_source_recorded() -> None:
+    from senas.platform.identity.passwords import COMMON_PASSWORDS_FILE, common_passwords
+
+    assert len(common_passwords()) >= 10_000
+    assert {"qwerty1234", "password1", "iloveyou"} <= common_passwords()
+    notice = COMMON_PASSWORDS_FILE.with_name("common-passwords.NOTICE.md").read_text(encoding="utf-8")
+    assert "zxcvbn 4.5.0" in notice
+    assert "MIT License" in notice
 
 
 async def test_sign_up_refuses_invalid_timezone_and_unknown_fields(client: httpx.AsyncClient) -> None:
@@ -87,23 +125,73 @@ async def test_wrong_password_and_unknown_email_look_the_same(client: httpx.Asyn
     assert wrong.json() == unknown.json()
 
 
-async def test_login_is_throttled_after_five_failures_even_with_the_right_password(
-    client: httpx.AsyncClient, identity_time: Any
+def at_address(app: FastAPI, address: str) -> httpx.AsyncClient:
+    """A client at ``address``, through the local gateway (which appends it to X-Forwarded-For)."""
+    transport = httpx.ASGITransport(app=PathRouter({"/users": app}, app), client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://gateway")
+
+
+@pytest.fixture
+def users_app(users_root: UsersRoot, clock: ManualClock) -> FastAPI:
+    app = create_app(users_root, run_consumers=False)
+    app.dependency_overrides[get_clock] = lambda: clock
+    return app
+
+
+async def test_guessing_backs_off_per_address_and_the_owner_still_gets_in(
+    users_app: FastAPI, users_platform: Platform, clock: ManualClock
 ) -> None:
-    await sign_up(client, "t@example.com")
-    for _ in range(5):
-        failed = await client.post("/users/auth/login", json={"email": "t@example.com", "password": "wrong-wrong-1"})
-        assert failed.status_code == 401
-    locked = await client.post("/users/auth/login", json={"email": "t@example.com", "password": PASSWORD})
-    assert locked.status_code == 429
-    assert locked.json()["error"] == "login_throttled"
-    assert 0 < int(locked.headers["retry-after"]) <= 900
-    # Another email is not affected.
-    await sign_up(client, "other@example.com")
-    assert (await login(client, "other@example.com"))["status"] == "authenticated"
-    # After the lock's window the right password works again.
-    identity_time.offset = 901
-    assert (await login(client, "t@example.com"))["status"] == "authenticated"
+    """Issue 14 #6: five wrong passwords used to lock any account for 15 minutes against the right password too
+    (admins included). Now the guessing address backs off exponentially and the owner, from a clean address, gets
+    in — or gets the second-factor challenge."""
+    wrong = {"email": "victima@example.com", "password": "adivina-adivina-1"}
+    async with at_address(users_app, "198.51.100.7") as attacker, at_address(users_app, "203.0.113.9") as owner:
+        await sign_up(owner, "victima@example.com")
+        statuses = [(await attacker.post("/users/auth/login", json=wrong)).status_code for _ in range(8)]
+        assert statuses == [401, 401, 401, 429, 429, 429, 429, 429]
+        refused = await attacker.post("/users/auth/login", json={**wrong, "password": PASSWORD})
+        assert refused.status_code == 429  # not even evaluated while it waits
+        assert refused.json() == {
+            "error": "login_throttled",
+            "detail": "demasiados intentos fallidos; espera 1 s / too many failed attempts; wait 1 s",
+        }
+        assert refused.headers["retry-after"] == "1"
+        # The owner is not locked out.
+        assert (await login(owner, "victima@example.com"))["status"] == "authenticated"
+        # The attacker's waits double: 1 s, then 2 s, then 4 s …
+        clock.advance(timedelta(seconds=1))
+        assert (await attacker.post("/users/auth/login", json=wrong)).status_code == 401
+        again = await attacker.post("/users/auth/login", json=wrong)
+        assert (again.status_code, again.headers["retry-after"]) == (429, "2")
+        # Many addresses: the first guess of each is heard, and the account's failures add up …
+        for n in range(8):
+            async with at_address(users_app, f"192.0.2.{n + 10}") as helper:
+                assert (await helper.post("/users/auth/login", json=wrong)).status_code == 401
+        # … so that past 10 of them every address that already failed on the account waits the account's back-off.
+        async with at_address(users_app, "192.0.2.10") as dirty:
+            held = await dirty.post("/users/auth/login", json=wrong)
+            assert held.status_code == 429
+            assert int(held.headers["retry-after"]) >= 2
+        # … while a correct password from a clean address still gets in, and an admin gets its MFA challenge.
+        assert (await login(owner, "victima@example.com"))["status"] == "authenticated"
+        assert users_platform.identity is not None
+        await sign_up(owner, "jefa@example.com")
+        await users_platform.identity.grant_role("jefa@example.com", "admin")
+        boss = {"email": "jefa@example.com", "password": "adivina-adivina-1"}
+        for _ in range(6):
+            await attacker.post("/users/auth/login", json=boss)
+        assert (await login(owner, "jefa@example.com"))["challenge"] == "mfa_setup"
+
+
+async def test_one_address_trying_many_accounts_backs_off(users_app: FastAPI) -> None:
+    async with at_address(users_app, "198.51.100.8") as stuffer:
+        statuses = [
+            (
+                await stuffer.post("/users/auth/login", json={"email": f"u{n}@example.com", "password": "x" * 12})
+            ).status_code
+            for n in range(22)
+        ]
+    assert statuses == [401] * 20 + [429, 429]
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_whole_family(client: httpx.AsyncClient) -> None:
@@ -222,11 +310,13 @@ async def test_confirming_without_enrolling_first_is_a_conflict(client: httpx.As
     assert (await client.post("/users/auth/mfa/enrol", json={})).status_code == 401
 
 
-async def make_admin(client: httpx.AsyncClient, runtime: UsersContext, email: str) -> dict[str, str]:
-    """The bootstrap path: the configured email signs up as admin, must enrol MFA at its first login."""
-    runtime.config = UsersSettings(bootstrap_admin_email=email.upper())
+async def make_admin(client: httpx.AsyncClient, platform: Platform, email: str) -> dict[str, str]:
+    """An operator's `senas users grant-admin` (the identity port's grant_role) on a signed-up account; the admin
+    must enrol MFA at its first login."""
     created = await sign_up(client, email)
-    assert created["roles"] == ["admin", "learner"]
+    assert created["roles"] == ["learner"]
+    assert platform.identity is not None
+    assert await platform.identity.grant_role(email.upper(), "admin") == created["user_id"]
     first = await login(client, email)
     assert first["status"] == "challenge"
     assert first["challenge"] == "mfa_setup"
@@ -237,8 +327,10 @@ async def make_admin(client: httpx.AsyncClient, runtime: UsersContext, email: st
     return bearer(tokens["access_token"])
 
 
-async def test_admin_bootstrap_mfa_setup_and_granting_teacher(client: httpx.AsyncClient, runtime: UsersContext) -> None:
-    admin = await make_admin(client, runtime, "boss@example.com")
+async def test_admin_bootstrap_mfa_setup_and_granting_teacher(
+    client: httpx.AsyncClient, users_platform: Platform
+) -> None:
+    admin = await make_admin(client, users_platform, "boss@example.com")
     teacher = await learner(client, "teach@example.com")
     granted = await client.put(f"/users/{teacher.user_id}/roles", json={"roles": ["teacher", "learner"]}, headers=admin)
     assert granted.status_code == 200

@@ -58,6 +58,37 @@ async def test_profile_patch_validation(client: httpx.AsyncClient) -> None:
     assert (await client.get("/users/me", headers=user.headers)).json()["timezone"] == "UTC"
 
 
+ZALGO = "Z" + "\u0336\u0301\u0302\u0303\u0304" + "algo"
+
+
+async def test_display_names_are_normalised_and_tricks_refused(client: httpx.AsyncClient) -> None:
+    """Issue 14 #10: NFKC, no control or bidi-override characters, no runs of combining marks — on the profile and at
+    sign-up."""
+    user = await learner(client, "nombre@example.com")
+    # Full-width letters and a decomposed accent become one ordinary spelling.
+    wide = await client.patch("/users/me", json={"display_name": " Ｌｕｃｉ\u0301ａ "}, headers=user.headers)
+    assert wide.status_code == 200, wide.text
+    assert wide.json()["display_name"] == "Lucía"
+    # What real names need is kept: Vietnamese stacked accents, an emoji sequence with a joiner, Arabic.
+    for fine in ("Nguyễn Thị Ánh", "Ana 👩\u200d🏫", "ليلى"):
+        ok = await client.patch("/users/me", json={"display_name": fine}, headers=user.headers)
+        assert ok.status_code == 200, (fine, ok.text)
+    for bad in ("ana\u202egnp.exe", "\u2066Admin\u2069", "ana\x00", "ana\x1b[31m", ZALGO):
+        refused = await client.patch("/users/me", json={"display_name": bad}, headers=user.headers)
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.json()["fields"][0]["field"] == "display_name"
+    signup = await client.post(
+        "/users/auth/signup", json={"email": "zalgo@example.com", "password": PASSWORD, "display_name": ZALGO}
+    )
+    assert signup.status_code == 422
+    assert signup.json()["fields"][0]["field"] == "display_name"
+    named = await client.post(
+        "/users/auth/signup",
+        json={"email": "ancho@example.com", "password": PASSWORD, "display_name": "Ｐｅｄｒｏ"},
+    )
+    assert named.status_code == 201
+
+
 async def test_a_token_for_an_account_without_a_profile_gets_one(
     client: httpx.AsyncClient, users_platform: Platform, mint_token: Any
 ) -> None:
@@ -70,14 +101,19 @@ async def test_a_token_for_an_account_without_a_profile_gets_one(
     assert me.json()["display_name"] == "direct"
 
 
-async def test_deleting_needs_a_fresh_sign_in(client: httpx.AsyncClient, mint_token: Any) -> None:
+async def test_deleting_needs_the_password_not_just_a_recent_token(client: httpx.AsyncClient, mint_token: Any) -> None:
     user = await learner(client, "fresh@example.com")
     old = mint_token(user.user_id, iat=int(time.time()) - 3600, nbf=int(time.time()) - 3600)
     refused = await client.request("DELETE", "/users/me", headers=bearer(old))
     assert refused.status_code == 403
     assert refused.json()["error"] == "reauthentication_required"
+    # A token issued a moment ago is not enough either (issue 14 #8).
+    recent = await client.request("DELETE", "/users/me", headers=user.headers)
+    assert recent.status_code == 403
+    assert recent.json()["error"] == "reauthentication_required"
     wrong = await client.request("DELETE", "/users/me", json={"password": "not-my-password"}, headers=bearer(old))
     assert wrong.status_code == 403
+    assert wrong.json()["error"] == "reauthentication_failed"
     assert (await client.get("/users/me", headers=user.headers)).status_code == 200
 
 

@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 from web_helpers import (
-    AUTHOR_EMAIL,
     CLIP_FPS,
     CLIP_SECONDS,
     CLIP_SIZE,
@@ -95,24 +94,54 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment ``senas up`` runs with (and the operator's commands against it)."""
+    port = _free_port()
+    data = tmp_path_factory.mktemp("senas-web-data")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SENAS_")}
+    env.update(
+        SENAS_DATA_DIR=str(data),
+        SENAS_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        SENAS_PORT=str(port),
+        SENAS_LOG_JSON="true",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def grant_admin(server: str, server_env: dict[str, str]) -> Callable[[str], None]:
+    """``grant_admin(email)``: the operator's ``senas users grant-admin`` against the server under test (with
+    ``SENAS_WEB_TEST_SERVER`` the author must have been made admin by hand)."""
+
+    def grant(email: str) -> None:
+        if os.environ.get("SENAS_WEB_TEST_SERVER"):
+            skip_or_fail(f"run `senas users grant-admin {email}` against {server} first (SENAS_WEB_TEST_SERVER)")
+        result = subprocess.run(
+            [sys.executable, "-m", "senas.cli", "users", "grant-admin", email],
+            cwd=server_env["SENAS_DATA_DIR"],
+            env=server_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+
+    return grant
+
+
+@pytest.fixture(scope="session")
+def server(server_env: dict[str, str]) -> Iterator[str]:
     """``senas up`` as a learner would run it, on a free port; its URL. ``SENAS_WEB_TEST_SERVER=<url>`` runs
     the tests against a server already running instead (while developing the app)."""
     existing = os.environ.get("SENAS_WEB_TEST_SERVER")
     if existing:
         yield existing.rstrip("/")
         return
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    data = tmp_path_factory.mktemp("senas-web-data")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SENAS_")}
-    env.update(
-        SENAS_DATA_DIR=str(data),
-        SENAS_PUBLIC_URL=base,
-        SENAS_PORT=str(port),
-        SENAS_LOG_JSON="true",
-        SENAS_USERS_BOOTSTRAP_ADMIN_EMAIL=AUTHOR_EMAIL,
-    )
+    env = server_env
+    port = int(env["SENAS_PORT"])
+    base = env["SENAS_PUBLIC_URL"]
+    data = Path(env["SENAS_DATA_DIR"])
     log_path = data / "senas-up.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -61,8 +61,8 @@ def _learner(server: str) -> tuple[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def author(server: str) -> dict[str, str]:
-    """The bootstrap admin's headers (it enrols MFA on its first sign-in, as admins must)."""
+def author(server: str, grant_admin: Callable[[str], None]) -> dict[str, str]:
+    """An admin's headers: signed up, made admin by the operator, enrolling MFA on its first sign-in (admins must)."""
     try:
         import pyotp
     except ImportError:
@@ -71,7 +71,8 @@ def author(server: str) -> dict[str, str]:
     if signup.status_code == 409:
         skip_or_fail(f"{AUTHOR_EMAIL} already exists on this server: these tests need a fresh one")
     assert signup.status_code == 201, signup.text
-    assert "admin" in signup.json()["roles"], "the server was not started with SENAS_USERS_BOOTSTRAP_ADMIN_EMAIL"
+    assert signup.json()["roles"] == ["learner"]  # signing up never makes an admin
+    grant_admin(AUTHOR_EMAIL)
     first = httpx.post(f"{server}/users/auth/login", json={"email": AUTHOR_EMAIL, "password": PASSWORD}).json()
     assert first.get("challenge") == "mfa_setup", first
     secret = httpx.post(f"{server}/users/auth/mfa/enrol", json={"session": first["session"]}).json()["secret"]

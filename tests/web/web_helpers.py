@@ -15,9 +15,9 @@ import httpx
 from prerequisites import REPO_ROOT, SHARED, skip_or_fail  # noqa: F401 - re-exported for the browser tests
 
 SCREENSHOTS: Path = REPO_ROOT / "test-artifacts" / "screenshots"
-# The server under test makes this account its first admin (SENAS_USERS_BOOTSTRAP_ADMIN_EMAIL), so that tests can
-# author the content they need through the author API. With SENAS_WEB_TEST_SERVER (a server already running),
-# SENAS_WEB_TEST_AUTHOR_EMAIL names the not yet registered address that server was started with.
+# This account signs up and is made admin by the operator's `senas users grant-admin` (the `grant_admin` fixture),
+# so that tests can author the content they need through the author API. With SENAS_WEB_TEST_SERVER (a server
+# already running), SENAS_WEB_TEST_AUTHOR_EMAIL names an account granted admin there by hand.
 AUTHOR_EMAIL = os.environ.get("SENAS_WEB_TEST_AUTHOR_EMAIL", "web-author@example.com")
 HANDS = SHARED / "fixtures" / "hands"
 CLIP_SIZE = (640, 480)  # even: an odd size makes MediaRecorder.start throw NotSupportedError

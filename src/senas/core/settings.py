@@ -7,20 +7,35 @@ misconfigured deployment fails before it serves a request, with a message that n
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from senas.platform.files import private_dir
 
 Profile = Literal["embedded", "aws"]
 PROFILES: tuple[str, ...] = ("embedded", "aws")
 
-# Only acceptable on a developer's machine: outside `embedded` a real secret must be configured.
+# The unset value of SENAS_SIGNING_SECRET. It is never used to sign anything: the embedded profile then generates a
+# random secret on first start and keeps it in the data directory; every other profile refuses to start.
 DEFAULT_SIGNING_SECRET = "senas-embedded-development-signing-secret"  # noqa: S105
 
 SERVICE_PORTS: dict[str, int] = {"content": 8000, "users": 8001, "ml": 8002}
+
+
+def _comma_list(value: object) -> object:
+    """``SENAS_TRUSTED_PROXIES=10.0.0.0/16,10.1.0.0/16`` (a comma list in the environment) or a list."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_list)]
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class SettingsError(Exception):
@@ -37,12 +52,20 @@ class Settings(BaseSettings):
     public_url: str = Field("http://localhost:8080", description="the address clients use (signed URLs)")
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    # The reverse proxies allowed to tell the server who the client is (X-Forwarded-For / X-Forwarded-Proto):
+    # addresses or networks. Empty (the default): nobody — the socket peer is the client, whatever a request's
+    # headers claim. On AWS: the load balancer's subnets (its addresses change, its subnets do not).
+    trusted_proxies: CommaList = Field(default_factory=list)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool = True
     signing_secret: SecretStr = SecretStr(DEFAULT_SIGNING_SECRET)
     # A static bearer token that may read /metrics and the readiness details (a Prometheus scraper); an admin's
     # access token may too. Unset: only admins.
     operator_token: SecretStr | None = None
+
+    # embedded: the key that seals TOTP secrets at rest (a Fernet key: 32 url-safe base64 bytes); unset, a key file
+    # in the data directory, apart from the table that holds the sealed secrets.
+    totp_encryption_key: SecretStr | None = None
 
     # Relational database of the content service. Embedded default: SQLite under data_dir.
     database_url: str | None = None
@@ -80,6 +103,9 @@ class Settings(BaseSettings):
     run_workers: bool = Field(True, description="run the queue consumers inside `senas up`")
 
     mfa_required_for_all: bool = False
+    # How long a service trusts what it read of a user's token revocation (a role change voids the user's access
+    # tokens everywhere; in other processes it shows within this time).
+    token_revocation_cache_seconds: float = Field(10.0, ge=0, le=300)
     access_token_ttl_seconds: int = Field(900, ge=60, le=86400)
     refresh_token_ttl_seconds: int = Field(30 * 86400, ge=3600)
 
@@ -88,6 +114,18 @@ class Settings(BaseSettings):
     def _known_profile(cls, value: str) -> str:
         if value not in PROFILES:
             raise ValueError(f"unknown profile {value!r}; choose one of: {', '.join(PROFILES)}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"SENAS_TRUSTED_PROXIES: {entry!r} is not an IP address or network (e.g. 10.0.0.0/16)"
+                ) from None
         return value
 
     @field_validator("public_url")
@@ -123,16 +161,23 @@ class Settings(BaseSettings):
 
     @cached_property
     def state_dir(self) -> Path:
-        """The embedded profile's state directory, created on first use."""
-        path = self.data_dir.expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        """The embedded profile's state directory, created on first use, readable by this user only (0700)."""
+        return private_dir(self.data_dir.expanduser().resolve())
 
     @property
     def content_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.state_dir / 'content.db'}"
+
+    def server_options(self) -> dict[str, Any]:
+        """What every HTTP server the CLI starts passes to uvicorn about proxies, set deliberately: uvicorn would
+        otherwise believe X-Forwarded-For from 127.0.0.1 (or from ``FORWARDED_ALLOW_IPS``) and put the address a
+        client *wrote* in the request's client, which the gateway then appends as if it had seen it. Only the
+        configured trusted proxies may set the client address."""
+        if not self.trusted_proxies:
+            return {"proxy_headers": False, "forwarded_allow_ips": ""}
+        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(self.trusted_proxies)}
 
     def service_urls(self) -> dict[str, str]:
         return {

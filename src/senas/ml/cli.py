@@ -293,4 +293,4 @@ def serve_sagemaker(
         return
     app = create_hosting_app(ScorerHost(TemplateStore(store)))
     console.print(f"[bold green]Señas scoring model[/] listening on http://{host}:{port}", soft_wrap=True)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False)

@@ -1,7 +1,7 @@
 """user-service (``/users``, port 8001): accounts, profile, progress, streaks, reviews, achievements.
 
-Configuration of its own (``SENAS_USERS_*``, see ``senas.users.settings``): notably
-``SENAS_USERS_BOOTSTRAP_ADMIN_EMAIL`` — the account that signs up with that email becomes the first admin.
+Configuration of its own (``SENAS_USERS_*``, see ``senas.users.settings``). The first admin is made by an operator:
+``senas users grant-admin EMAIL`` (``senas.users.cli``).
 """
 
 from __future__ import annotations

@@ -16,12 +16,13 @@ BudgetSetting = Annotated[Budget, NoDecode, BeforeValidator(Budget.coerce)]
 class UsersSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SENAS_USERS_", extra="ignore", frozen=True)
 
-    # The first admin: the account that signs up with this email gets the admin role (and must then enrol MFA
-    # at its first login). Later admins are granted by an admin with PUT /users/{user_id}/roles.
-    bootstrap_admin_email: str | None = None
+    # Admins are made by an operator with `senas users grant-admin EMAIL` (the first one too), or by another admin
+    # with PUT /users/{user_id}/roles; signing up never makes one (issue 14 #7).
     content_cache_seconds: float = Field(300.0, ge=0, description="how long lessons/levels fetched are reused")
-    recent_login_seconds: int = Field(300, ge=30, description="token age that counts as a fresh sign-in")
     sse_keepalive_seconds: float = Field(15.0, gt=0)
+    sse_max_streams_per_user: int = Field(
+        5, ge=1, le=100, description="live notification streams one user may hold open in one process (tabs)"
+    )
     sse_poll_seconds: float = Field(5.0, gt=0, description="inbox re-read when another process wrote it")
     outbox_poll_seconds: float = Field(30.0, gt=0)
     default_sign_language: str = "lse"

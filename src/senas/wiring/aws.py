@@ -14,6 +14,7 @@ from senas.platform.aws.settings import AwsSettings
 from senas.platform.blobs.aws import S3Blobs
 from senas.platform.errors import Unavailable
 from senas.platform.identity.aws import CognitoIdentity
+from senas.platform.identity.revocation import TokenRevocations
 from senas.platform.identity.verifier import JwtVerifier
 from senas.platform.inference.aws import SageMakerInference
 from senas.platform.inference.local import LocalInference
@@ -83,12 +84,16 @@ def build_aws_platform(settings: Settings, *, aws: AwsSettings | None = None) ->
     tables = DynamoTables(clients, [settings.table_name(name) for name in catalog.TABLES], owns_clients=True)
     queues = SqsQueues(clients, queue_configs(settings))
     topics = SnsTopics(clients, queues, topic_names=[settings.resource_name(topic) for topic in catalog.TOPICS])
+    # Every service reads the revocation stamps (one key prefix of UserData, GetItem only for content and ml).
+    user_data = tables.table(settings.table_name(catalog.USER_DATA))
+    revocations = TokenRevocations(user_data, cache_seconds=settings.token_revocation_cache_seconds)
     verifier = JwtVerifier(
         jwks_fetcher(cognito_jwks_url(settings, aws)),
         issuer=cognito_issuer(settings, aws),
         audience=settings.cognito_client_id,
         audience_claim="client_id",
         cache_seconds=aws.jwks_cache_seconds,
+        revocations=revocations,
     )
     identity = CognitoIdentity(
         clients,
@@ -96,6 +101,8 @@ def build_aws_platform(settings: Settings, *, aws: AwsSettings | None = None) ->
         client_id=settings.cognito_client_id,
         verifier=verifier,
         jwks_url=cognito_jwks_url(settings, aws),
+        table=user_data,
+        revocations=revocations,
     )
     # Without an endpoint the ML service keeps scoring with its in-process model, as in the embedded profile —
     # never a call to an endpoint that does not exist.

@@ -22,6 +22,8 @@ locals {
     SENAS_CONTENT_URL          = module.service_connect.base_urls["content"]
     SENAS_USERS_URL            = module.service_connect.base_urls["users"]
     SENAS_ML_URL               = module.service_connect.base_urls["ml"]
+    # Only the load balancer may name the client (X-Forwarded-For): the per-address auth limits count by it.
+    SENAS_TRUSTED_PROXIES = join(",", module.network.public_subnet_cidr_blocks)
   }
   service_secrets = {
     SENAS_SIGNING_SECRET = module.signing_secret.secret_arn

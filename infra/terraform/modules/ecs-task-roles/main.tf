@@ -98,6 +98,20 @@ resource "aws_iam_role" "content" {
 }
 
 data "aws_iam_policy_document" "content" {
+  # Every service's token verifier reads whether a user's tokens were revoked (a role change): GetItem on the
+  # revocation items of UserData only (their keys start with REVOKED#), nothing else of that table.
+  statement {
+    sid       = "ReadTokenRevocations"
+    actions   = ["dynamodb:GetItem"]
+    resources = [var.table_arns["UserData"]]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["REVOKED#*"]
+    }
+  }
+
   statement {
     sid       = "ReadWriteContentAssets"
     actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
@@ -235,6 +249,20 @@ resource "aws_iam_role" "ml" {
 }
 
 data "aws_iam_policy_document" "ml" {
+  # Every service's token verifier reads whether a user's tokens were revoked (a role change): GetItem on the
+  # revocation items of UserData only (their keys start with REVOKED#), nothing else of that table.
+  statement {
+    sid       = "ReadTokenRevocations"
+    actions   = ["dynamodb:GetItem"]
+    resources = [var.table_arns["UserData"]]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["REVOKED#*"]
+    }
+  }
+
   statement {
     sid       = "AiSessionsTable"
     actions   = local.table_actions

@@ -33,6 +33,11 @@ output "database_subnet_ids" {
   value       = aws_subnet.database[*].id
 }
 
+output "public_subnet_cidr_blocks" {
+  description = "Address ranges of the public subnets: where the load balancer's nodes are (SENAS_TRUSTED_PROXIES)."
+  value       = aws_subnet.public[*].cidr_block
+}
+
 output "database_subnet_cidr_blocks" {
   description = "Address ranges of the database subnets, for egress rules towards PostgreSQL."
   value       = aws_subnet.database[*].cidr_block

@@ -40,6 +40,7 @@ from urllib.parse import quote, urlencode
 from senas.platform.blobs import BlobInfo, SignedUpload
 from senas.platform.blobs.signing import UrlSigner
 from senas.platform.errors import InvalidRequest, NotFound, PreconditionFailed, Unavailable
+from senas.platform.files import open_private
 
 BUCKET_NAME = re.compile(r"[a-z0-9-]+")
 MAX_BUCKET_NAME_LENGTH = 63
@@ -162,7 +163,9 @@ class _TempWriter:
         for attempt in range(_OPEN_ATTEMPTS):
             paths.folder.mkdir(parents=True, exist_ok=True)
             try:
-                self._file = open(self.temp_path, "xb")  # noqa: SIM115 - closed in finish/abort
+                # 0600: the store holds everyone's uploads and the models (issue 14 #14).
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+                self._file = os.fdopen(open_private(self.temp_path, flags), "wb")
                 break
             except FileNotFoundError:
                 # A concurrent delete pruned the (then empty) folder between mkdir and open.
@@ -353,7 +356,9 @@ class LocalBlobStore:
         }
         meta_temp = paths.temp(writer.token, ".meta")
         try:
-            with open(meta_temp, "x", encoding="utf-8") as file:
+            with os.fdopen(
+                open_private(meta_temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w", encoding="utf-8"
+            ) as file:
                 json.dump(meta, file, ensure_ascii=False)
                 file.flush()
                 os.fsync(file.fileno())

@@ -34,6 +34,8 @@ class Principal:
     email: str | None = None
     roles: frozenset[str] = frozenset({"learner"})
     mfa: bool = False
+    issued_at: float | None = None  # the token's iat / exp (epoch seconds), when it says
+    expires_at: float | None = None
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -84,7 +86,21 @@ class Identity(Protocol):
     async def mfa_enabled(self, user_id: str) -> bool:
         """Whether the account has confirmed TOTP MFA (so every sign-in asks for a code). Raises UnknownUser."""
 
-    async def set_roles(self, user_id: str, roles: frozenset[str]) -> None: ...
+    async def set_roles(self, user_id: str, roles: frozenset[str]) -> None:
+        """Replace the account's roles. Every access token issued to it before stops working in every service
+        (``revocation.py``); refreshing gives one with the new roles."""
+
+    async def grant_role(self, email: str, role: str) -> str:
+        """Add ``role`` to the account signed up with ``email`` — the operator's ``senas users grant-admin``, for
+        which nobody needs to be signed in. Returns its user id; raises UnknownUser."""
+
+    async def verify_password(self, user_id: str, password: str) -> None:
+        """Step-up before a dangerous action: raise InvalidCredentials unless ``password`` is the account's."""
+
+    async def verify_mfa_code(self, user_id: str, code: str) -> None:
+        """Step-up with a fresh code of the account's TOTP factor: raise MfaNotStarted (no factor), InvalidMfaCode,
+        LoginThrottled (too many wrong codes for this account), or StepUpUnavailable where the provider cannot
+        check a code outside a sign-in (Cognito: use the password)."""
 
     async def signed_in_with_mfa(self, principal: Principal) -> bool:
         """Whether this caller's sign-in passed a second factor (required before an admin changes roles).

@@ -10,13 +10,21 @@ Mirrors the embedded provider where Cognito allows it:
 * refresh is ``REFRESH_TOKEN_AUTH``. Cognito keeps the refresh token (it rotates only with the pool's refresh
   token rotation feature), so the pair returned carries the same refresh token; logout revokes it
   (``RevokeToken``), which also ends every access token issued from it.
-* roles are group memberships; a role change shows in the next token (after a refresh or a login).
+* roles are group memberships; a role change shows in the next token (after a refresh or a login), and voids the
+  tokens issued before it in every service (``revocation.py``: our verifiers check it, Cognito's tokens carry no
+  version of their own).
+* wrong TOTP codes are also counted per account in the UserData table (``MFAFAIL#<user name>``, as the embedded
+  provider does): Cognito limits them per session and locks users after repeated failures by rules of its own,
+  which this layer can add to but not loosen.
+* step-up: the password is checked with a ``USER_PASSWORD_AUTH`` of its own (the tokens it yields are revoked at
+  once); a TOTP code cannot be checked outside a sign-in (Cognito has no such API), so step-up needs the password.
 * access tokens are verified locally by the platform's ``JwtVerifier`` against the pool's JWKS.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -42,9 +50,14 @@ from senas.platform.identity.errors import (
     InvalidSignUp,
     LoginThrottled,
     RefreshTokenInvalid,
+    StepUpUnavailable,
     UnknownUser,
 )
-from senas.platform.identity.local import check_email, check_password
+from senas.platform.identity.local import MFA_BACKOFF, check_email, mfa_throttled
+from senas.platform.identity.passwords import check_password
+from senas.platform.identity.revocation import TokenRevocations
+from senas.platform.tables import Table
+from senas.platform.tables.counters import BackoffCounter
 
 __all__ = ["CognitoIdentity"]
 
@@ -83,6 +96,8 @@ class CognitoIdentity:
         verifier: TokenVerifier,
         jwks_url: str,
         clock: Callable[[], float] = time.monotonic,
+        table: Table | None = None,
+        revocations: TokenRevocations | None = None,
     ) -> None:
         self.clients = clients
         self.user_pool_id = user_pool_id
@@ -95,6 +110,8 @@ class CognitoIdentity:
         # user name never changes; the MFA status may change elsewhere (an admin), so it is kept briefly.
         self._usernames: dict[str, str] = {}
         self._mfa_status: dict[str, tuple[float, bool]] = {}
+        self.revocations = revocations
+        self.mfa_failures = BackoffCounter(table, "MFAFAIL", MFA_BACKOFF) if table is not None else None
 
     async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         return await self.clients.call("cognito-idp", operation, **params)
@@ -164,6 +181,73 @@ class CognitoIdentity:
             await self._call(
                 "admin_remove_user_from_group", UserPoolId=self.user_pool_id, Username=username, GroupName=role
             )
+        if self.revocations is not None and roles != current:
+            await self.revocations.revoke(user_id)
+
+    async def grant_role(self, email: str, role: str) -> str:
+        if role not in ROLES:
+            raise InvalidSignUp("roles", f"roles must be one of {', '.join(ROLES)}")
+        username = email.strip().lower()
+        try:
+            user = await self._call("admin_get_user", UserPoolId=self.user_pool_id, Username=username)
+            await self._call("admin_add_user_to_group", UserPoolId=self.user_pool_id, Username=username, GroupName=role)
+        except ClientError as exc:
+            if error_code(exc) == "UserNotFoundException":
+                raise UnknownUser("no existe una cuenta con ese correo / no account has that email") from None
+            raise Unavailable(f"Cognito {error_code(exc)}: {error_message(exc)}") from None
+        attributes = {str(a["Name"]): str(a["Value"]) for a in user.get("UserAttributes", [])}
+        user_id = attributes.get("sub") or str(user["Username"])
+        if self.revocations is not None:
+            await self.revocations.revoke(user_id)
+        return user_id
+
+    async def verify_password(self, user_id: str, password: str) -> None:
+        username = await self._username(user_id)
+        wrong = InvalidCredentials("la contraseña no es correcta / the password is not correct")
+        try:
+            response = await self._call(
+                "initiate_auth",
+                ClientId=self.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+        except ClientError as exc:
+            code, message = error_code(exc), error_message(exc)
+            if code == "NotAuthorizedException" and "attempts exceeded" in message.lower():
+                raise LoginThrottled(
+                    "demasiados intentos; espera un poco / too many attempts; wait a little", THROTTLE_SECONDS
+                ) from None
+            if code in ("NotAuthorizedException", "UserNotFoundException"):
+                raise wrong from None
+            raise Unavailable(f"Cognito {code}: {message}") from None
+        # A challenge (MFA) also means the password was right. Tokens from this check are not for anyone.
+        refresh = response.get("AuthenticationResult", {}).get("RefreshToken")
+        if refresh:
+            # Best effort: they were never handed to anyone, and the access token expires on its own.
+            with contextlib.suppress(Unavailable):
+                await self.logout(str(refresh))
+
+    async def verify_mfa_code(self, user_id: str, code: str) -> None:
+        raise StepUpUnavailable(
+            "confirma con tu contraseña (el código solo se comprueba al iniciar sesión) / "
+            "confirm with your password (codes are only checked at sign-in)"
+        )
+
+    async def _refuse_while_backing_off(self, username: str) -> int:
+        if self.mfa_failures is None:
+            return 0
+        waiting = await self.mfa_failures.state(username)
+        if waiting.blocked:
+            raise mfa_throttled(waiting.retry_after)
+        return waiting.failures
+
+    async def _count_wrong_code(self, username: str) -> None:
+        if self.mfa_failures is not None:
+            await self.mfa_failures.fail(username)
+
+    async def _clear_wrong_codes(self, username: str, failures: int) -> None:
+        if self.mfa_failures is not None and failures:
+            await self.mfa_failures.clear(username)
 
     async def signed_in_with_mfa(self, principal: Principal) -> bool:
         return principal.mfa or await self.mfa_enabled(principal.user_id)
@@ -234,6 +318,7 @@ class CognitoIdentity:
         data = _decode_session(session)
         if data["c"] != "SOFTWARE_TOKEN_MFA":
             raise InvalidSession("configura MFA con tu token de acceso / enrol MFA with your access token first")
+        failures = await self._refuse_while_backing_off(data["u"])
         try:
             response = await self._call(
                 "respond_to_auth_challenge",
@@ -245,10 +330,12 @@ class CognitoIdentity:
         except ClientError as exc:
             error = error_code(exc)
             if error in ("CodeMismatchException", "ExpiredCodeException"):
+                await self._count_wrong_code(data["u"])
                 raise InvalidMfaCode("el código no es correcto / the code is not correct") from None
             if error in ("NotAuthorizedException", "InvalidParameterException"):
                 raise InvalidSession("la sesión caducó o ya se usó / the session expired or was used") from None
             raise Unavailable(f"Cognito {error}: {error_message(exc)}") from None
+        await self._clear_wrong_codes(data["u"], failures)
         return self._pair(response["AuthenticationResult"])
 
     async def refresh(self, refresh_token: str) -> TokenPair:
@@ -301,6 +388,9 @@ class CognitoIdentity:
 
     async def confirm_mfa_enrolment(self, access_token: str, code: str) -> None:
         await self._access(access_token)
+        principal = await self.verifier.verify(access_token)
+        username = await self._username(principal.user_id)
+        failures = await self._refuse_while_backing_off(username)
         try:
             response = await self._call("verify_software_token", AccessToken=access_token, UserCode=code)
         except ClientError as exc:
@@ -309,16 +399,18 @@ class CognitoIdentity:
                 "EnableSoftwareTokenMFAException",
                 "InvalidParameterException",
             ):
+                await self._count_wrong_code(username)
                 raise InvalidMfaCode("el código no es correcto / the code is not correct") from None
             raise InvalidSession(f"no se pudo confirmar MFA / cannot confirm MFA: {error_message(exc)}") from None
         if response.get("Status") != "SUCCESS":
+            await self._count_wrong_code(username)
             raise InvalidMfaCode("el código no es correcto / the code is not correct")
+        await self._clear_wrong_codes(username, failures)
         await self._call(
             "set_user_mfa_preference",
             AccessToken=access_token,
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
         )
-        principal = await self.verifier.verify(access_token)
         self._remember_mfa(principal.user_id, True)  # this process's own change shows at once
 
     async def jwks(self) -> dict[str, Any]:

@@ -52,3 +52,7 @@ class RefreshTokenReused(RefreshTokenInvalid):
 
 class UnknownUser(IdentityError):
     pass
+
+
+class StepUpUnavailable(IdentityError):
+    """The provider cannot confirm the caller this way (Cognito has no API to check a TOTP code outside a sign-in)."""

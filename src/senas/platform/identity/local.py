@@ -6,15 +6,20 @@
   spends the presented token and issues the next one of the family in one conditional transaction, so two
   concurrent refreshes of one token cannot both succeed; presenting a spent token revokes the whole family.
 - TOTP MFA (pyotp, otpauth URI with issuer "Señas"), with a replay guard: the last accepted time step is kept on
-  the account and a code of that step or an earlier one is refused.
-- Throttling: failed logins are counted per email in a 15-minute window; at the limit the email is locked for
-  a window (429 with Retry-After), even for the right password — so guessing cannot continue.
+  the account and a code of that step or an earlier one is refused. The secrets are sealed at rest with a key
+  kept outside the table (``secret_box.py``); one stored in the clear before that is still read, and sealed by the
+  next write of the account.
+- Password guessing is slowed down by the user service (``users/auth/login_guard.py``), per account and per
+  address, in front of either provider: this one no longer locks an account, which let anyone lock anyone out.
+- Wrong TOTP codes are limited per account (not only per login session): after ``MFA_BACKOFF.free`` wrong codes
+  each further one waits longer (429 with Retry-After), whichever session or address they come from.
+- Role changes void the account's access tokens in every service (``revocation.py``).
 
 Items (UserData): ``USER#<id>/ACCOUNT`` (email, hash, roles, MFA state, version), ``EMAIL#<email>/EMAIL``
 (uniqueness, written in the same transaction as the account), ``USER#<id>/FAMILY#<id>`` (revoked flag),
 ``REFRESH#<sha256>/REFRESH`` (spent flag; ``gsi1pk=TOKENS#<user>`` so deletion finds them),
-``MFA#<sha256>/SESSION`` (a pending login challenge) and ``THROTTLE#<email>/…`` counters; all short-lived items
-carry ``expires_at``.
+``MFA#<sha256>/SESSION`` (a pending login challenge), ``MFAFAIL#<user>/…`` (wrong codes) and
+``REVOKED#<user>/TOKENS``; all short-lived items carry ``expires_at``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import math
 import re
 import secrets
 import time
@@ -54,10 +58,13 @@ from senas.platform.identity.errors import (
     RefreshTokenReused,
     UnknownUser,
 )
+from senas.platform.identity.passwords import check_password
+from senas.platform.identity.revocation import TokenRevocations
+from senas.platform.identity.secret_box import SecretBox
 from senas.platform.identity.signing_keys import LocalSigningKeys
 from senas.platform.tables import GSI1, ConditionCheck, Delete, Item, Put, Table
 from senas.platform.tables import Condition as Cond
-from senas.platform.tables.counters import increment_expiring
+from senas.platform.tables.counters import Backoff, BackoffCounter
 
 if TYPE_CHECKING:
     from pwdlib import PasswordHash
@@ -68,26 +75,23 @@ if TYPE_CHECKING:
 TOTP_ISSUER = "Señas"
 MFA_SESSION_TTL_SECONDS = 300
 MFA_SESSION_MAX_ATTEMPTS = 5
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 128
+# Wrong second-factor codes per account, whatever session or address they come from (issue 14 #5). Only someone
+# who knows the password reaches a code prompt, so the owner is not exposed to a lock-out by strangers; a
+# 6-digit code with a ±1 step window is guessed with probability 3e-6 a try, so 5 free tries for typing slips and
+# then 30 s, 1 min, 2 min … up to 15 min between tries keeps guessing far below NIST SP 800-63B §5.2.2's limit of
+# 100 consecutive failures. A right code clears the count.
+MFA_BACKOFF = Backoff(free=5, base_seconds=30, cap_seconds=900, window_seconds=86400)
+
+
+def mfa_throttled(retry_after: int) -> LoginThrottled:
+    return LoginThrottled(
+        f"demasiados códigos incorrectos para esta cuenta; espera {retry_after} s / "
+        f"too many wrong codes for this account; wait {retry_after} s",
+        retry_after=retry_after,
+    )
+
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# The passwords people pick first; NIST SP 800-63B asks to refuse commonly used ones.
-_COMMON_PASSWORDS = frozenset(
-    {
-        "1234567890",
-        "12345678910",
-        "0123456789",
-        "qwertyuiop",
-        "password123",
-        "password1234",
-        "contraseña",
-        "contraseña1",
-        "contrasena123",
-        "iloveyou123",
-        "abcdefghij",
-        "aaaaaaaaaa",
-    }
-)
 
 
 def normalise_email(email: str) -> str:
@@ -105,28 +109,6 @@ def check_email(email: str) -> str:
     return normalised
 
 
-def check_password(password: str, email: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidSignUp(
-            "password",
-            f"la contraseña necesita al menos {MIN_PASSWORD_LENGTH} caracteres / "
-            f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidSignUp(
-            "password",
-            f"la contraseña admite como mucho {MAX_PASSWORD_LENGTH} caracteres / "
-            f"the password may have at most {MAX_PASSWORD_LENGTH} characters",
-        )
-    lowered = password.lower()
-    local_part = email.split("@", 1)[0]
-    if len(set(password)) < 5 or lowered in _COMMON_PASSWORDS or (len(local_part) >= 4 and local_part in lowered):
-        raise InvalidSignUp(
-            "password",
-            "la contraseña es demasiado fácil de adivinar / the password is too easy to guess",
-        )
-
-
 class LocalIdentity:
     """The ``Identity`` port on the embedded profile. ``clock`` gives epoch seconds (tests move it)."""
 
@@ -140,10 +122,10 @@ class LocalIdentity:
         access_ttl_seconds: int = 900,
         refresh_ttl_seconds: int = 30 * 86400,
         mfa_required_for_all: bool = False,
-        max_failed_logins: int = 5,
-        throttle_window_seconds: int = 900,
         clock: Callable[[], float] = time.time,
         password_hash: PasswordHash | None = None,
+        secret_box: SecretBox | None = None,
+        revocations: TokenRevocations | None = None,
     ) -> None:
         self.table = table
         self.signing_keys = signing_keys
@@ -152,11 +134,13 @@ class LocalIdentity:
         self.access_ttl = access_ttl_seconds
         self.refresh_ttl = refresh_ttl_seconds
         self.mfa_required_for_all = mfa_required_for_all
-        self.max_failed_logins = max_failed_logins
-        self.throttle_window = throttle_window_seconds
         self.clock = clock
+        self.revocations = revocations
+        self.mfa_failures = BackoffCounter(table, "MFAFAIL", MFA_BACKOFF, now=clock)
         self._passwords = password_hash
         self._dummy_hash: str | None = None
+        # Without one (a test building the provider alone), a key that lives as long as this object.
+        self.secret_box = secret_box or SecretBox.generate()
 
     @property
     def passwords(self) -> PasswordHash:
@@ -213,6 +197,34 @@ class LocalIdentity:
         if not roles or unknown:
             raise InvalidSignUp("roles", f"roles must be a non-empty subset of {', '.join(ROLES)}")
         await self._update_account(user_id, lambda account: {**account, "roles": sorted(roles)})
+        if self.revocations is not None:
+            await self.revocations.revoke(user_id, at=self.clock())
+
+    async def grant_role(self, email: str, role: str) -> str:
+        if role not in ROLES:
+            raise InvalidSignUp("roles", f"roles must be one of {', '.join(ROLES)}")
+        account = await self._account_by_email(normalise_email(email))
+        if account is None:
+            raise UnknownUser("no existe una cuenta con ese correo / no account has that email")
+        user_id = str(account["user_id"])
+        await self.set_roles(user_id, frozenset({*account["roles"], role}))
+        return user_id
+
+    async def verify_password(self, user_id: str, password: str) -> None:
+        account = await self._account(user_id)
+        if account is None:
+            await asyncio.to_thread(self.passwords.verify, password, await self._dummy())
+            raise InvalidCredentials("la contraseña no es correcta / the password is not correct")
+        if not await asyncio.to_thread(self.passwords.verify, password, str(account["password_hash"])):
+            raise InvalidCredentials("la contraseña no es correcta / the password is not correct")
+
+    async def verify_mfa_code(self, user_id: str, code: str) -> None:
+        account = await self._account(user_id)
+        if account is None:
+            raise UnknownUser("no existe ese usuario / no such user")
+        if not account["mfa_enabled"] or not account.get("totp_secret"):
+            raise MfaNotStarted("la cuenta no tiene MFA; confirma con tu contraseña / no MFA yet: use your password")
+        await self._accept_code(user_id, self.secret_box.open(str(account["totp_secret"])), code, enable=False)
 
     async def signed_in_with_mfa(self, principal: Principal) -> bool:
         return principal.mfa
@@ -251,7 +263,6 @@ class LocalIdentity:
 
     async def login(self, email: str, password: str) -> LoginResult:
         normalised = normalise_email(email)
-        await self._refuse_when_locked(normalised)
         account = await self._account_by_email(normalised)
         if account is None:
             await asyncio.to_thread(self.passwords.verify, password, await self._dummy())
@@ -261,9 +272,7 @@ class LocalIdentity:
                 self.passwords.verify_and_update, password, str(account["password_hash"])
             )
         if not valid or account is None:
-            await self._record_failure(normalised)
             raise InvalidCredentials("correo o contraseña incorrectos / wrong email or password")
-        await self.table.delete(f"THROTTLE#{normalised}", self._window_key())
         user_id = str(account["user_id"])
         if new_hash is not None:
             await self._update_account(user_id, lambda a: {**a, "password_hash": new_hash})
@@ -277,29 +286,6 @@ class LocalIdentity:
         if self._dummy_hash is None:
             self._dummy_hash = await asyncio.to_thread(self.passwords.hash, secrets.token_hex(16))
         return self._dummy_hash
-
-    def _window_key(self) -> str:
-        return f"FAILS#{int(self.clock() // self.throttle_window)}"
-
-    async def _refuse_when_locked(self, email: str) -> None:
-        lock = await self.table.get(f"THROTTLE#{email}", "LOCK")
-        now = self.clock()
-        if lock is not None and float(lock["expires_at"]) > now:
-            retry_after = max(1, math.ceil(float(lock["expires_at"]) - now))
-            raise LoginThrottled(
-                "demasiados intentos fallidos; inténtalo más tarde / too many failed attempts; try again later",
-                retry_after=retry_after,
-            )
-
-    async def _record_failure(self, email: str) -> None:
-        now = self.clock()
-        pk, sk = f"THROTTLE#{email}", self._window_key()
-        failures = await increment_expiring(
-            self.table, pk, sk, "failures", expires_at=int(now) + 2 * self.throttle_window
-        )
-        if failures >= self.max_failed_logins:
-            await self.table.put({"pk": pk, "sk": "LOCK", "expires_at": int(now) + self.throttle_window})
-            await self.table.delete(pk, sk)
 
     # ---------------------------------------------------------------- MFA
 
@@ -340,7 +326,9 @@ class LocalIdentity:
         else:
             secret = account.get("totp_secret")
         try:
-            await self._accept_code(user_id, str(secret), code, enable=item["kind"] == "mfa_setup")
+            await self._accept_code(
+                user_id, self.secret_box.open(str(secret)), code, enable=item["kind"] == "mfa_setup"
+            )
         except InvalidMfaCode:
             attempts = await self.table.add(item["pk"], "SESSION", {"attempts": 1})
             if int(attempts["attempts"]) >= MFA_SESSION_MAX_ATTEMPTS:
@@ -367,9 +355,13 @@ class LocalIdentity:
         return None
 
     async def _accept_code(self, user_id: str, secret: str, code: str, *, enable: bool) -> None:
+        waiting = await self.mfa_failures.state(user_id)
+        if waiting.blocked:
+            raise mfa_throttled(waiting.retry_after)  # before the code is even looked at: no oracle while waiting
         step = self._matching_step(secret, code)
         invalid = InvalidMfaCode("código incorrecto o ya usado / wrong or already used code")
         if step is None:
+            await self.mfa_failures.fail(user_id)
             raise invalid
 
         def accept(account: Item) -> Item:
@@ -377,10 +369,14 @@ class LocalIdentity:
                 raise invalid  # replay: this code (or a later one) was already accepted
             changed = {**account, "totp_last_step": step}
             if enable:
-                changed.update(mfa_enabled=True, totp_secret=secret, pending_totp_secret=None)
+                changed.update(mfa_enabled=True, totp_secret=self.secret_box.seal(secret), pending_totp_secret=None)
+            elif account.get("totp_secret") and not SecretBox.is_sealed(str(account["totp_secret"])):
+                changed["totp_secret"] = self.secret_box.seal(str(account["totp_secret"]))  # stored in the clear
             return changed
 
         await self._update_account(user_id, accept)
+        if waiting.failures:
+            await self.mfa_failures.clear(user_id)
 
     async def _enrolment_user(self, token: str) -> str:
         """Enrolment is allowed with an access token, or with an ``mfa_setup`` session (a login that must
@@ -400,7 +396,8 @@ class LocalIdentity:
 
         user_id = await self._enrolment_user(access_token)
         secret = pyotp.random_base32()
-        account = await self._update_account(user_id, lambda a: {**a, "pending_totp_secret": secret})
+        sealed = self.secret_box.seal(secret)
+        account = await self._update_account(user_id, lambda a: {**a, "pending_totp_secret": sealed})
         uri = pyotp.TOTP(secret).provisioning_uri(name=str(account["email"]), issuer_name=TOTP_ISSUER)
         return MfaEnrolment(secret=secret, otpauth_uri=uri)
 
@@ -412,7 +409,7 @@ class LocalIdentity:
         secret = account.get("pending_totp_secret")
         if not secret:
             raise MfaNotStarted("primero inicia la configuración de MFA / begin the MFA enrolment first")
-        await self._accept_code(user_id, str(secret), code, enable=True)
+        await self._accept_code(user_id, self.secret_box.open(str(secret)), code, enable=True)
 
     async def mfa_enabled(self, user_id: str) -> bool:
         # Set by _accept_code, in the same write that moves the pending secret to ``totp_secret``.
@@ -429,10 +426,19 @@ class LocalIdentity:
 
     # ---------------------------------------------------------------- tokens
 
+    async def _issue_time(self, user_id: str) -> float:
+        """Now — or the account's revocation stamp when that is (a fraction of a second) ahead: a token issued in
+        the second of a role change must not be void on arrival."""
+        now = self.clock()
+        if self.revocations is None:
+            return now
+        stamp = await self.revocations.not_before(user_id)
+        return now if stamp is None else max(now, float(stamp))
+
     async def _issue(self, account: Item, *, mfa: bool) -> TokenPair:
         """Tokens of a new login: an access token and the first refresh token of a new family."""
         user_id = str(account["user_id"])
-        now = self.clock()
+        now = await self._issue_time(user_id)
         claims = access_token_claims(
             user_id=user_id,
             issuer=self.issuer,
@@ -529,7 +535,7 @@ class LocalIdentity:
             ttl_seconds=self.access_ttl,
             email=str(account["email"]),
             mfa=bool(family["mfa"]),
-            now=self.clock(),
+            now=await self._issue_time(user_id),
         )
         return TokenPair(
             access_token=self.signing_keys.sign(claims), refresh_token=following, expires_in=self.access_ttl

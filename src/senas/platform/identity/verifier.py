@@ -11,6 +11,7 @@ from typing import Any
 import jwt
 
 from senas.platform.identity import InvalidToken, Principal
+from senas.platform.identity.revocation import TokenRevocations
 
 JwksSource = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -31,6 +32,7 @@ class JwtVerifier:
         leeway_seconds: int = 30,
         cache_seconds: float = 3600.0,
         min_refresh_interval: float = 30.0,
+        revocations: TokenRevocations | None = None,
     ) -> None:
         self._source = jwks
         self.issuer = issuer
@@ -43,6 +45,8 @@ class JwtVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        # Tokens of a user whose roles changed (or who was otherwise signed out everywhere) since they were issued.
+        self.revocations = revocations
 
     async def _refresh(self, seen_fetch: float) -> None:
         async with self._lock:
@@ -92,7 +96,13 @@ class JwtVerifier:
             raise InvalidToken("token meant for another audience")
         if claims.get("token_use") != self.token_use:
             raise InvalidToken(f"not an {self.token_use} token")
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        if self.revocations is not None and await self.revocations.is_revoked(principal.user_id, float(claims["iat"])):
+            raise InvalidToken(
+                "el token ya no es válido (cambiaron tus permisos); inicia sesión de nuevo / "
+                "the token is no longer valid (your permissions changed); sign in again"
+            )
+        return principal
 
 
 def _audience_matches(value: Any, expected: str) -> bool:
@@ -111,4 +121,10 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         email=claims.get("email") if isinstance(claims.get("email"), str) else None,
         roles=roles or frozenset({"learner"}),
         mfa=bool(claims.get("mfa", False)),
+        issued_at=_number(claims.get("iat")),
+        expires_at=_number(claims.get("exp")),
     )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

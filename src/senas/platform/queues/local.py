@@ -38,8 +38,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from queue import SimpleQueue
@@ -47,6 +46,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from senas.platform.errors import InvalidRequest, NotFound, Unavailable
 from senas.platform.queues import Queue, QueueConfig, QueueDepth, Queues, ReceivedMessage
+from senas.platform.sqlite import open_database, write_transaction
 
 T = TypeVar("T")
 
@@ -85,20 +85,6 @@ _SCHEMA = (
     # Serves receive (ORDER BY visible_at, seq with LIMIT stops after the batch), depth and purge.
     "CREATE INDEX IF NOT EXISTS queue_messages_by_visibility ON queue_messages (queue, visible_at, seq)",
 )
-
-
-@contextmanager
-def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """One ``BEGIN IMMEDIATE`` transaction: takes the database write lock up front, so the reads inside it
-    cannot be invalidated by another writer before the transaction commits."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
-        raise
-    conn.execute("COMMIT")
 
 
 def _validate_attributes(attributes: Mapping[str, str] | None) -> str:
@@ -296,7 +282,6 @@ class SqliteQueues:
         self._thread = _DatabaseThread(f"senas-queues:{self.path.name}")
         weakref.finalize(self, self._thread.stop)  # a forgotten close() must not leave the thread behind
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._thread.call(self._open)
         except (OSError, sqlite3.Error) as exc:
             self._thread.stop()
@@ -360,35 +345,13 @@ class SqliteQueues:
     # -- database thread -----------------------------------------------------------------------------------
 
     def _open(self) -> None:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=True)
-        try:
-            deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
-            while True:
-                try:
-                    # Switching to WAL needs the file to itself; another process may be opening it too.
-                    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.05)
-            if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"could not switch the queue database to WAL (got {mode})")
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            with write_transaction(conn):
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise sqlite3.OperationalError(
-                        f"the queue database has schema version {version}; this code knows {SCHEMA_VERSION}"
-                    )
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except BaseException:
-            conn.close()
-            raise
-        self._conn = conn
+        self._conn = open_database(
+            self.path,
+            schema=_SCHEMA,
+            version=SCHEMA_VERSION,
+            busy_timeout_seconds=BUSY_TIMEOUT_SECONDS,
+            synchronous=self._synchronous,
+        )
 
     def _close_connection(self) -> None:
         if self._conn is not None:

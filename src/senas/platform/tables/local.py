@@ -19,13 +19,12 @@ deleted lazily.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import math
 import pathlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -36,6 +35,7 @@ from senas.platform.errors import (
     TransactionCancelled,
     Unavailable,
 )
+from senas.platform.sqlite import open_database, write_transaction
 from senas.platform.tables import (
     MAX_TRANSACTION_ITEMS,
     PK,
@@ -98,19 +98,6 @@ _SCHEMA = (
 # -------------------- SQL helpers
 
 
-@contextlib.contextmanager
-def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back when the body raises."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
 def _live(expires_at: float | None, now: float) -> bool:
     return expires_at is None or expires_at > now
 
@@ -132,7 +119,7 @@ class SqliteTable:
         checked = check_condition(condition)
 
         def work(conn: sqlite3.Connection) -> None:
-            with _write_transaction(conn):
+            with write_transaction(conn):
                 now = self._owner.now()  # read once the write lock is held
                 if checked is not None and not condition_holds(checked, self._load(conn, row.pk, row.sk, now)):
                     raise ConditionFailed(f"{self.name}: condition failed for put of ({row.pk!r}, {row.sk!r})")
@@ -152,7 +139,7 @@ class SqliteTable:
         checked = check_condition(condition)
 
         def work(conn: sqlite3.Connection) -> bool:
-            with _write_transaction(conn):
+            with write_transaction(conn):
                 now = self._owner.now()  # read once the write lock is held
                 current = self._load(conn, pk, sk, now)
                 if not condition_holds(checked, current):
@@ -168,7 +155,7 @@ class SqliteTable:
         checked = check_amounts(amounts)
 
         def work(conn: sqlite3.Connection) -> Item:
-            with _write_transaction(conn):
+            with write_transaction(conn):
                 now = self._owner.now()  # read once the write lock is held
                 current = self._load(conn, pk, sk, now) or {PK: pk, SK: sk}
                 after = with_amounts_added(current, checked)
@@ -256,7 +243,7 @@ class SqliteTable:
             prepared.append((op, pk, sk, check_condition(op.condition), row, amounts))
 
         def work(conn: sqlite3.Connection) -> None:
-            with _write_transaction(conn):
+            with write_transaction(conn):
                 now = self._owner.now()  # read once the write lock is held
                 reasons: list[str | None] = []
                 writes: list[tuple[str, str, EncodedItem | None]] = []  # row None = delete
@@ -390,28 +377,11 @@ class SqliteTables:
             raise Unavailable(f"the tables at {self.path} are unavailable: {exc}") from exc
 
     def _connection(self) -> sqlite3.Connection:
-        if self._conn is not None:
-            return self._conn
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            if mode is None or str(mode[0]).lower() != "wal":
-                raise sqlite3.OperationalError(f"cannot use WAL journaling (journal_mode is {mode!r})")
-            conn.execute("PRAGMA synchronous = FULL")
-            with _write_transaction(conn):
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise sqlite3.OperationalError(f"schema version {version} is newer than {SCHEMA_VERSION}")
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            conn.close()
-            raise
-        self._conn = conn
-        return conn
+        if self._conn is None:
+            self._conn = open_database(
+                self.path, schema=_SCHEMA, version=SCHEMA_VERSION, busy_timeout_seconds=BUSY_TIMEOUT_MS / 1000
+            )
+        return self._conn
 
     def _close_connection(self) -> None:
         if self._conn is not None:

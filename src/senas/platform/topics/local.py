@@ -20,7 +20,8 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from senas.platform.errors import InvalidRequest, NotFound
-from senas.platform.queues.local import SqliteQueues, validate_message, write_transaction
+from senas.platform.queues.local import SqliteQueues, validate_message
+from senas.platform.sqlite import write_transaction
 
 if TYPE_CHECKING:
     from senas.platform.topics import Topics

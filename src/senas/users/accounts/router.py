@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import jwt
 from fastapi import APIRouter, Body, Depends, Response, status
 
 from senas.core.auth import Admin, CurrentUser
@@ -12,7 +11,9 @@ from senas.platform.identity import Principal
 from senas.users.accounts.models import MfaStatus, Profile
 from senas.users.accounts.schemas import DeleteAccount, ProfileOut, ProfilePatch, RolesIn, RolesOut
 from senas.users.accounts.service import AccountsService
-from senas.users.deps import BearerToken, ClockDep, ContextDep
+from senas.users.auth.rate_limits import RATE_LIMITED_RESPONSE
+from senas.users.auth.step_up import StepUpDep
+from senas.users.deps import ClockDep, ContextDep
 
 router = APIRouter(tags=["profile"])
 
@@ -52,17 +53,25 @@ async def update_me(body: ProfilePatch, user: CurrentUser, accounts: AccountsDep
     return _out(await accounts.update(user, body), user, mfa)
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        403: {"description": "The password (or a current MFA code) is missing or wrong"},
+        409: {"description": "A code was sent where only the password can confirm (no factor, or Cognito)"},
+        **RATE_LIMITED_RESPONSE,
+    },
+)
 async def delete_me(
     user: CurrentUser,
     accounts: AccountsDep,
-    token: BearerToken,
+    step_up: StepUpDep,
     body: Annotated[DeleteAccount | None, Body()] = None,
 ) -> Response:
-    issued_at = None
-    if token is not None:  # already verified by CurrentUser; only its age is read here
-        issued_at = jwt.decode(token, options={"verify_signature": False}).get("iat")
-    await accounts.delete(user, password=body.password if body else None, token_issued_at=issued_at)
+    # Any access token is not enough, however recent (a refreshed one proves only the refresh token): the
+    # password, or a fresh code of the account's second factor (issue 14 #8).
+    await step_up.confirm(user, password=body.password if body else None, code=body.code if body else None)
+    await accounts.delete(user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

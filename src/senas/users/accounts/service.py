@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import structlog
@@ -13,7 +12,6 @@ from senas.core.errors import (
     ForbiddenError,
     NotFoundError,
     ServiceUnavailableError,
-    TooManyRequestsError,
     UnauthorizedError,
 )
 from senas.core.messages import publish
@@ -21,10 +19,7 @@ from senas.platform import catalog
 from senas.platform.errors import ConditionFailed
 from senas.platform.identity import Principal, mfa_required
 from senas.platform.identity.errors import (
-    IdentityError,
-    InvalidCredentials,
     InvalidSignUp,
-    LoginThrottled,
     UnknownUser,
 )
 from senas.users.accounts.models import MfaStatus, Profile
@@ -111,8 +106,8 @@ class AccountsService:
         log.info("roles_changed", user_id=user_id, roles=sorted(roles), by=admin.user_id)
         return sorted(roles)
 
-    async def delete(self, principal: Principal, *, password: str | None, token_issued_at: int | None) -> None:
-        await self._require_fresh_sign_in(principal, password, token_issued_at)
+    async def delete(self, principal: Principal) -> None:
+        """Delete the account everywhere (the route has confirmed the owner with a step-up first)."""
         # The other services are told first: if this request dies half-way, the client's retry (its token is
         # still valid) publishes again — consumers are idempotent — and finishes the local deletion.
         event = AccountDeleted(user_id=principal.user_id).to_envelope(PRODUCER)
@@ -125,28 +120,3 @@ class AccountsService:
         )
         self.context.hub.notify(principal.user_id)
         log.info("account_deleted", user_id=principal.user_id, items_removed=removed)
-
-    async def _require_fresh_sign_in(
-        self, principal: Principal, password: str | None, token_issued_at: int | None
-    ) -> None:
-        if password is not None:
-            if not principal.email:
-                raise ForbiddenError("vuelve a iniciar sesión / sign in again", code="reauthentication_required")
-            try:
-                await self.context.identity.login(principal.email, password)
-            except LoginThrottled as exc:
-                raise TooManyRequestsError(
-                    str(exc), code="login_throttled", headers={"Retry-After": str(exc.retry_after)}
-                ) from None
-            except (InvalidCredentials, IdentityError):
-                raise ForbiddenError(
-                    "la contraseña no es correcta / the password is not correct", code="reauthentication_failed"
-                ) from None
-            return
-        max_age = self.context.config.recent_login_seconds
-        if token_issued_at is None or time.time() - token_issued_at > max_age:
-            raise ForbiddenError(
-                "para eliminar la cuenta confirma tu contraseña o vuelve a iniciar sesión / "
-                "to delete the account confirm your password or sign in again",
-                code="reauthentication_required",
-            )

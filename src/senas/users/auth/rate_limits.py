@@ -85,3 +85,12 @@ RATE_LIMITED_RESPONSE: dict[int | str, dict[str, Any]] = {
         "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
     }
 }
+
+
+async def get_client_address(request: Request, context: ContextDep) -> str:
+    """The client's address as the auth limits count it (the entry our own trusted proxy appended)."""
+    peer = request.client.host if request.client is not None else None
+    return client_address(request.headers.getlist("x-forwarded-for"), peer, context.config.trusted_proxy_hops)
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]

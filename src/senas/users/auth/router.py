@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
+from senas.core.auth import OptionalUser
+from senas.core.deps import TokenVerifierDep
 from senas.core.errors import InvalidInputError, UnauthorizedError
-from senas.platform.identity import TokenPair
-from senas.users.auth.rate_limits import RATE_LIMITED_RESPONSE, rate_limited
+from senas.platform.identity import InvalidToken, TokenPair
+from senas.users.auth.rate_limits import RATE_LIMITED_RESPONSE, ClientAddress, rate_limited
 from senas.users.auth.schemas import (
     ChallengeIn,
     ConfirmIn,
@@ -24,6 +26,7 @@ from senas.users.auth.schemas import (
     TokensOut,
 )
 from senas.users.auth.service import AuthService
+from senas.users.auth.step_up import StepUpDep
 from senas.users.deps import BearerToken, ClockDep, ContextDep
 
 router = APIRouter(tags=["auth"])
@@ -64,8 +67,8 @@ async def sign_up(body: SignUpIn, auth: AuthDep) -> SignUpOut:
     responses={401: {}, **RATE_LIMITED_RESPONSE},
     dependencies=[Depends(rate_limited("login"))],
 )
-async def login(body: LoginIn, auth: AuthDep) -> LoginOut:
-    result = await auth.login(body.email, body.password)
+async def login(body: LoginIn, auth: AuthDep, address: ClientAddress) -> LoginOut:
+    result = await auth.login(body.email, body.password, address)
     if result.tokens is not None:
         return LoginOut(status="authenticated", tokens=_tokens(result.tokens))
     return LoginOut(status="challenge", challenge=result.challenge, session=result.session)
@@ -114,9 +117,22 @@ def _one_credential(token: str | None, session: str | None) -> str:
     return token or session or ""
 
 
-@router.post("/auth/mfa/enrol", response_model=EnrolOut)
-async def begin_enrolment(body: EnrolIn, auth: AuthDep, token: BearerToken) -> EnrolOut:
-    enrolment = await auth.begin_enrolment(_one_credential(token, body.session))
+@router.post(
+    "/auth/mfa/enrol",
+    response_model=EnrolOut,
+    responses={
+        403: {"description": "Replacing a factor needs the password or a current code"},
+        409: {"description": "Confirm with the password (this provider cannot check a code here)"},
+        **RATE_LIMITED_RESPONSE,
+    },
+)
+async def begin_enrolment(
+    body: EnrolIn, auth: AuthDep, token: BearerToken, caller: OptionalUser, step_up: StepUpDep
+) -> EnrolOut:
+    credential = _one_credential(token, body.session)
+    enrolment = await auth.begin_enrolment(
+        credential, caller if body.session is None else None, step_up, password=body.password, code=body.code
+    )
     return EnrolOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
 
@@ -127,12 +143,22 @@ async def begin_enrolment(body: EnrolIn, auth: AuthDep, token: BearerToken) -> E
     responses=RATE_LIMITED_RESPONSE,
     dependencies=[Depends(rate_limited("mfa_confirm"))],
 )
-async def confirm_enrolment(body: ConfirmIn, auth: AuthDep, token: BearerToken) -> ConfirmOut:
+async def confirm_enrolment(
+    body: ConfirmIn, auth: AuthDep, token: BearerToken, caller: OptionalUser, verifier: TokenVerifierDep
+) -> ConfirmOut:
     credential = _one_credential(token, body.session)
     if body.session is not None:
         # A login that had to enrol: confirming the code completes the login.
-        return ConfirmOut(mfa_enabled=True, tokens=_tokens(await auth.answer(credential, body.code)))
-    await auth.confirm_enrolment(credential, body.code)
+        pair = await auth.answer(credential, body.code)
+        try:
+            owner = await verifier.verify(pair.access_token)
+        except InvalidToken:  # pragma: no cover - a token just issued by the provider
+            owner = None
+        if owner is not None:
+            await auth.tell_owner_of_new_factor(owner.user_id)
+        return ConfirmOut(mfa_enabled=True, tokens=_tokens(pair))
+    assert caller is not None  # a bearer token was sent, and OptionalUser verified it
+    await auth.confirm_enrolment(credential, body.code, caller)
     return ConfirmOut(mfa_enabled=True)
 
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from senas.users.accounts.schemas import Hand, Locale, SignLanguageCode, Timezone
+from senas.users.accounts.schemas import DisplayName, Hand, Locale, SignLanguageCode, Timezone
 
 
 class SignUpIn(BaseModel):
@@ -14,7 +14,7 @@ class SignUpIn(BaseModel):
 
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=256)
-    display_name: str | None = Field(None, min_length=1, max_length=50)
+    display_name: DisplayName | None = None
     sign_language: SignLanguageCode | None = None
     dominant_hand: Hand | None = None
     timezone: Timezone | None = None
@@ -66,11 +66,14 @@ class RefreshIn(BaseModel):
 
 
 class EnrolIn(BaseModel):
-    """Send ``session`` when the login answered ``mfa_setup``; otherwise authenticate with the access token."""
+    """Send ``session`` when the login answered ``mfa_setup``; otherwise authenticate with the access token. An
+    account that already has a factor replaces it only with ``password`` or a current ``code`` of that factor."""
 
     model_config = ConfigDict(extra="forbid")
 
     session: str | None = Field(None, min_length=10, max_length=512)
+    password: str | None = Field(None, min_length=1, max_length=256)
+    code: str | None = Field(None, min_length=6, max_length=10)
 
 
 class EnrolOut(BaseModel):

@@ -12,7 +12,7 @@ from senas.core.errors import (
     TooManyRequestsError,
     UnauthorizedError,
 )
-from senas.platform.identity import LoginResult, MfaEnrolment, TokenPair
+from senas.platform.identity import LoginResult, MfaEnrolment, Principal, TokenPair
 from senas.platform.identity.errors import (
     EmailTaken,
     IdentityError,
@@ -27,9 +27,13 @@ from senas.platform.identity.errors import (
     UnknownUser,
 )
 from senas.users.accounts.service import AccountsService
+from senas.users.auth.login_guard import LoginGuard
+from senas.users.auth.rate_limits import epoch_of
 from senas.users.auth.schemas import SignUpIn
+from senas.users.auth.step_up import StepUp
 from senas.users.clock import Clock
 from senas.users.context import UsersContext
+from senas.users.notifications.service import NotificationsService
 
 
 @asynccontextmanager
@@ -65,21 +69,22 @@ async def identity_errors() -> AsyncIterator[None]:
 class AuthService:
     def __init__(self, context: UsersContext, clock: Clock) -> None:
         self.context = context
+        self.clock = clock
         self.identity = context.identity
         self.accounts = AccountsService(context, clock)
+        self.guard = LoginGuard(context.ports.user_data, now=epoch_of(clock))
 
     async def sign_up(self, body: SignUpIn) -> tuple[str, str, list[str]]:
+        """Every new account is a learner. Admins are made by an operator (``senas users grant-admin``), teachers
+        by an admin: an e-mail address proves nothing here, since nobody has shown they own it."""
         async with identity_errors():
             user_id = await self.identity.sign_up(body.email, body.password)
         email = body.email.strip().lower()
         roles = ["learner"]
-        if is_bootstrap_admin(self.context, email):
-            roles = ["admin", "learner"]
-            await self.identity.set_roles(user_id, frozenset(roles))
         profile = self.accounts.default_profile(
             user_id,
             email,
-            display_name=body.display_name.strip() if body.display_name else None,
+            display_name=body.display_name,  # normalised and checked by its schema
             sign_language=body.sign_language,
             dominant_hand=body.dominant_hand,
             timezone=body.timezone,
@@ -88,9 +93,17 @@ class AuthService:
         await self.accounts.repository.create_profile(profile)
         return user_id, email, roles
 
-    async def login(self, email: str, password: str) -> LoginResult:
-        async with identity_errors():
-            return await self.identity.login(email, password)
+    async def login(self, email: str, password: str, address: str) -> LoginResult:
+        await self.guard.check(email, address)  # 429 while this address must wait for this account
+        try:
+            async with identity_errors():
+                result = await self.identity.login(email, password)
+        except UnauthorizedError as exc:
+            if exc.code == "invalid_credentials":
+                await self.guard.failed(email, address)
+            raise
+        await self.guard.succeeded(email, address)
+        return result
 
     async def answer(self, session: str, code: str) -> TokenPair:
         async with identity_errors():
@@ -104,15 +117,40 @@ class AuthService:
         async with identity_errors():
             await self.identity.logout(refresh_token)
 
-    async def begin_enrolment(self, access_token_or_session: str) -> MfaEnrolment:
+    async def begin_enrolment(
+        self,
+        access_token_or_session: str,
+        principal: Principal | None,
+        step_up: StepUp,
+        *,
+        password: str | None,
+        code: str | None,
+    ) -> MfaEnrolment:
+        """With an access token, on an account that already has a factor, this replaces it: that needs the current
+        code or the password first (issue 14 #5), or a stolen token could swap the owner's factor for the thief's.
+        A first enrolment, and the ``mfa_setup`` session of a login that must enrol, need nothing more (the
+        confirmation tells the owner, below)."""
+        if principal is not None:
+            async with identity_errors():
+                has_factor = await self.identity.mfa_enabled(principal.user_id)
+            if has_factor:
+                await step_up.confirm(principal, password=password, code=code)
         async with identity_errors():
             return await self.identity.begin_mfa_enrolment(access_token_or_session)
 
-    async def confirm_enrolment(self, access_token: str, code: str) -> None:
+    async def confirm_enrolment(self, access_token: str, code: str, principal: Principal) -> None:
         async with identity_errors():
             await self.identity.confirm_mfa_enrolment(access_token, code)
+        await self.tell_owner_of_new_factor(principal.user_id)
 
-
-def is_bootstrap_admin(context: UsersContext, email: str) -> bool:
-    configured = context.config.bootstrap_admin_email
-    return configured is not None and configured.strip().lower() == email
+    async def tell_owner_of_new_factor(self, user_id: str) -> None:
+        """An inbox notification (and the live stream) whenever a second factor is set up on the account."""
+        await NotificationsService(self.context).security_notice(
+            user_id,
+            "mfa_enrolled",
+            self.clock.now(),
+            title_es="Nueva verificación en dos pasos",
+            title_en="New two-step verification",
+            body_es="Se configuró una app de autenticación en tu cuenta. Si no fuiste tú, avisa a un administrador.",
+            body_en="An authenticator app was set up on your account. If this wasn't you, tell an administrator.",
+        )

@@ -23,6 +23,16 @@ class NotificationHub:
             event.set()
         return event
 
+    def try_subscribe(self, user_id: str, limit: int) -> asyncio.Event | None:
+        """A new stream's waiter, or None when ``user_id`` already holds ``limit`` streams in this process (the
+        check and the registration happen together: no await between them)."""
+        if len(self._waiters.get(user_id, ())) >= limit:
+            return None
+        return self.subscribe(user_id)
+
+    def streams_of(self, user_id: str) -> int:
+        return len(self._waiters.get(user_id, ()))
+
     def unsubscribe(self, user_id: str, event: asyncio.Event) -> None:
         waiters = self._waiters.get(user_id)
         if waiters is not None:

@@ -92,6 +92,22 @@ class NotificationsService:
             data={"level_id": message.level_id, "language": message.language},
         )
 
+    async def security_notice(
+        self, user_id: str, event: str, at: datetime, *, title_es: str, title_en: str, body_es: str, body_en: str
+    ) -> bool:
+        """Tell the account's owner about a change to its security (each occurrence is its own notification)."""
+        return await self._deliver(
+            user_id,
+            f"security:{event}:{secrets.token_hex(8)}",
+            at,
+            kind="security",
+            title_es=title_es,
+            title_en=title_en,
+            body_es=body_es,
+            body_en=body_en,
+            data={"event": event},
+        )
+
     async def inbox(self, user_id: str, *, limit: int, cursor: str | None) -> tuple[list[NotificationOut], str | None]:
         page = await self.repository.page(user_id, limit=limit, cursor=cursor)
         return [to_out(item) for item in page.items], page.cursor
@@ -102,18 +118,30 @@ class NotificationsService:
             raise NotFoundError("no existe esa notificación / no such notification", code="notification_not_found")
         return to_out(item)
 
-    async def stream(self, user_id: str, last_event_id: str | None) -> AsyncIterator[str]:
+    async def stream(
+        self,
+        user_id: str,
+        last_event_id: str | None,
+        *,
+        wake: asyncio.Event | None = None,
+        expires_at: float | None = None,
+    ) -> AsyncIterator[str]:
         """Server-sent events: each new notification as an ``event: notification``, a comment every
-        keep-alive interval so proxies keep the connection, and the end when the service shuts down."""
+        keep-alive interval so proxies keep the connection, ``event: expired`` and the end when the access token
+        that opened the stream expires (``expires_at``, epoch seconds), and the end when the service shuts down.
+        ``wake`` is the hub slot the route reserved (one is taken here otherwise)."""
         settings = self.context.config
         hub = self.context.hub
-        floor = last_event_id or await self.repository.latest_id(user_id)
+        wake = wake or hub.subscribe(user_id)
         sent: dict[str, float] = {}  # id → when it was sent, for the ids inside the lookback window
-        wake = hub.subscribe(user_id)
         last_sent = time.monotonic()
         try:
+            floor = last_event_id or await self.repository.latest_id(user_id)
             yield "retry: 3000\n: connected\n\n"
             while not hub.closed:
+                if expires_at is not None and time.time() >= expires_at:
+                    yield 'event: expired\ndata: {"reason": "token_expired"}\n\n'
+                    return
                 polled_at = datetime.now(UTC)
                 while True:
                     batch = await self.repository.after(user_id, floor)
@@ -132,8 +160,11 @@ class NotificationsService:
                 sent = {key: when for key, when in sent.items() if when >= horizon}
                 if hub.closed:
                     break
+                timeout = settings.sse_poll_seconds
+                if expires_at is not None:
+                    timeout = max(0.0, min(timeout, expires_at - time.time()))
                 try:
-                    await asyncio.wait_for(wake.wait(), timeout=settings.sse_poll_seconds)
+                    await asyncio.wait_for(wake.wait(), timeout=timeout)
                     wake.clear()
                 except TimeoutError:
                     pass

@@ -16,6 +16,9 @@ import { refreshUnread } from "./unread.js";
 const RETRY_MS = 3000;
 let controller = null;
 let lastEventId = null;
+// The server ends a stream when the access token that opened it expires ("expired"): reconnect at once with a
+// fresh token instead of waiting out the pause.
+let streamExpired = false;
 const CATCH_UP_MS = 60000;
 // Ids already shown as toasts, kept for the tab's life (sessionStorage), so that the catch-up below does not
 // toast again, after a reload, what the learner already saw.
@@ -56,7 +59,7 @@ export function stopNotifications() {
 async function run(signal) {
   while (!signal.aborted) {
     try {
-      await readStream(signal);
+      if ((await readStream(signal)) === "renewed") continue;
     } catch (error) {
       if (signal.aborted) return;
       // the connection dropped: try again after the pause the server asked for
@@ -85,7 +88,11 @@ async function readStream(signal) {
   let buffer = "";
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return;
+    if (done) {
+      if (!streamExpired) return;
+      streamExpired = false;
+      return (await refreshTokens()) ? "renewed" : undefined;
+    }
     buffer += value.replace(/\r\n/g, "\n");
     let end = buffer.indexOf("\n\n");
     while (end !== -1) {
@@ -110,6 +117,10 @@ function handleEvent(block) {
     else if (field === "data") data.push(value);
   }
   if (id) lastEventId = id;
+  if (type === "expired") {
+    streamExpired = true;
+    return;
+  }
   if (type !== "notification" || data.length === 0) return;
   let notification;
   try {
