@@ -122,7 +122,7 @@ def reshape_bones(hands: Hands, rng: np.random.Generator, ranges: Ranges = DEFAU
         knuckle = chain[1]
         out[:, knuckle, 0] = local[:, knuckle, 0] * width
         out[:, knuckle, 1] = local[:, knuckle, 1] * length
-        for parent, child in itertools.pairwise(chain):
+        for parent, child in itertools.pairwise(chain[1:]):
             scale = 1.0 + rng.uniform(-ranges.phalanx_scale, ranges.phalanx_scale, count)
             out[:, child] = out[:, parent] + (local[:, child] - local[:, parent]) * scale[:, None]
     back = np.einsum("nik,nkj->nij", out, axes)
@@ -164,7 +164,7 @@ def bend_joints(hands: Hands, rng: np.random.Generator, ranges: Ranges = DEFAULT
     palmar = np.broadcast_to(np.array([0.0, 0.0, 1.0]), (count, 3))
     for number, chain in enumerate(_chains()):
         turn = np.broadcast_to(np.eye(3), (count, 3, 3)).copy()
-        for parent, child in itertools.pairwise(chain):
+        for parent, child in itertools.pairwise(chain[1:]):
             if number == 0:
                 axis = rng.normal(size=(count, 3))
                 axis /= np.linalg.norm(axis, axis=1, keepdims=True)

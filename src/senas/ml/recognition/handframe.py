@@ -303,6 +303,8 @@ DIRECTIONS: dict[str, tuple[tuple[float, float, float], str, str]] = {
     "right": ((-1.0, 0.0, 0.0), "hacia tu derecha", "to your right"),
 }
 _DIRECTION_KEYS = tuple(DIRECTIONS)
+# Half-way between two named directions (90° apart): beyond it, "a little more" would understate the turn.
+SLIGHT_LIMIT_DEGREES = 45.0
 _DIRECTION_VECTORS = np.array([DIRECTIONS[k][0] for k in _DIRECTION_KEYS])
 
 
@@ -351,8 +353,8 @@ def orientation_changes(
     (``orientation_descriptor``), ``left`` the learner's hand. A part within tolerance is not mentioned.
 
     The direction named is the template's own (palm facing forward…) when the attempt faces another of the six
-    ways; when both already face the same way, the way to turn a little more (the largest component of the
-    difference across the attempt's direction)."""
+    ways or is at least half-way (45°) to the next one; only a smaller turn within the same named way is said as
+    "a little more" towards the largest component of the difference across the attempt's direction."""
     changes = []
     for part, cols in (("palm", slice(0, 3)), ("fingers", slice(3, 6))):
         now = signer_view(_unit(attempt[cols]), left)
@@ -361,7 +363,7 @@ def orientation_changes(
         if degrees < tolerance_degrees:
             continue
         goal_name = direction_name(goal)
-        if direction_name(now) != goal_name:
+        if direction_name(now) != goal_name or degrees >= SLIGHT_LIMIT_DEGREES:
             changes.append(OrientationChange(part, degrees, goal_name, slightly=False))
             continue
         across = goal - np.dot(goal, now) * now
