@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ml_media import ALPHABET, require
 
 from senas.ml.datasets import ALPHABET_ASPECT, load_alphabet
-from senas.ml.recognition.augment import Hands, _from_camera, _to_camera, mirror, reshape_bones, rotation_matrices
+from senas.ml.recognition.augment import Hands, mirror, reshape_bones, turn
 from senas.ml.recognition.demo import POSES_FILE, poses_from_file
 from senas.ml.recognition.handframe import (
     BONE_RATIOS,
@@ -40,9 +40,7 @@ def _letter(letter: str) -> Hands:
 
 
 def _turned(hands: Hands, yaw: float, pitch: float, roll: float) -> Hands:
-    cam, wrist = _to_camera(hands)
-    turn = rotation_matrices(np.array([yaw]), np.array([pitch]), np.array([roll]))
-    return _from_camera(np.einsum("nij,nkj->nki", turn, cam), wrist, hands)
+    return turn(hands, yaw, pitch, roll)
 
 
 def test_descriptor_has_its_documented_columns() -> None:

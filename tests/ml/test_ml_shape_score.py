@@ -10,7 +10,7 @@ from ml_media import ALPHABET, require
 
 from senas.ml.datasets import ALPHABET_ASPECT, load_alphabet
 from senas.ml.fingerspelling.training import block_split
-from senas.ml.recognition.augment import Hands, _from_camera, _to_camera, rotate, rotation_matrices
+from senas.ml.recognition.augment import Hands, rotate, turn
 from senas.ml.recognition.demo import POSES_FILE, poses_from_file
 from senas.ml.recognition.handframe import FINGER_NAMES, JOINTS, SHAPE_DIMS, SHAPE_NAMES
 from senas.ml.recognition.shape_score import (
@@ -35,9 +35,7 @@ UNIT = ShapeScale(np.full(SHAPE_DIMS, 0.2), 1.0)
 def _sequence(pose: np.ndarray, *, yaw: float = 0.0, frames: int = 10) -> ShapeSequence:
     hands = Hands.of(np.repeat(pose[None], frames, axis=0), ASPECT, True)
     if yaw:
-        cam, wrist = _to_camera(hands)
-        turn = rotation_matrices(np.full(frames, yaw), np.zeros(frames), np.zeros(frames))
-        hands = _from_camera(np.einsum("nij,nkj->nki", turn, cam), wrist, hands)
+        hands = turn(hands, yaw, 0.0, 0.0)
     return ShapeSequence.of(hands.points, ASPECT, True)
 
 

@@ -46,7 +46,7 @@ from senas.ml.fingerspelling.model import (
 )
 from senas.ml.fingerspelling.training import block_split, train_from_csv
 from senas.ml.landmarks.sequence import LEFT
-from senas.ml.recognition.augment import DEFAULT, TRANSFORMS, Hands, Ranges, other_people, rotate
+from senas.ml.recognition.augment import DEFAULT, TRANSFORMS, Hands, Ranges, other_people, rotate, turn
 
 KEYPOINT_CLASSES = ("Open", "Close", "Pointer", "OK")
 # The letter(s) whose handshape each gesture is (the issue's sets), and a broader reading reported beside it: a
@@ -386,16 +386,6 @@ def scorer_section(
     return section
 
 
-def _turned(hands: Hands, degrees: float) -> Hands:
-    """The hands turned by ``degrees`` of yaw about the wrist (in the same space as ``augment.rotate``)."""
-    from senas.ml.recognition.augment import _from_camera, _to_camera, rotation_matrices
-
-    cam, wrist = _to_camera(hands)
-    count = len(hands)
-    turn = rotation_matrices(np.full(count, np.radians(degrees)), np.zeros(count), np.zeros(count))
-    return _from_camera(np.einsum("nij,nkj->nki", turn, cam), wrist, hands)
-
-
 def _four_against_b(
     photos: list[dict[str, Any]], scorer: Any, keys: list[str], letters: list[str], templates: list[Any], scale: Any
 ) -> list[dict[str, Any]]:
@@ -433,7 +423,7 @@ def _four_against_b(
         sequence = ShapeSequence.of(frames, hand["aspect"], hand["left"])
         new = curve(handshape_distances(sequence, templates, scale), scale.d50)
         result = score(sequence, templates[b], scale)
-        turned = _turned(Hands.of(frames, hand["aspect"], hand["left"]), TURN_DEGREES)
+        turned = turn(Hands.of(frames, hand["aspect"], hand["left"]), np.radians(TURN_DEGREES), 0.0, 0.0)
         turned_result = score(ShapeSequence.of(turned.points, hand["aspect"], hand["left"]), templates[b], scale)
         out.append(
             {

@@ -96,11 +96,18 @@ def rotation_matrices(yaw: np.ndarray, pitch: np.ndarray, roll: np.ndarray) -> n
 def rotate(hands: Hands, rng: np.random.Generator, ranges: Ranges = DEFAULT) -> Hands:
     """The whole hand turned about the wrist (yaw, pitch, roll, each uniform within its range)."""
     count = len(hands)
-    turn = np.radians(ranges.yaw_pitch_degrees)
-    yaw, pitch = rng.uniform(-turn, turn, count), rng.uniform(-turn, turn, count)
+    limit = np.radians(ranges.yaw_pitch_degrees)
+    yaw, pitch = rng.uniform(-limit, limit, count), rng.uniform(-limit, limit, count)
     roll = rng.uniform(-np.radians(ranges.roll_degrees), np.radians(ranges.roll_degrees), count)
+    return turn(hands, yaw, pitch, roll)
+
+
+def turn(hands: Hands, yaw: np.ndarray | float, pitch: np.ndarray | float, roll: np.ndarray | float) -> Hands:
+    """The hands turned about the wrist by the given angles (radians; see ``rotation_matrices``)."""
+    count = len(hands)
+    angles = [np.broadcast_to(np.asarray(a, np.float64), (count,)) for a in (yaw, pitch, roll)]
     cam, wrist = _to_camera(hands)
-    turned = np.einsum("nij,nkj->nki", rotation_matrices(yaw, pitch, roll), cam)
+    turned = np.einsum("nij,nkj->nki", rotation_matrices(*angles), cam)
     return _from_camera(turned, wrist, hands)
 
 
