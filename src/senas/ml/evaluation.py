@@ -293,7 +293,12 @@ ORIENTATION_TWINS = (("U", "H"), ("H", "U"), ("K", "P"), ("P", "K"), ("G", "Q"),
 
 
 def scorer_section(
-    hands: Hands, labels: np.ndarray, photos: list[dict[str, Any]] | None, seed: int, stride: int
+    hands: Hands,
+    labels: np.ndarray,
+    photos: list[dict[str, Any]] | None,
+    seed: int,
+    stride: int,
+    gestures: Path | None = None,
 ) -> dict[str, Any]:
     """(f): the current scorer's handshape component against the prototype's learned metric with per-sign
     thresholds. Blocks per letter as the classifier's (``three_blocks``): the metric is fitted on the fit block
@@ -388,6 +393,8 @@ def scorer_section(
         "new_impostor_pass": round(float(np.concatenate(pooled_impostor).mean()), 4),
     }
     section["conditions"] = per_condition
+    if gestures is not None and (gestures / "keypoint.csv").is_file():
+        section["gestures_2d_nearest_template"] = _gestures_nearest(gestures, templates, scale, letters)
     section["orientation_twins"] = _orientation_twins(hands, labels, rows, templates, scale, letters)
     section["feedback_checks"] = _feedback_checks(conditions, rows, labels, templates, scale, letters)
     if photos:
@@ -401,6 +408,27 @@ THRESHOLD_COPIES = 3
 def _worst_letters(passes: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     rates = {str(t): float(passes[truth == t].mean()) for t in sorted(set(truth.tolist()))}
     return {name: round(rate, 2) for name, rate in sorted(rates.items(), key=lambda kv: kv[1])[:3]}
+
+
+def _gestures_nearest(folder: Path, templates: list[Any], scale: Any, letters: list[str]) -> dict[str, Any]:
+    """The 2-D gestures against the letters' templates on the scorer's branch for hands without depth (the labels
+    only to count, never to fit): the share of each class whose nearest template is in its allowed set."""
+    from senas.ml.recognition.handframe import describe
+
+    names, points = load_keypoints(folder)
+    shape, _, _ = describe(points, 1.0, True)
+    flat = scale.branch(False)
+    template_shapes = np.stack([t.compared_shape(False).mean(axis=0) for t in templates])
+    distances = np.linalg.norm(flat.embed(shape)[:, None] - flat.embed(template_shapes)[None], axis=2)
+    nearest = np.asarray(letters)[np.argmin(distances, axis=1)]
+    return {
+        kind: {
+            "in_set": round(float(np.isin(nearest[names == kind], list(ALLOWED[kind])).mean()), 4),
+            "in_broad_set": round(float(np.isin(nearest[names == kind], list(ALLOWED_BROAD[kind])).mean()), 4),
+            "most_common": Counter(nearest[names == kind].tolist()).most_common(3),
+        }
+        for kind in KEYPOINT_CLASSES
+    }
 
 
 def _orientation_twins(
@@ -641,7 +669,7 @@ def evaluate(
         report["c_gestures_2d"] = keypoints_section(gestures, baseline, new)
         log("(c) done")
     if scorer:
-        report["f_scorer"] = scorer_section(hands, labels, photos, seed, scorer_stride)
+        report["f_scorer"] = scorer_section(hands, labels, photos, seed, scorer_stride, gestures)
         log("(f) done")
     return report
 
