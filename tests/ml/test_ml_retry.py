@@ -15,7 +15,7 @@ from senas.ml.landmarks.retry import RetryingDetector
 @pytest.fixture(scope="module")
 def detector() -> Iterator[RetryingDetector]:
     require(HANDS.is_dir(), f"the fixture photos are not at {HANDS}")
-    from senas.ml.models.hand_model import bundled_hand_model
+    from senas.ml.registry.hand_model import bundled_hand_model
 
     try:
         model = bundled_hand_model().read_bytes()

@@ -116,7 +116,7 @@ def test_scale_from_data_keeps_rotated_held_out_letters_scoring_as_unrotated() -
 def test_advice_maps_onto_the_contract_once_orientation_is_a_parameter() -> None:
     from typing import Literal
 
-    from senas.ml.recognition.contract import Feedback
+    from senas.ml.recognition.scoring_api import Feedback
 
     class WithOrientation(Feedback):
         parameter: Literal["handshape", "orientation", "location", "movement", "hand"]  # type: ignore[assignment]
@@ -234,7 +234,7 @@ def test_four_photos_pass_b_and_rock_photos_pass_no_letter(
     from senas.ml.landmarks.extractor import HandExtractor
     from senas.ml.landmarks.retry import RetryingDetector
     from senas.ml.landmarks.sequence import LEFT
-    from senas.ml.models.hand_model import bundled_hand_model
+    from senas.ml.registry.hand_model import bundled_hand_model
     from senas.ml.recognition.shape_score import handshape_scores
 
     scale, thresholds, templates = fitted

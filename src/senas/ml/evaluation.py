@@ -156,7 +156,7 @@ def photo_hands(fixtures: Path) -> list[dict[str, Any]]:
     from senas.ml.fingerspelling.service import decode_image
     from senas.ml.landmarks.extractor import HandExtractor
     from senas.ml.landmarks.retry import RetryingDetector
-    from senas.ml.models.hand_model import bundled_hand_model
+    from senas.ml.registry.hand_model import bundled_hand_model
 
     extractor = HandExtractor(bundled_hand_model().read_bytes())
     retry = RetryingDetector(extractor)
@@ -305,7 +305,7 @@ def scorer_section(
     (70 %) and imitations of it, the thresholds are chosen (``calibration.RULE``) on the calibration block (the
     next 10 %: its rows and ``THRESHOLD_COPIES`` imitations each), and everything reported is on the held-out
     block (the last 20 %, every ``stride``-th row) — once clean and once per condition, each a fresh draw."""
-    from senas.ml.recognition.contract import ScoreRequest
+    from senas.ml.recognition.scoring_api import ScoreRequest
     from senas.ml.recognition.demo import POSES_FILE, alphabet_attempt, alphabet_scorer, placed, thresholds_from_file
     from senas.ml.recognition.shape_score import (
         ShapeSequence,
@@ -546,7 +546,7 @@ def _photos_against_letters(
     """The ``four`` photos against B and every letter (is B nearest? which letters do they pass?), the ``rock``
     photos against every letter (they should pass none), and a ``four`` photo turned 60°: feedback."""
     from senas.ml.landmarks.sequence import HandTrack
-    from senas.ml.recognition.contract import ScoreRequest
+    from senas.ml.recognition.scoring_api import ScoreRequest
     from senas.ml.recognition.demo import ATTEMPT_JITTER
     from senas.ml.recognition.scorer import attempt_from_track
     from senas.ml.recognition.shape_score import ShapeSequence, handshape_scores, score

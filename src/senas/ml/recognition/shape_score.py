@@ -32,7 +32,7 @@ import numpy as np
 
 from senas.ml.recognition.augment import Hands, Ranges, other_people
 from senas.ml.recognition.calibration import RULE, Calibration, ThresholdRule, choose_threshold
-from senas.ml.recognition.contract import Status
+from senas.ml.recognition.scoring_api import Status
 from senas.ml.recognition.dtw import batch_dtw, dtw_path
 from senas.ml.recognition.feedback import status_of
 from senas.ml.recognition.handframe import (
