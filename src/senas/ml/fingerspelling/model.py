@@ -18,18 +18,23 @@ not in the data, with a confidence that means what it says and a "not sure" answ
   hands with and without depth), and a hand whose RMS z-score from its best letter exceeds what
   ``TYPICAL_QUANTILE`` (99 %) of that letter's calibration rows reach is "not sure" too.
 
-Artefact: ``.npz`` read with ``allow_pickle=False`` (no code runs on load), ``format`` = ``ARTEFACT_FORMAT``.
+Artefact: ``.npz`` read with ``allow_pickle=False`` (no code runs on load), ``format`` = ``ARTEFACT_FORMAT`` (2;
+format 1 was the retired classifier on canonical coordinates, which this code refuses), the same bytes whenever the
+same data and seed build it (``npz.npz_bytes``). It ships in the package (``senas/ml/artefacts``), built by
+``senas ml train fingerspelling``.
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from senas.ml.fingerspelling.classifier import train as train_mlp
+from senas.ml.fingerspelling.network import softmax, train_network
+from senas.ml.npz import npz_bytes, read_npz
 from senas.ml.recognition.augment import Hands, Ranges, other_people
 from senas.ml.recognition.handframe import DEPTH_SCALE, SHAPE_DIMS, describe
 
@@ -39,6 +44,7 @@ NOT_SURE_BELOW = 0.5
 COPIES = 8
 FIT_FRACTION = 0.7  # of each letter's rows; then CALIBRATION up to 0.8; the last 0.2 held out
 CALIBRATION_END = 0.8
+HELD_OUT_FRACTION = 1.0 - CALIBRATION_END
 HIDDEN = 96
 EPOCHS = 30
 CALIBRATION_COPIES = 4
@@ -53,6 +59,9 @@ def features(hands: Hands, *, orientation: bool = True, depth_scale: float = DEP
     return np.concatenate(parts, axis=1)
 
 
+NotSure = Literal["low_confidence", "unlike_any_letter"]
+
+
 @dataclass(frozen=True)
 class Answer:
     letter: str | None  # None: not sure
@@ -63,6 +72,12 @@ class Answer:
     @property
     def sure(self) -> bool:
         return self.letter is not None
+
+    @property
+    def not_sure_because(self) -> NotSure | None:
+        if self.sure:
+            return None
+        return "unlike_any_letter" if self.atypical else "low_confidence"
 
 
 @dataclass
@@ -83,6 +98,7 @@ class HandshapeClassifier:
     typical_std: np.ndarray = field(default_factory=lambda: np.ones((0, 2, SHAPE_DIMS)))
     typical_limit: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     notes: dict[str, Any] = field(default_factory=dict)
+    sha256: str = ""  # of the artefact it was read from
 
     def features(self, hands: Hands) -> np.ndarray:
         return features(hands, orientation=self.orientation)
@@ -119,59 +135,57 @@ class HandshapeClassifier:
         return out
 
     def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            format=np.array(ARTEFACT_FORMAT),
-            kind=np.array(ARTEFACT_KIND),
-            labels=self.labels.astype("U8"),
-            mean=self.mean.astype(np.float32),
-            std=self.std.astype(np.float32),
-            w1=self.w1.astype(np.float32),
-            b1=self.b1.astype(np.float32),
-            w2=self.w2.astype(np.float32),
-            b2=self.b2.astype(np.float32),
-            temperature=np.array(self.temperature),
-            not_sure_below=np.array(self.not_sure_below),
-            orientation=np.array(self.orientation),
-            depth_scale=np.array(DEPTH_SCALE),
-            typical_mean=self.typical_mean.astype(np.float32),
-            typical_std=self.typical_std.astype(np.float32),
-            typical_limit=self.typical_limit.astype(np.float32),
+        return npz_bytes(
+            {
+                "format": np.array(ARTEFACT_FORMAT),
+                "kind": np.array(ARTEFACT_KIND),
+                "labels": self.labels.astype("U8"),
+                "mean": self.mean.astype(np.float32),
+                "std": self.std.astype(np.float32),
+                "w1": self.w1.astype(np.float32),
+                "b1": self.b1.astype(np.float32),
+                "w2": self.w2.astype(np.float32),
+                "b2": self.b2.astype(np.float32),
+                "temperature": np.array(self.temperature),
+                "not_sure_below": np.array(self.not_sure_below),
+                "orientation": np.array(self.orientation),
+                "depth_scale": np.array(DEPTH_SCALE),
+                "typical_mean": self.typical_mean.astype(np.float32),
+                "typical_std": self.typical_std.astype(np.float32),
+                "typical_limit": self.typical_limit.astype(np.float32),
+                "notes": np.array(json.dumps(self.notes, sort_keys=True)),
+            }
         )
-        return buffer.getvalue()
 
     @staticmethod
     def from_bytes(raw: bytes) -> HandshapeClassifier:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
-            if "kind" not in data or str(data["kind"]) != ARTEFACT_KIND:
-                raise ValueError("not a handframe fingerspelling artefact")
-            if int(data["format"]) != ARTEFACT_FORMAT:
-                raise ValueError(f"unsupported fingerspelling artefact format {int(data['format'])}")
-            if float(data["depth_scale"]) != DEPTH_SCALE:
-                raise ValueError("the artefact was trained with another depth scale: retrain it")
-            return HandshapeClassifier(
-                labels=data["labels"],
-                mean=data["mean"].astype(np.float64),
-                std=data["std"].astype(np.float64),
-                w1=data["w1"].astype(np.float64),
-                b1=data["b1"].astype(np.float64),
-                w2=data["w2"].astype(np.float64),
-                b2=data["b2"].astype(np.float64),
-                temperature=float(data["temperature"]),
-                not_sure_below=float(data["not_sure_below"]),
-                orientation=bool(data["orientation"]),
-                typical_mean=data["typical_mean"].astype(np.float64),
-                typical_std=data["typical_std"].astype(np.float64),
-                typical_limit=data["typical_limit"].astype(np.float64),
+        data = read_npz(raw)
+        if "kind" not in data or str(data["kind"]) != ARTEFACT_KIND:
+            raise ValueError(
+                "not a handframe fingerspelling artefact (a format-1 classifier on canonical coordinates is retired: "
+                "register the packaged one with `senas ml install-models`)"
             )
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    out: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
-    return out
+        if int(data["format"]) != ARTEFACT_FORMAT:
+            raise ValueError(f"unsupported fingerspelling artefact format {int(data['format'])}")
+        if float(data["depth_scale"]) != DEPTH_SCALE:
+            raise ValueError("the artefact was trained with another depth scale: retrain it")
+        return HandshapeClassifier(
+            labels=data["labels"],
+            mean=data["mean"].astype(np.float64),
+            std=data["std"].astype(np.float64),
+            w1=data["w1"].astype(np.float64),
+            b1=data["b1"].astype(np.float64),
+            w2=data["w2"].astype(np.float64),
+            b2=data["b2"].astype(np.float64),
+            temperature=float(data["temperature"]),
+            not_sure_below=float(data["not_sure_below"]),
+            orientation=bool(data["orientation"]),
+            typical_mean=data["typical_mean"].astype(np.float64),
+            typical_std=data["typical_std"].astype(np.float64),
+            typical_limit=data["typical_limit"].astype(np.float64),
+            notes=json.loads(str(data["notes"])) if "notes" in data else {},
+            sha256=hashlib.sha256(raw).hexdigest(),
+        )
 
 
 def fit_temperature(logits: np.ndarray, target: np.ndarray) -> float:
@@ -210,9 +224,21 @@ def expected_calibration_error(probabilities: np.ndarray, target: np.ndarray, bi
     return total
 
 
+def block_split(labels: np.ndarray, fraction: float = HELD_OUT_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks (train, held out): for every label, its last ``fraction`` of rows in file order. The alphabet
+    data come from one signer in long runs per letter: neighbouring rows are near-duplicate video frames, so a
+    random split would put a frame's twin in the test set and overstate accuracy."""
+    held = np.zeros(labels.size, bool)
+    for label in set(labels.tolist()):
+        rows = np.flatnonzero(labels == label)
+        cut = round(rows.size * (1 - fraction))
+        held[rows[cut:]] = True
+    return ~held, held
+
+
 def three_blocks(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boolean masks (fit, calibration, held out) by contiguous blocks per letter in file order: the first 70 %,
-    the next 10 %, the last 20 % (the same held-out block as ``training.block_split``)."""
+    the next 10 %, the last 20 % (the same held-out block as ``block_split``)."""
     fit = np.zeros(labels.size, bool)
     calibration = np.zeros(labels.size, bool)
     for label in set(labels.tolist()):
@@ -255,7 +281,7 @@ def train_classifier(
     fit, calibration, _ = three_blocks(labels)
     train_hands, train_labels = augmented(hands.take(fit), labels[fit], copies, seed, ranges)
     fit_x = features(train_hands, orientation=orientation)
-    mlp = train_mlp(fit_x, train_labels, hidden=hidden, epochs=epochs, seed=seed)
+    mlp = train_network(fit_x, train_labels, hidden=hidden, epochs=epochs, seed=seed)
     model = HandshapeClassifier(mlp.labels, mlp.mean, mlp.std, mlp.w1, mlp.b1, mlp.w2, mlp.b2, orientation=orientation)
     cal_hands, cal_labels = augmented(
         hands.take(calibration), labels[calibration], CALIBRATION_COPIES, seed + 1, ranges, originals=False
@@ -272,6 +298,8 @@ def train_classifier(
         "temperature": round(model.temperature, 4),
         "seed": seed,
         "copies": copies,
+        "hidden": hidden,
+        "epochs": epochs,
     }
     return model
 
