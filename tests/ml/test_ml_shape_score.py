@@ -1,5 +1,6 @@
-"""The practice scorer's prototype on the hand's own frame: a turned hand keeps its handshape score and is told
-about its orientation; finger advice never names a finger that already matches."""
+"""The handshape and orientation components on the hand's own frame (``shape_score``, the scorer's two new
+parameters on their own): a turned hand keeps its handshape score and is told about its orientation; finger advice
+never names a finger that already matches; the learned metric tolerates other people and still separates letters."""
 
 from __future__ import annotations
 
@@ -11,27 +12,20 @@ from ml_media import ALPHABET, HANDS
 
 from prerequisites import require
 from senas.ml.datasets import ALPHABET_ASPECT, load_alphabet
-from senas.ml.fingerspelling.training import block_split
+from senas.ml.fingerspelling.model import block_split
 from senas.ml.recognition.augment import Hands, rotate, turn
+from senas.ml.recognition.curve import curve
 from senas.ml.recognition.demo import POSES_FILE, poses_from_file
+from senas.ml.recognition.feedback import FINGER_TOLERANCE, FINGER_WORDS, finger_corrections
 from senas.ml.recognition.handframe import FINGER_NAMES, JOINTS, SHAPE_DIMS, SHAPE_NAMES
-from senas.ml.recognition.shape_score import (
-    FINGER_TOLERANCE,
-    FINGER_WORDS,
-    ShapeScale,
-    ShapeSequence,
-    curve,
-    finger_corrections,
-    fit_scale,
-    handshape_distances,
-    score,
-)
+from senas.ml.recognition.handshape_metric import HandshapeMetric, fit_metric
+from senas.ml.recognition.shape_score import ShapeSequence, handshape_distances, score
 
 ASPECT = 640 / 480
 POSES = poses_from_file(POSES_FILE)
 LETTERS = sorted(POSES)
 # A unit scale for tests that need none from the data: one tolerance is 0.2 of every feature's unit.
-UNIT = ShapeScale(np.full(SHAPE_DIMS, 0.2), 1.0)
+UNIT = HandshapeMetric(np.full(SHAPE_DIMS, 0.2), 1.0)
 
 
 def _sequence(pose: np.ndarray, *, yaw: float = 0.0, frames: int = 10) -> ShapeSequence:
@@ -96,7 +90,7 @@ def test_scale_from_data_keeps_rotated_held_out_letters_scoring_as_unrotated() -
     train, held = block_split(labels)
     hands = Hands.of(points, ALPHABET_ASPECT, True)
     rows = np.flatnonzero(train)[::6]
-    scale = fit_scale(hands.take(rows), labels[rows], copies=1)
+    scale = fit_metric(hands.take(rows), labels[rows], copies=1)
     assert 0.3 < scale.d50 < 5.0
     assert (scale.tolerance > 0).all()
     templates = [_sequence(POSES[letter]) for letter in LETTERS]
@@ -113,27 +107,22 @@ def test_scale_from_data_keeps_rotated_held_out_letters_scoring_as_unrotated() -
 # --- the learned metric, per-sign thresholds, the contract ------------------------------------------------------
 
 
-def test_advice_maps_onto_the_contract_once_orientation_is_a_parameter() -> None:
-    from typing import Literal
-
+def test_orientation_is_a_parameter_of_the_contract() -> None:
     from senas.ml.recognition.scoring_api import Feedback
-
-    class WithOrientation(Feedback):
-        parameter: Literal["handshape", "orientation", "location", "movement", "hand"]  # type: ignore[assignment]
 
     template = _sequence(POSES["B"])
     result = score(_sequence(POSES["B"], yaw=np.radians(70)), template, UNIT)
     shape_advice, orientation_advice = result.feedback
-    assert Feedback.model_validate(shape_advice.as_feedback()).status == "ok"
-    checked = WithOrientation.model_validate(orientation_advice.as_feedback())
-    assert checked.parameter == "orientation"
-    assert checked.status == "fix"
+    assert isinstance(orientation_advice, Feedback)
+    assert Feedback.model_validate(shape_advice.model_dump()).status == "ok"
+    assert orientation_advice.parameter == "orientation"
+    assert orientation_advice.status == "fix"
     assert result.components == {"handshape": 100.0, "orientation": result.orientation}
 
 
 def _imitated_poses(copies: int, seed: int) -> tuple[Hands, np.ndarray]:
     from senas.ml.recognition.augment import Ranges
-    from senas.ml.recognition.shape_score import imitated
+    from senas.ml.recognition.handshape_metric import imitated
 
     poses = Hands.of(np.stack([POSES[letter] for letter in LETTERS]), ASPECT, True)
     return imitated(poses, np.asarray(LETTERS), copies, seed, Ranges())
@@ -145,7 +134,7 @@ def test_the_learned_metric_tolerates_other_people_and_still_separates_letters()
     from senas.ml.recognition.shape_score import score_matrix
 
     hands, labels = _imitated_poses(40, seed=1)
-    scale = fit_scale(hands, labels, copies=0)
+    scale = fit_metric(hands, labels, copies=0)
     assert scale.projection is not None
     assert scale.flat is not None
     templates = [_sequence(POSES[letter]) for letter in LETTERS]
@@ -157,7 +146,7 @@ def test_the_learned_metric_tolerates_other_people_and_still_separates_letters()
     assert nearest.mean() >= 0.85, nearest.mean()
     assert np.median(genuine) >= 60, np.median(genuine)
     # The same descriptors under the old per-column scale (no projection) do worse on exactly these draws.
-    plain = score_matrix(fresh, templates, ShapeScale(scale.tolerance, scale.d50))
+    plain = score_matrix(fresh, templates, HandshapeMetric(scale.tolerance, scale.d50))
     assert np.median(genuine) > np.median(plain[np.arange(truth.size), own])
 
 
@@ -165,7 +154,7 @@ def test_a_hand_without_depth_is_compared_with_the_template_without_depth() -> N
     from senas.ml.recognition.shape_score import handshape_scores
 
     hands, labels = _imitated_poses(20, seed=3)
-    scale = fit_scale(hands, labels, copies=0)
+    scale = fit_metric(hands, labels, copies=0)
     templates = [_sequence(POSES[letter]) for letter in LETTERS]
     flat = np.repeat(POSES["V"][None], 6, axis=0)
     flat[..., 2] = 0.0
@@ -177,19 +166,20 @@ def test_a_hand_without_depth_is_compared_with_the_template_without_depth() -> N
 
 
 @pytest.fixture(scope="module")
-def fitted() -> tuple[ShapeScale, np.ndarray, list[ShapeSequence]]:
+def fitted() -> tuple[HandshapeMetric, np.ndarray, list[ShapeSequence]]:
     """The metric on a third of the fit block (and 2 imitations of it), thresholds by the project's rule on half of
     the calibration block (and 2 imitations): a fast, smaller version of what ``senas.ml.evaluation`` runs."""
     require(ALPHABET.is_file(), f"the alphabet dataset is not at {ALPHABET}")
     from senas.ml.fingerspelling.model import three_blocks
     from senas.ml.recognition.augment import DEFAULT
-    from senas.ml.recognition.shape_score import calibrate, imitated, score_matrix
+    from senas.ml.recognition.handshape_metric import imitated
+    from senas.ml.recognition.shape_score import calibrate, score_matrix
 
     labels, points = load_alphabet(ALPHABET)
     hands = Hands.of(points, ALPHABET_ASPECT, True)
     fit, calibration, _ = three_blocks(labels)
     rows = np.flatnonzero(fit)[::3]
-    scale = fit_scale(hands.take(rows), labels[rows], copies=2)
+    scale = fit_metric(hands.take(rows), labels[rows], copies=2)
     templates = [_sequence(POSES[letter], frames=15) for letter in LETTERS]
     cal_rows = np.flatnonzero(calibration)[::2]
     cal_hands, cal_truth = imitated(hands.take(cal_rows), labels[cal_rows], 2, 5, DEFAULT)
@@ -198,7 +188,7 @@ def fitted() -> tuple[ShapeScale, np.ndarray, list[ShapeSequence]]:
 
 
 def test_held_out_letters_turned_or_made_by_imitated_people_pass_their_thresholds(
-    fitted: tuple[ShapeScale, np.ndarray, list[ShapeSequence]],
+    fitted: tuple[HandshapeMetric, np.ndarray, list[ShapeSequence]],
 ) -> None:
     from senas.ml.recognition.augment import other_people
     from senas.ml.recognition.shape_score import same_handshape, score_matrix
@@ -223,7 +213,7 @@ def test_held_out_letters_turned_or_made_by_imitated_people_pass_their_threshold
 
 
 def test_four_photos_pass_b_and_rock_photos_pass_no_letter(
-    fitted: tuple[ShapeScale, np.ndarray, list[ShapeSequence]],
+    fitted: tuple[HandshapeMetric, np.ndarray, list[ShapeSequence]],
 ) -> None:
     """Real photos of other people (``../shared/fixtures/hands``), landmarks by the bundled hand model with the
     retry. One ``four`` photo (four-10: a hand a few pixels wide, read pointing down) is no four at all to the
@@ -234,8 +224,8 @@ def test_four_photos_pass_b_and_rock_photos_pass_no_letter(
     from senas.ml.landmarks.extractor import HandExtractor
     from senas.ml.landmarks.retry import RetryingDetector
     from senas.ml.landmarks.sequence import LEFT
-    from senas.ml.registry.hand_model import bundled_hand_model
     from senas.ml.recognition.shape_score import handshape_scores
+    from senas.ml.registry.hand_model import bundled_hand_model
 
     scale, thresholds, templates = fitted
     extractor = HandExtractor(bundled_hand_model().read_bytes())

@@ -34,9 +34,7 @@ BUCKET = "ml-models"
 
 
 def _broken_blobs() -> ModuleType:
-    return load_module(
-        "senas_tests_broken_blobs", Path(__file__).resolve().parents[1] / "ports" / "broken_blobs.py"
-    )
+    return load_module("senas_tests_broken_blobs", Path(__file__).resolve().parents[1] / "ports" / "broken_blobs.py")
 
 
 def features(seed: int) -> SignFeatures:
