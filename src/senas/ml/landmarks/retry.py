@@ -65,10 +65,15 @@ class RetryingDetector:
 
     def detect_image(self, rgb: np.ndarray) -> HandTrack:
         """Like ``HandExtractor.detect_image`` (hands only); ``last_attempt`` says which pass found the hand."""
+        track, self.last_attempt = self.detect_image_with_pass(rgb)
+        return track
+
+    def detect_image_with_pass(self, rgb: np.ndarray) -> tuple[HandTrack, str]:
+        """The hands of one image and which look found them: ``first pass``, ``lower threshold``, ``lower
+        threshold, zoomed``, ``crop (…)``, or ``none`` (safe to call from several threads at once)."""
         track = self.extractor.detect_image(rgb)
-        self.last_attempt = "first pass"
         if track.present[0].any():
-            return track
+            return track, "first pass"
         height, width = rgb.shape[:2]
         with self._lock:
             landmarker = self._landmarker()
@@ -77,15 +82,14 @@ class RetryingDetector:
                 found = _empty_track(1, fps=1.0, width=width, height=height)
                 _fill(found, 0, result)
                 zoomed = self._zoom(landmarker, rgb, found)
-                self.last_attempt = "lower threshold" if zoomed is None else "lower threshold, zoomed"
-                return found if zoomed is None else zoomed
+                if zoomed is None:
+                    return found, "lower threshold"
+                return zoomed, "lower threshold, zoomed"
             for crop in CROPS:
                 cropped = self._in_crop(landmarker, rgb, crop)
                 if cropped is not None:
-                    self.last_attempt = f"crop {crop}"
-                    return cropped
-        self.last_attempt = "none"
-        return track
+                    return cropped, f"crop {crop}"
+        return track, "none"
 
     def _zoom(self, landmarker: Any, rgb: np.ndarray, found: HandTrack) -> HandTrack | None:
         height, width = rgb.shape[:2]
