@@ -160,7 +160,6 @@ class Scorer:
             True: self.metric.branch(True).embed(bank.handshapes),
             False: self.metric.branch(False).embed(bank.handshapes_flat),
         }
-        self._mean_embedded = {depth: values.mean(axis=1) for depth, values in self._embedded.items()}
 
     def __call__(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         request = ScoreRequest.model_validate(payload)
@@ -205,7 +204,7 @@ class Scorer:
         parts = {name: round(float(components[name][at]), 1) for name in WEIGHTS}
         feedback = self._feedback(features, target, parts, used, request.dominant_hand)
         reference = "body" if by_body[at] else "frame"
-        order = np.argsort(-totals)[: request.top_k]
+        order = np.argsort(-totals, kind="stable")[: request.top_k]  # ties: in the bank's order
         nearest = [
             Neighbour(
                 sign_key=bank.entries[candidates[i]].key,
@@ -286,22 +285,26 @@ class Scorer:
         }
 
     def _shortlist(self, features: SignFeatures, candidates: list[int], turned: np.ndarray, target: int) -> list[int]:
-        """The target and the PREFILTER candidates closest on a cheap distance — the same metric on the
-        time-averaged handshape, the orientation, the path's extent — in the overall score's proportions."""
+        """The target and the PREFILTER candidates with the highest rough overall score: every component through
+        its own curve and weight, the warped ones (handshape, in the same metric, and movement) compared step by
+        step without warping — DTW can only do better, and on these short, slow sequences seldom by much —, the
+        orientation and location as they are (they cost nothing)."""
         if len(candidates) <= PREFILTER + 1:
             return candidates
         bank = self.bank
         hand = features.described()
         branch = self.metric.branch(hand.has_depth)
-        attempt = branch.embed(hand.handshape).mean(axis=0)
-        shape = np.linalg.norm(self._mean_embedded[hand.has_depth][candidates] - attempt, axis=1)
-        spread = np.abs(bank.path_extents[candidates] - float(np.linalg.norm(features.trajectory, axis=1).mean()))
+        attempt = branch.embed(hand.handshape)
+        shape = np.linalg.norm(self._embedded[hand.has_depth][candidates] - attempt, axis=2).mean(axis=1)
+        path = np.linalg.norm(bank.trajectories[candidates] - features.trajectory, axis=2).mean(axis=1)
+        place = np.linalg.norm(bank.locations[candidates] - features.location, axis=1)
         rough = (
-            WEIGHTS["handshape"] * shape / branch.d50
-            + WEIGHTS["orientation"] * turned / ORIENTATION_D50
-            + WEIGHTS["movement"] * spread / MOVEMENT_D50
+            WEIGHTS["handshape"] * curve(shape, branch.d50)
+            + WEIGHTS["orientation"] * curve(turned, ORIENTATION_D50)
+            + WEIGHTS["movement"] * curve(path, MOVEMENT_D50)
+            + WEIGHTS["location"] * curve(place, LOCATION_D50)
         )
-        keep = {candidates[i] for i in np.argsort(rough)[:PREFILTER]} | {target}
+        keep = {candidates[i] for i in np.argsort(-rough, kind="stable")[:PREFILTER]} | {target}
         return sorted(keep)
 
     def _feedback(

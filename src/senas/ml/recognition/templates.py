@@ -301,8 +301,6 @@ class TemplateBank:
             self.trajectories = np.zeros((0, STEPS, 2))
             self.locations = np.zeros((0, 2))
             self.body_locations = np.zeros((0, 2))
-        # For the scorer's cheap first pass over the whole vocabulary.
-        self.path_extents = np.linalg.norm(self.trajectories, axis=2).mean(axis=1)
 
     def __len__(self) -> int:
         return len(self.entries)
