@@ -131,6 +131,12 @@ def test_the_train_command_is_deterministic_given_a_seed(
     entry = built["first"][1][name]
     assert entry["sha256"] == hashlib.sha256(built["first"][0]).hexdigest()
     assert entry["command"].endswith("--seed 3 --copies 1" + (" --epochs 3" if name == "fingerspelling" else ""))
+    registered = runner.invoke(
+        app,
+        ["ml", "train", name, "--data", str(data), "--out", str(tmp_path / "reg"), "--seed", "3", *quick, "--register"],
+    )
+    assert registered.exit_code == 0, registered.output
+    assert f"{name} v1 registered and active" in registered.output
     missing = runner.invoke(app, ["ml", "train", name, "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path)])
     assert missing.exit_code == 1
     assert "asl_alphabet_landmarks.csv not found" in missing.output

@@ -234,9 +234,11 @@ def _train(name: str, data: Path, out_dir: Path, register: bool, build: Callable
         return
 
     async def work(runtime: MlRuntime) -> None:
+        from senas.ml.registry.packaged_models import MODEL_FILE
+
         version = await runtime.registry.publish(
             built.name,
-            {"model.npz": built.data},
+            {MODEL_FILE: built.data},
             metrics={"trained": built.details},
             notes=f"built by `{built.details['command']}`",
         )
@@ -366,7 +368,7 @@ def models_list() -> None:
 
 @models_app.command("activate")
 def models_activate(
-    name: Annotated[str, typer.Argument(help="hand-landmarker | fingerspelling")],
+    name: Annotated[str, typer.Argument(help="hand-landmarker | pose-landmarker | fingerspelling | handshape-metric")],
     version: Annotated[str, typer.Argument(help="version to make active")],
 ) -> None:
     """Make a registered version the active one (services load it at their next start)."""
