@@ -626,3 +626,47 @@ async def test_a_pose_model_mediapipe_cannot_load_is_dropped_at_start_up(
     assert "could not be loaded" in runtime.degraded[POSE_LANDMARKER]
     assert not runtime.require_extractor().has_pose
     await runtime.readiness()
+
+
+def tilted(track: HandTrack, degrees: float) -> HandTrack:
+    """The clip as a camera turned ``degrees`` about its axis sees it: hands and body turned in the picture."""
+    angle = np.radians(degrees)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = np.array([0.5 * ASPECT, 0.5])
+
+    def turn_points(points: np.ndarray) -> np.ndarray:
+        out = points.copy()
+        xy = out[..., :2] * np.array([ASPECT, 1.0]) - centre
+        out[..., :2] = (xy @ rotation.T + centre) / np.array([ASPECT, 1.0])
+        return out
+
+    assert track.body is not None
+    return HandTrack(
+        turn_points(track.points),
+        track.present.copy(),
+        track.handedness.copy(),
+        track.scores.copy(),
+        track.fps,
+        track.width,
+        track.height,
+        body=turn_points(track.body),
+        body_present=None if track.body_present is None else track.body_present.copy(),
+    )
+
+
+def test_orientation_is_judged_against_the_shoulders_when_both_sides_have_a_body(
+    scorer: Scorer, flat_hand: np.ndarray
+) -> None:
+    """A camera tilted 25°: relative to the learner's shoulders the hand points as the reference's does (the
+    template with a body); against the frame (the template without one) it is turned."""
+    track = tilted(signing(flat_hand, CHIN, seed=7), 25.0)
+    with_body = score(scorer, track, "ase/at-chin")
+    frame_only = score(scorer, track, "ase/no-body")
+    print(
+        f"orientation against the shoulders {with_body['components']['orientation']}, against the frame "
+        f"{frame_only['components']['orientation']}"
+    )
+    assert with_body["components"]["orientation"] >= 90
+    assert frame_only["components"]["orientation"] < with_body["components"]["orientation"] - 10
+    straight = score(scorer, signing(flat_hand, CHIN, seed=7), "ase/at-chin")
+    assert abs(with_body["components"]["handshape"] - straight["components"]["handshape"]) <= 1.0
