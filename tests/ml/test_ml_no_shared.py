@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from prerequisites import REPO_ROOT, require
+from prerequisites import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -35,15 +35,24 @@ def free_port() -> int:
 
 
 def project_files() -> list[str]:
-    require(shutil.which("git") is not None, "git is not installed: the project's files cannot be listed")
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=False,
-    )
-    require(listed.returncode == 0, f"not a git checkout ({listed.stderr.decode(errors='replace').strip()})")
-    return [name for name in listed.stdout.decode().split("\0") if name]
+    """The working tree's files git knows of (tracked, and new ones not ignored) — or, outside a git checkout (a
+    copy of the files), every file of the source tree and the project's metadata."""
+    listed = None
+    if shutil.which("git") is not None:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            check=False,
+        )
+    if listed is not None and listed.returncode == 0:
+        return [name for name in listed.stdout.decode().split("\0") if name]
+    sources = [
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / "src").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    return [*sources, "pyproject.toml", "README.md"]
 
 
 def copy_project(target: Path) -> None:
