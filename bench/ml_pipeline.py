@@ -6,7 +6,8 @@
    decoded frames in the same run (aim ≥ 0.85). The hand-only figures too, so the cost of the body shows, and how
    far the interpolated body (pose every k-th frame) lies from running pose on every frame. Also the service's
    default settings (15 fps, ≤ 960 px wide).
-2. Scoring time of one attempt against 500 sign templates (aim p95 ≤ 20 ms).
+2. Scoring time of one attempt against 500 sign templates (aim p95 ≤ 20 ms), with the packaged handshape metric
+   (handshape in the hand's own frame, orientation as a component, the cascade's prefilter on the same metric).
 3. Peak RSS of this process, which does what the ML worker does (aim ≤ 1 GB).
 
 Run: .venv/bin/python bench/ml_pipeline.py   (needs ../shared/fixtures and `make install`'s hand model)
@@ -186,7 +187,7 @@ def score_bench() -> None:
     from senas.ml.recognition.scoring_api import ScoreRequest
     from senas.ml.recognition.templates import TemplateBank, TemplateEntry
 
-    signs, _ = demo_signs(SHARED / "datasets" / "asl_alphabet_landmarks.csv")
+    signs, _ = demo_signs()
     rng = np.random.default_rng(0)
     entries, features = [], []
     for i in range(500):

@@ -15,6 +15,7 @@ DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "asl_alp
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the calibration scores ~8,000 attempts against every letter with the real scorer
 def test_derived_poses_reproduce_from_the_dataset() -> None:
     if not DATASET.is_file():
         pytest.skip(f"dataset not available at {DATASET}")

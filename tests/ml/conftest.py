@@ -1,6 +1,7 @@
-"""Fixtures of the ML tests: an ml-models store prepared once per test session (hand model registered,
-fingerspelling classifier trained, demo templates built) and copied into each test's data directory; a real
-HTTP-shaped stand-in for the content service's sign and lesson routes."""
+"""Fixtures of the ML tests: an ml-models store prepared once per test session by the embedded start-up (hand and
+pose models registered, the packaged fingerspelling classifier and handshape metric registered, demo templates
+built from the packaged poses — no dataset needed) and copied into each test's data directory; a real HTTP-shaped
+stand-in for the content service's sign and lesson routes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI, HTTPException
-from ml_media import ALPHABET, HANDS, require
+from ml_media import require
 
 from senas.core.settings import load_settings
 from senas.ml import bootstrap
@@ -54,11 +55,8 @@ def content_stub() -> FastAPI:
 
 @pytest.fixture(scope="session")
 def prepared_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The blobs folder of an ml-models store filled by the embedded bootstrap (once per test session)."""
-    require(ALPHABET.is_file(), f"the alphabet dataset is not at {ALPHABET}")
-    require(HANDS.is_dir(), f"the fixture photos are not at {HANDS}")
+    """The blobs folder of an ml-models store filled by the embedded start-up (once per test session)."""
     from senas.ml.registry.hand_model import bundled_hand_model
-    from senas.ml.settings import MlSettings
 
     try:
         bundled_hand_model()
@@ -68,7 +66,7 @@ def prepared_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     async def prepare() -> None:
         platform = build_platform(settings)
-        runtime = bootstrap.build(platform, config=MlSettings(datasets_dir=ALPHABET.parent)).context.runtime
+        runtime = bootstrap.build(platform).context.runtime
         try:
             await runtime.start()
             assert not runtime.problems, runtime.problems

@@ -14,6 +14,20 @@ HANDS = SHARED / "fixtures" / "hands"
 ALPHABET = SHARED / "datasets" / "asl_alphabet_landmarks.csv"
 
 
+def letter_hand(letter: str, seed: int = 0) -> np.ndarray:
+    """A hand making ``letter`` as another person would — the packaged demo pose (``alphabet_poses.json``, in the
+    package: no dataset needed) with other bone lengths and joint bends (``augment``, seeded) — in image
+    coordinates of a 640×480 frame, labelled a left hand like the alphabet's signer. For tests that need "a B hand",
+    not the data."""
+    from senas.ml.recognition.augment import Hands, bend_joints, reshape_bones
+    from senas.ml.recognition.demo import POSES_FILE, poses_from_file
+
+    rng = np.random.default_rng(seed)
+    hands = Hands.of(poses_from_file(POSES_FILE)[letter][None], 640 / 480, True)
+    hands = bend_joints(reshape_bones(hands, rng), rng)
+    return hands.points[0]
+
+
 def read_rgb(path: Path) -> np.ndarray:
     import cv2
 

@@ -164,21 +164,25 @@ def test_broken_rules_are_caught(broken: Chooser) -> None:
 
 # --- the demo letters on the real alphabet data ------------------------------------------------------------------
 
-# Floors on the held-out block (the last 20 % of each letter's rows: never seen by the templates nor the
-# thresholds), set from what was measured (figures in alphabet_poses.json and printed below) with a margin:
-# - overall: correct letters pass ≥ 95 % (measured 96.9 %); other letters pass ≤ 10 % (measured 7.8 %) — the
-#   scorer's near twins under the ceiling, see below.
-# - a letter whose threshold the rule set unhindered: ≥ 95 % / ≤ 6 % — the rule aims at 2 % on the calibration
-#   block; the held-out block is a later stretch of recording and drifts (W: 1.9 % → 5.4 %).
-# - a letter capped at the ceiling or flagged as overlapping its twins (the fist letters A E M N S T, U V R K X…):
-#   ≥ 95 % / ≤ 25 % (measured ≤ 21.9 %, S). One signer's twins score 90+ against each other; the ceiling keeps
-#   other people's correct signs passing at the price of these — the file names every such letter.
-# - letters raised to the floor (the template does not represent the signer's varied P and Q): only those two
-#   are allowed, so a new one fails here; their genuine rate is reported, not floored.
-OVERALL_GENUINE, OVERALL_IMPOSTOR = 0.95, 0.10
-CLEAN_GENUINE, CLEAN_IMPOSTOR = 0.95, 0.06
-FLAGGED_GENUINE, FLAGGED_IMPOSTOR = 0.95, 0.25
-RAISED_TO_FLOOR = {"P", "Q"}
+# Floors on the held-out block (the last 20 % of each letter's rows: never seen by the templates, the metric nor the
+# thresholds), set from what was measured (figures in alphabet_poses.json, printed below) with a margin. They were
+# re-measured for the scorer dtw-3 (handshape in the hand's frame, orientation a component, the handshape gate) on
+# thresholds chosen from the calibration block *and imitations of other people*; the previous floors belonged to
+# dtw-2 on the same signer only (held out: 96.9 % genuine, 7.8 % impostor passes).
+# - overall, as recorded: correct letters pass ≥ 97 % (measured 99.3 %), other letters ≤ 5 % (3.2 %);
+#   imitated other people (one copy of each held-out row): ≥ 85 % (89.8 %) and ≤ 3 % (1.7 %).
+# - a letter whose threshold the rule set unhindered: ≥ 90 % / ≤ 6 % — O passes 92.7 %: some of the signer's O
+#   rows have their depth inverted by MediaPipe (the hand reads as its mirror image) and fail the handshape gate.
+# - a letter flagged as overlapping its twins (the fist letters A M N S T, U V R…): ≥ 95 % / ≤ 15 % (measured
+#   ≤ 12 %, N). One signer's twins score 80+ against each other: the rule keeps their genuine rate and reports the
+#   price.
+# - letters raised to the floor because over 10 % of their calibration attempts fail the handshape gate (Q, Y, Z:
+#   the imitations turn their sideways or moving handshapes furthest): only those, so a new one fails here.
+OVERALL_GENUINE, OVERALL_IMPOSTOR = 0.97, 0.05
+IMITATED_GENUINE, IMITATED_IMPOSTOR = 0.85, 0.03
+CLEAN_GENUINE, CLEAN_IMPOSTOR = 0.90, 0.06
+FLAGGED_GENUINE, FLAGGED_IMPOSTOR = 0.95, 0.15
+RAISED_TO_FLOOR = {"Q", "Y", "Z"}
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +204,10 @@ def floor_failures(report: dict[str, Any]) -> list[str]:
         failures.append(f"overall genuine {overall['held_out_genuine_pass_rate']}")
     if overall["held_out_impostor_pass_rate"] > OVERALL_IMPOSTOR:
         failures.append(f"overall impostor {overall['held_out_impostor_pass_rate']}")
+    if overall["held_out_imitated_genuine_pass_rate"] < IMITATED_GENUINE:
+        failures.append(f"imitated genuine {overall['held_out_imitated_genuine_pass_rate']}")
+    if overall["held_out_imitated_impostor_pass_rate"] > IMITATED_IMPOSTOR:
+        failures.append(f"imitated impostor {overall['held_out_imitated_impostor_pass_rate']}")
     for letter, entry in report["letters"].items():
         note = entry.get("note", "")
         genuine, impostor = entry["held_out_genuine_pass_rate"], entry["held_out_impostor_pass_rate"]
@@ -220,33 +228,27 @@ def print_report(title: str, report: dict[str, Any]) -> None:
         print(
             f"  {letter} {entry['threshold']:5.1f}  calibration genuine {entry['genuine_pass_rate']:.3f} impostor "
             f"{entry['impostor_pass_rate']:.3f} | held out genuine {entry['held_out_genuine_pass_rate']:.3f} "
-            f"impostor {entry['held_out_impostor_pass_rate']:.3f}  {entry.get('note', '')}"
+            f"impostor {entry['held_out_impostor_pass_rate']:.3f} | imitated genuine "
+            f"{entry['held_out_imitated_genuine_pass_rate']:.3f} impostor "
+            f"{entry['held_out_imitated_impostor_pass_rate']:.3f}  {entry.get('note', '')}"
         )
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_held_out_pass_rates_meet_the_floors(scored: dict[str, np.ndarray], stored: dict[str, Any]) -> None:
     report = demo.calibration_report(scored)
     print_report("calibrated thresholds (rule as stored)", report)
     assert floor_failures(report) == []
     assert all(RULE.floor <= entry["threshold"] <= RULE.ceiling for entry in report["letters"].values())
     # Broken variant: a rule that ignores impostors (any score passes as long as the floor allows it).
-    careless = demo.calibration_report(scored, ThresholdRule(max_impostor_rate=1.0))
+    careless = demo.calibration_report(scored, ThresholdRule(max_impostor_rate=1.0, floor=0.0))
     print_report("broken: impostors ignored", careless)
     assert floor_failures(careless) != []
-    # For comparison, the hand-set rule the calibration replaces (55 + 15·exp(−nearest distance), 55..70).
-    names = [str(n) for n in scored["letters"]]
-    letters = derive.load_poses()
-    hand_set = demo.pass_thresholds([demo.sign_from_pose(n, demo.placed(letters[n])) for n in names])
-    labels, values = scored["held_out_labels"], scored["held_out_scores"]
-    passes = values >= np.asarray(hand_set)[None, :]
-    genuine = np.stack([labels == n for n in names], axis=1)
-    old_genuine, old_impostor = float(passes[genuine].mean()), float(passes[~genuine].mean())
-    print(f"hand-set thresholds on the held-out block: genuine {old_genuine:.4f}, impostor {old_impostor:.4f}")
-    new = report["overall"]
-    assert new["held_out_impostor_pass_rate"] < old_impostor  # fewer wrong letters pass …
-    assert new["held_out_genuine_pass_rate"] >= OVERALL_GENUINE  # … and correct ones still do
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_stored_calibration_is_what_the_derivation_computes(
     scored: dict[str, np.ndarray], stored: dict[str, Any]
 ) -> None:
@@ -260,33 +262,34 @@ def test_stored_calibration_is_what_the_derivation_computes(
     assert demo.calibration_report(scored) != edited
 
 
+def test_the_stored_thresholds_name_the_metric_they_were_measured_with(stored: dict[str, Any]) -> None:
+    from senas.ml.artefacts import HANDSHAPE_METRIC, packaged
+
+    calibration = stored["calibration"]
+    assert calibration["metric"] == packaged(HANDSHAPE_METRIC).file
+    assert calibration["metric_sha256"] == packaged(HANDSHAPE_METRIC).sha256
+    assert calibration["scorer"].startswith("sign-scorer dtw-3+handshape-metric-v1.")
+
+
 def test_demo_templates_carry_the_stored_thresholds(stored: dict[str, Any], tmp_path: Path) -> None:
-    signs, _ = demo.demo_signs(None)
+    from senas.ml.recognition.templates import DEFAULT_PASS_THRESHOLD
+
+    signs, _ = demo.demo_signs()
     thresholds = {letter: entry["threshold"] for letter, entry in stored["calibration"]["letters"].items()}
     by_slug = {sign.slug: sign.pass_threshold for sign in signs}
     assert by_slug["letra-a"] == thresholds["A"]
     assert by_slug["numero-4"] == thresholds["B"]  # ASL 4 shares B's template, and its threshold
     assert demo.thresholds_from_file(demo.POSES_FILE) == thresholds
-    # A poses file without a calibration: the hand-set rule (55..70); one with a letter missing: that letter only.
+    # A poses file without a calibration: the default threshold; one with a letter missing: that letter only.
     bare = tmp_path / "poses.json"
     bare.write_text(json.dumps({"letters": stored["letters"]}))
     assert demo.thresholds_from_file(bare) == {}
-    letters = sorted(stored["letters"])
-    rule = dict(
-        zip(
-            letters,
-            demo.pass_thresholds([demo.sign_from_pose(c, demo.placed(stored["letters"][c])) for c in letters]),
-            strict=True,
-        )
-    )
-    old_rule = {sign.slug: sign.pass_threshold for sign in demo.demo_signs(None, bare)[0]}
-    assert old_rule["letra-a"] == rule["A"]
-    assert all(55 <= value <= 70 for value in old_rule.values())
+    assert {sign.pass_threshold for sign in demo.demo_signs(bare)[0]} == {DEFAULT_PASS_THRESHOLD}
     partial = json.loads(json.dumps(stored))
     del partial["calibration"]["letters"]["A"]
     (tmp_path / "partial.json").write_text(json.dumps(partial))
-    mixed = {sign.slug: sign.pass_threshold for sign in demo.demo_signs(None, tmp_path / "partial.json")[0]}
-    assert mixed["letra-a"] == rule["A"]
+    mixed = {sign.slug: sign.pass_threshold for sign in demo.demo_signs(tmp_path / "partial.json")[0]}
+    assert mixed["letra-a"] == DEFAULT_PASS_THRESHOLD
     assert mixed["letra-b"] == thresholds["B"]
 
 

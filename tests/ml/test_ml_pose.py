@@ -462,10 +462,11 @@ def test_without_a_body_on_either_side_location_is_judged_against_the_frame(
     # The template has none (a demo template): the attempt's body is not used for location.
     demo = score(scorer, signing(flat_hand, CHEST, seed=6), "ase/no-body")
     assert demo["location_reference"] == "frame"
-    # The old weights: with the frame as reference location counts for 0.1.
+    # The frame's weights (scorer.WEIGHTS): with the frame as reference location counts for 0.1.
     parts = no_body["components"]
     assert no_body["score"] == pytest.approx(
-        0.7 * parts["handshape"] + 0.2 * parts["movement"] + 0.1 * parts["location"], abs=0.2
+        0.45 * parts["handshape"] + 0.25 * parts["orientation"] + 0.2 * parts["movement"] + 0.1 * parts["location"],
+        abs=0.2,
     )
 
 
@@ -580,7 +581,7 @@ async def test_without_the_pose_model_the_service_scores_and_says_it_is_degraded
     request = ScoreRequest(attempt=attempt_from_track(track), target="ase/letra-b")
     result = await runtime.score(request)
     assert result.location_reference == "frame"
-    assert {f.parameter for f in result.feedback} == {"handshape", "location", "movement", "hand"}
+    assert {f.parameter for f in result.feedback} == {"handshape", "orientation", "location", "movement", "hand"}
 
 
 async def test_with_the_pose_model_health_says_location_is_judged_on_the_body(client: httpx.AsyncClient) -> None:
@@ -594,7 +595,6 @@ async def test_with_the_pose_model_health_says_location_is_judged_on_the_body(cl
 async def test_first_start_without_the_pose_model_file_warns_and_works(platform: Platform, tmp_path: Path) -> None:
     """Installed without the pose model (the file is not there): the embedded first start registers everything
     else, and the service is ready, degraded."""
-    require(ALPHABET.is_file(), f"the alphabet dataset is not at {ALPHABET}")
     from senas.ml import bootstrap
     from senas.ml.registry.hand_model import bundled_hand_model
     from senas.ml.settings import MlSettings
@@ -603,7 +603,7 @@ async def test_first_start_without_the_pose_model_file_warns_and_works(platform:
         bundled_hand_model()
     except FileNotFoundError as exc:
         require(False, str(exc))
-    config = MlSettings(datasets_dir=ALPHABET.parent, pose_model_path=tmp_path / "none.task")
+    config = MlSettings(pose_model_path=tmp_path / "none.task")
     runtime = bootstrap.build(platform, config=config).context.runtime
     try:
         await runtime.start()
@@ -626,3 +626,47 @@ async def test_a_pose_model_mediapipe_cannot_load_is_dropped_at_start_up(
     assert "could not be loaded" in runtime.degraded[POSE_LANDMARKER]
     assert not runtime.require_extractor().has_pose
     await runtime.readiness()
+
+
+def tilted(track: HandTrack, degrees: float) -> HandTrack:
+    """The clip as a camera turned ``degrees`` about its axis sees it: hands and body turned in the picture."""
+    angle = np.radians(degrees)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = np.array([0.5 * ASPECT, 0.5])
+
+    def turn_points(points: np.ndarray) -> np.ndarray:
+        out = points.copy()
+        xy = out[..., :2] * np.array([ASPECT, 1.0]) - centre
+        out[..., :2] = (xy @ rotation.T + centre) / np.array([ASPECT, 1.0])
+        return out
+
+    assert track.body is not None
+    return HandTrack(
+        turn_points(track.points),
+        track.present.copy(),
+        track.handedness.copy(),
+        track.scores.copy(),
+        track.fps,
+        track.width,
+        track.height,
+        body=turn_points(track.body),
+        body_present=None if track.body_present is None else track.body_present.copy(),
+    )
+
+
+def test_orientation_is_judged_against_the_shoulders_when_both_sides_have_a_body(
+    scorer: Scorer, flat_hand: np.ndarray
+) -> None:
+    """A camera tilted 25°: relative to the learner's shoulders the hand points as the reference's does (the
+    template with a body); against the frame (the template without one) it is turned."""
+    track = tilted(signing(flat_hand, CHIN, seed=7), 25.0)
+    with_body = score(scorer, track, "ase/at-chin")
+    frame_only = score(scorer, track, "ase/no-body")
+    print(
+        f"orientation against the shoulders {with_body['components']['orientation']}, against the frame "
+        f"{frame_only['components']['orientation']}"
+    )
+    assert with_body["components"]["orientation"] >= 90
+    assert frame_only["components"]["orientation"] < with_body["components"]["orientation"] - 10
+    straight = score(scorer, signing(flat_hand, CHIN, seed=7), "ase/at-chin")
+    assert abs(with_body["components"]["handshape"] - straight["components"]["handshape"]) <= 1.0

@@ -27,7 +27,7 @@ def alphabet() -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def scorer(alphabet: tuple[np.ndarray, np.ndarray]) -> Scorer:
-    signs, _ = demo_signs(ALPHABET)
+    signs, _ = demo_signs()
     entries = [
         TemplateEntry(
             key=f"ase/{s.slug}",
@@ -106,7 +106,8 @@ def test_right_letter_passes_and_wrong_letter_fails(scorer: Scorer, alphabet: tu
     assert wrong.score < wrong.pass_threshold
     assert right.nearest[0].gloss == "B"
     assert len(right.nearest) == 3
-    assert {f.parameter for f in right.feedback} == {"handshape", "location", "movement", "hand"}
+    assert [f.parameter for f in right.feedback] == ["handshape", "orientation", "location", "movement", "hand"]
+    assert set(right.components) == {"handshape", "orientation", "location", "movement"}
     assert all(f.message_es and f.message_en for f in right.feedback)
     handshape = next(f for f in wrong.feedback if f.parameter == "handshape")
     assert handshape.status == "fix"

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from ml_media import ALPHABET
+from ml_media import letter_hand
 
 from senas.contracts.accounts import AccountDeleted
 from senas.contracts.progress import PracticeScored
@@ -17,7 +17,6 @@ from senas.core.messages import Envelope
 from senas.ml.app import create_app
 from senas.ml.bootstrap import MlRoot
 from senas.ml.context import MlContext
-from senas.ml.datasets import load_alphabet
 from senas.ml.landmarks import artefact
 from senas.ml.landmarks.sequence import HandTrack
 from senas.ml.messages import LandmarksExtracted
@@ -37,18 +36,21 @@ async def client(ml_platform: Platform, ml_root: MlRoot) -> AsyncIterator[httpx.
 
 @pytest.fixture(scope="module")
 def poses() -> dict[str, np.ndarray]:
-    labels, points = load_alphabet(ALPHABET)
-    return {letter: points[np.flatnonzero(labels == letter)[-1]] for letter in "ABY"}
+    """Another person's A, B and Y (left hands; see ``ml_media.letter_hand``): no dataset needed."""
+    return {letter: letter_hand(letter, seed) for seed, letter in enumerate("ABY")}
 
 
-def device_frames(pose: np.ndarray, *, side: str = "left", count: int = 10, mirror: bool = False) -> list[Any]:
+def device_frames(pose: np.ndarray, *, side: str | None = "left", count: int = 10, mirror: bool = False) -> list[Any]:
     rng = np.random.default_rng(1)
     frames = []
     for _ in range(count):
         points = pose + rng.normal(0, 0.002, pose.shape)
         if mirror:
             points[:, 0] = 1 - points[:, 0]
-        frames.append({"landmarks": points.round(5).tolist(), "handedness": side})
+        frame: dict[str, Any] = {"landmarks": points.round(5).tolist()}
+        if side is not None:
+            frame["handedness"] = side
+        frames.append(frame)
     return frames
 
 
@@ -69,7 +71,8 @@ async def test_landmarks_mode_scores_synchronously_and_tells_the_user_service(
     created = await client.post("/ml/sessions", json={"sign_id": "sign-b", "mode": "landmarks"}, headers=auth(token))
     assert created.status_code == 201, created.text
     session = created.json()
-    assert session["status"] == "awaiting_upload"
+    assert session["status"] == "awaiting_landmarks"  # a landmarks session never awaits an upload
+    assert session["upload"] is None
     assert session["sign_key"] == "ase/letra-b"
     scored = await client.post(
         f"/ml/sessions/{session['session_id']}/landmarks",
@@ -81,8 +84,11 @@ async def test_landmarks_mode_scores_synchronously_and_tells_the_user_service(
     assert body["status"] == "scored"
     assert body["passed"]
     assert body["score"] >= 80
-    assert {f["parameter"] for f in body["feedback"]} == {"handshape", "location", "movement", "hand"}
+    assert [f["parameter"] for f in body["feedback"]] == ["handshape", "orientation", "location", "movement", "hand"]
+    assert set(body["components"]) == {"handshape", "orientation", "location", "movement"}
     assert body["nearest"][0]["gloss"] == "B"
+    assert body["handedness"]["used"] == "left"
+    assert body["handedness"]["decided_by"] == "label"
     messages = await practice_messages(ml_platform)
     assert [(m.session_id, m.user_id, m.sign_id, m.mode, m.passed) for m in messages] == [
         (session["session_id"], "learner-1", "sign-b", "landmarks", True)
@@ -132,7 +138,19 @@ async def test_only_the_owner_sees_a_session_and_history_is_per_sign(
         ids.append(response.json()["session_id"])
     first = await client.get(f"/ml/sessions/{ids[0]}", headers=owner)
     assert first.status_code == 200
-    assert first.json()["upload"]["path"] == "/content/practice-uploads"
+    assert first.json()["status"] == "awaiting_upload"
+    upload = first.json()["upload"]
+    create, send, confirm = upload["steps"]
+    assert (create["method"], create["path"]) == ("POST", "/content/practice-uploads")
+    assert create["json_body"] == {"session_id": ids[0]}  # real values only, no placeholders
+    assert set(create["add_to_json"]) == {"content_type", "size"}
+    assert (send["method"], send["url_from"], send["headers_from"]) == ("PUT", "upload.url", "upload.headers")
+    assert not send["auth"]
+    assert (confirm["method"], confirm["path_template"]) == ("POST", "/content/practice-uploads/{upload_id}/confirm")
+    assert confirm["path_values_from"] == {"upload_id": "upload_id"}
+    assert upload["content_types"] == ["video/webm", "video/mp4"]
+    assert upload["max_bytes"] == 50 * 1024 * 1024
+    assert "<" not in str(upload)
     hidden = await client.get(f"/ml/sessions/{ids[0]}", headers=other)
     assert hidden.status_code == 404
     assert hidden.json()["error"] == "session_not_found"
@@ -172,7 +190,44 @@ async def test_bad_requests_get_clear_errors(client: httpx.AsyncClient, mint_tok
     )
     assert no_hands.status_code == 200
     assert no_hands.json()["status"] == "failed"
-    assert no_hands.json()["reason_en"] == "No hand is visible in the video."
+    assert no_hands.json()["reason_en"] == "No hand in the landmarks (at least 3 frames with a hand are needed)."
+    assert no_hands.json()["reason_es"].startswith("No hay ninguna mano en los puntos enviados")
+    assert no_hands.json()["handedness"] is None
+
+
+async def test_handedness_is_checked_against_the_hand_not_trusted(
+    client: httpx.AsyncClient, mint_token: Any, poses: dict[str, np.ndarray]
+) -> None:
+    """The same left hand sent with its true label, with a mirrored one, and with none: scored alike, and the
+    session says which hand it took and why (issue 13: "left" scored 82, omitted 43)."""
+    token = auth(mint_token("learner-hands"))
+
+    async def attempt(side: str | None) -> Any:
+        body = {"sign_id": "sign-a", "mode": "landmarks", "dominant_hand": "right"}
+        created = (await client.post("/ml/sessions", json=body, headers=token)).json()
+        frames = device_frames(poses["A"], side=side)
+        answer = await client.post(
+            f"/ml/sessions/{created['session_id']}/landmarks", json={"frames": frames}, headers=token
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    labelled, mirrored, missing = await attempt("left"), await attempt("right"), await attempt(None)
+    assert labelled["handedness"]["decided_by"] == "label"
+    assert mirrored["handedness"] | {"evidence_degrees": 0} == {
+        "sent": "right",
+        "used": "left",
+        "decided_by": "geometry",
+        "evidence_degrees": 0,
+        "message_es": mirrored["handedness"]["message_es"],
+        "message_en": mirrored["handedness"]["message_en"],
+    }
+    assert "mirrored" in mirrored["handedness"]["message_en"]
+    assert "espejo" in mirrored["handedness"]["message_es"]
+    assert (missing["handedness"]["sent"], missing["handedness"]["used"]) == (None, "left")
+    assert missing["handedness"]["decided_by"] == "geometry"
+    assert labelled["score"] == mirrored["score"] == missing["score"]
+    assert labelled["hand_used"] == "left"
 
 
 async def test_content_down_still_works_for_signs_with_templates(

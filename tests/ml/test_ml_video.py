@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from ml_media import HANDS, blank_clip, corrupt_clip, encode, png_bytes, read_rgb, still_clip
+from ml_media import HANDS, blank_clip, corrupt_clip, encode, png_bytes, read_rgb, require, still_clip
 from test_ml_video_hostile import FFCONCAT, SDP, h264
 
 from senas.contracts.media import VideoUploaded
@@ -24,17 +25,23 @@ from senas.wiring import Platform
 pytestmark = pytest.mark.slow  # MediaPipe on real images and clips: ~20 s in all on 2 cores
 
 
+def four_photo() -> Path:
+    require(HANDS.is_dir(), f"the fixture photos are not at {HANDS}")
+    return HANDS / "four" / "four-02.jpg"
+
+
 @pytest.fixture(scope="module")
 def four_clip() -> bytes:
-    return still_clip(read_rgb(HANDS / "four" / "four-02.jpg"))
+    return still_clip(read_rgb(four_photo()))
 
 
 @pytest.fixture(scope="module")
 def four_clip_mirrored() -> bytes:
-    return still_clip(read_rgb(HANDS / "four" / "four-02.jpg"), mirror=True)
+    return still_clip(read_rgb(four_photo()), mirror=True)
 
 
 async def test_hands_are_found_in_at_least_8_of_10_photos_per_class(runtime: MlRuntime) -> None:
+    require(HANDS.is_dir(), f"the fixture photos are not at {HANDS}")
     await runtime.ensure_loaded()
     extractor = runtime.require_extractor()
     found = {}

@@ -310,8 +310,9 @@ def test_camera_practice_scores_a_hand_with_feedback(camera_browser: Any, hand_c
     text = score.inner_text()
     assert re.search(r"Puntuación: \d+ de 100", text)
     feedback = page.get_by_test_id("practice-feedback").locator("li")
-    assert feedback.count() >= 3
+    assert feedback.count() >= 4
     assert "Configuración de la mano" in text
+    assert "Orientación de la mano" in text  # the fourth parameter, with its own label
     assert "Qué corregir" in text
     screenshot(page, "16-practice-scored")
     assert page.get_by_role("button", name="Intentar de nuevo").is_visible()

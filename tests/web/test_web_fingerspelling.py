@@ -109,7 +109,11 @@ def clear_letter(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple
             headers={**learner, "Content-Type": "image/jpeg"},
             timeout=60,
         )
-        if response.status_code == 200 and response.json()["confidence"] >= CLEAR_CONFIDENCE:
+        if (
+            response.status_code == 200
+            and response.json()["sure"]
+            and response.json()["confidence"] >= CLEAR_CONFIDENCE
+        ):
             clip = tmp_path_factory.mktemp("clips") / f"{photo.stem}.y4m"
             return str(response.json()["letter"]), write_y4m(clip, [frame] * (CLIP_FPS * CLIP_SECONDS))
     pytest.fail(f"no shared hand photo is recognised with confidence ≥ {CLEAR_CONFIDENCE}")

@@ -3,8 +3,9 @@ platform.
 
 Its ports are declared in ``context.MlPorts`` (by logical name) and resolved here; scoring goes to the platform's
 inference port — an in-process model host where the scorer is registered, or a SageMaker endpoint (AWS, when
-configured) — and the embedded profile's first start fills an empty ml-models store from this machine. Routes
-receive the context as a dependency (``deps.py``), consumers as an argument.
+configured) — and the embedded profile's start-up fills the ml-models store with what ships with the
+installation (``registry.first_start``). Routes receive the context as a dependency (``deps.py``), consumers as an
+argument.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class MlRoot(ServiceRootBase[MlContext]):
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Load the active models at start-up (the embedded profile first fills an empty store)."""
+        """Load the active models at start-up (the embedded profile first registers what ships with it)."""
         runtime = self.context.runtime
         await runtime.ensure_loaded()
         try:
@@ -59,7 +60,7 @@ def build(platform: Platform, *, config: MlSettings | None = None) -> MlRoot:
         platform.inference,
         platform.model_host,
         media_status=ports.media_status,
-        fill_empty_store=platform.settings.profile == "embedded",
+        fill_store_at_start=platform.settings.profile == "embedded",
     )
     context = MlContext(
         settings=platform.settings,

@@ -9,7 +9,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -64,55 +64,71 @@ def install_models(
         Path | None, typer.Option(help="pose_landmarker.task to register (default: the one `make install` built)")
     ] = None,
 ) -> None:
-    """Register the offline hand and pose models in the ml-models store (a new version only if a file changed).
+    """Register everything the ML service runs on in the ml-models store, from this installation alone (no
+    dataset, nothing downloaded): the MediaPipe hand and pose models, the packaged fingerspelling classifier and
+    handshape metric (senas/ml/artefacts), and the demo course's templates when the store has none.
 
-    The hand model is required; without the pose model the service judges location against the frame."""
-    from senas.ml.registry.hand_model import bundled_hand_model, install_hand_model
-    from senas.ml.registry.pose_model import bundled_pose_model, install_pose_model
+    A new version only where a file changed. The hand model is required; without the pose model the service
+    judges location against the frame."""
+    from senas.ml.registry.first_start import install_models as install
 
     async def work(runtime: MlRuntime) -> None:
-        try:
-            source = bundled_hand_model(path or runtime.ml.hand_model_path)
-        except FileNotFoundError as exc:
-            _fail(str(exc))
-            return
-        version, created = await install_hand_model(runtime.registry, source)
-        digest = next(iter(version.files.values())).sha256
-        state = "registered" if created else "already active"
-        out.print(f"hand-landmarker v{version.version} {state} (sha256 {digest}) from {source}")
-        try:
-            pose_source = bundled_pose_model(pose_path or runtime.ml.pose_model_path)
-        except FileNotFoundError as exc:
-            if pose_path is not None:  # asked for by name: a mistake, not an absent optional model
-                _fail(str(exc))
-            console.print(f"[yellow]warning:[/] {exc}")
-            return
-        pose, pose_created = await install_pose_model(runtime.registry, pose_source)
-        pose_digest = next(iter(pose.files.values())).sha256
-        pose_state = "registered" if pose_created else "already active"
-        out.print(f"pose-landmarker v{pose.version} {pose_state} (sha256 {pose_digest}) from {pose_source}")
+        report = await install(
+            runtime.registry,
+            runtime.templates,
+            runtime.media_status,
+            hand_path=path or runtime.ml.hand_model_path,
+            pose_path=pose_path or runtime.ml.pose_model_path,
+        )
+        for line in report.lines:
+            out.print(line, soft_wrap=True)
+        for warning in report.warnings:
+            console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        if report.errors:
+            _fail("; ".join(report.errors))
 
     _run(work)
 
 
 @templates_app.command("rebuild")
-def templates_rebuild(
-    datasets: Annotated[Path | None, typer.Option(help="folder with asl_alphabet_landmarks.csv")] = None,
-) -> None:
-    """Rebuild the demo course's templates (ASL letters A–Z) as new versions."""
-    from senas.ml.datasets import DatasetMissing, alphabet_csv
-    from senas.ml.recognition.demo import POSES_FILE
+def templates_rebuild() -> None:
+    """Rebuild the demo course's templates (ASL letters A–Z, from the packaged alphabet poses: no dataset needed)
+    as new versions, and re-save every other template stored in an older format in the current one (same
+    features, threshold and sign id)."""
+    from senas.ml.recognition.templates import TEMPLATE_FORMAT
     from senas.ml.registry.first_start import rebuild_demo_templates
 
     async def work(runtime: MlRuntime) -> None:
-        csv_path = None
-        try:
-            csv_path = alphabet_csv(datasets or runtime.ml.datasets_dir)
-        except DatasetMissing as exc:
-            if not POSES_FILE.is_file():
-                _fail(str(exc))
-        entries = await rebuild_demo_templates(runtime.templates, runtime.media_status, csv_path)
+        entries = await rebuild_demo_templates(runtime.templates, runtime.media_status)
         out.print(f"rebuilt {len(entries)} templates: " + ", ".join(f"{e.key} v{e.version}" for e in entries))
+        demo_keys = {e.key for e in entries}
+        upgraded, unreadable = [], []
+        for entry in (await runtime.templates.index()).templates.values():
+            if entry.key in demo_keys:
+                continue
+            try:
+                template = await runtime.templates.load(entry)
+                features = template.sign_features()
+            except (ValueError, OSError) as exc:
+                unreadable.append(f"{entry.key} v{entry.version}: {exc}")
+                continue
+            if template.format == TEMPLATE_FORMAT:
+                continue
+            saved = await runtime.templates.save(
+                language=entry.language,
+                slug=entry.slug,
+                gloss=entry.gloss,
+                features=features,
+                source=entry.source,
+                sign_id=entry.sign_id,
+                pass_threshold=entry.pass_threshold,
+                notes=f"format {template.format} → {TEMPLATE_FORMAT}: {template.notes}".strip(),
+            )
+            upgraded.append(f"{saved.key} v{saved.version}")
+        if upgraded:
+            out.print(f"re-saved in format {TEMPLATE_FORMAT}: " + ", ".join(upgraded))
+        for problem in unreadable:
+            console.print(f"[yellow]warning:[/] not readable, left as is: {problem}", soft_wrap=True)
 
     _run(work)
 
@@ -155,7 +171,18 @@ def templates_calibrate(
                 "(--include-demo to recalibrate them anyway)"
             )
             return
-        results = await asyncio.to_thread(calibrate_bank, bank, targets, seed=seed)
+        from senas.ml.artefacts import packaged_metric
+
+        await runtime.load_metric()  # the store's active metric: the one the service scores with
+        metric = runtime.metric
+        if metric is None:
+            metric = packaged_metric()
+            console.print(
+                "[yellow]warning:[/] no handshape metric in the ml-models store (`senas ml install-models` registers "
+                f"it): measured with the packaged {metric.label}",
+                soft_wrap=True,
+            )
+        results = await asyncio.to_thread(calibrate_bank, bank, targets, metric=metric, seed=seed)
         table = RichTable()
         for header in ("sign", "threshold", "genuine pass rate", "impostor pass rate"):
             table.add_column(header, no_wrap=True)
@@ -188,39 +215,132 @@ def templates_calibrate(
     _run(work)
 
 
-@train_app.command("fingerspelling")
-def train_fingerspelling(
-    datasets: Annotated[Path | None, typer.Option(help="folder with asl_alphabet_landmarks.csv")] = None,
-    epochs: Annotated[int, typer.Option(min=1, max=1000)] = 40,
-    activate: Annotated[bool, typer.Option(help="make the new version the active one")] = True,
-) -> None:
-    """Train the letter classifier, print its held-out accuracy and register it."""
-    from senas.ml.datasets import DatasetMissing, alphabet_csv
-    from senas.ml.fingerspelling.training import train_from_csv
-    from senas.ml.registry.model_registry import FINGERSPELLING
+def _train(name: str, data: Path, out_dir: Path, register: bool, build: Callable[[Any], Any]) -> None:
+    """Build one artefact from the alphabet data into ``out_dir`` (and its manifest entry); optionally register
+    it in the ml-models store."""
+    from senas.ml.datasets import DatasetMissing
+    from senas.ml.training import read_alphabet, write
+
+    try:
+        alphabet = read_alphabet(data)
+    except DatasetMissing as exc:
+        _fail(str(exc))
+        return
+    built = build(alphabet)
+    path = write(built, out_dir)
+    out.print(f"{name}: {path} ({len(built.data):,} bytes, sha256 {built.sha256})", soft_wrap=True)
+    out.print(json.dumps(built.details.get("metrics", {}), ensure_ascii=False), soft_wrap=True)
+    if not register:
+        return
 
     async def work(runtime: MlRuntime) -> None:
-        try:
-            csv_path = alphabet_csv(datasets or runtime.ml.datasets_dir)
-        except DatasetMissing as exc:
-            _fail(str(exc))
-            return
-        report = await asyncio.to_thread(train_from_csv, csv_path, epochs=epochs)
+        from senas.ml.registry.packaged_models import MODEL_FILE
+
         version = await runtime.registry.publish(
-            FINGERSPELLING,
-            {"model.npz": report.classifier.to_bytes()},
-            metrics=report.metrics,
-            notes="two-layer network on canonical hand shapes; trained from the CC0 ASL alphabet landmarks",
-            activate=activate,
+            built.name,
+            {MODEL_FILE: built.data},
+            metrics={"trained": built.details},
+            notes=f"built by `{built.details['command']}`",
         )
-        m = report.metrics
-        out.print(
-            f"fingerspelling v{version.version}: held-out accuracy {m['held_out_accuracy']:.4f} "
-            f"(top-3 {m['held_out_top3_accuracy']:.4f}, train {m['train_accuracy']:.4f}; "
-            f"{m['held_out_rows']} held-out rows: {m['split']})"
-        )
+        out.print(f"{name} v{version.version} registered and active")
 
     _run(work)
+
+
+DataOption = Annotated[Path, typer.Option("--data", help="folder with asl_alphabet_landmarks.csv (the CC0 set)")]
+OutOption = Annotated[Path, typer.Option("--out", help="where to write the artefact and its manifest.json entry")]
+SeedOption = Annotated[int, typer.Option(help="seed of every random draw (same data and seed: same bytes)")]
+RegisterOption = Annotated[bool, typer.Option(help="also register it in the ml-models store as the new active version")]
+
+
+@train_app.command("fingerspelling")
+def train_fingerspelling(
+    data: DataOption,
+    out: OutOption,
+    seed: SeedOption = 7,
+    copies: Annotated[int, typer.Option(min=0, max=64, help="imitated copies of each training row")] = 8,
+    epochs: Annotated[int, typer.Option(min=1, max=1000)] = 30,
+    register: RegisterOption = False,
+) -> None:
+    """Build the fingerspelling classifier (hand-frame descriptor, calibrated, with "not sure") from the CC0
+    alphabet data: fingerspelling-v2.npz in --out, its sha256 and how it was made in --out/manifest.json."""
+    from senas.ml.training import build_fingerspelling
+
+    _train(
+        "fingerspelling",
+        data,
+        out,
+        register,
+        lambda alphabet: build_fingerspelling(alphabet, seed=seed, copies=copies, epochs=epochs),
+    )
+
+
+@train_app.command("handshape-metric")
+def train_handshape_metric(
+    data: DataOption,
+    out: OutOption,
+    seed: SeedOption = 7,
+    copies: Annotated[int, typer.Option(min=0, max=64, help="imitated copies of each fitting row")] = 4,
+    register: RegisterOption = False,
+) -> None:
+    """Build the handshape metric the scorer compares handshapes with (both branches: with and without depth):
+    handshape-metric-v1.npz in --out, its sha256 and how it was made in --out/manifest.json."""
+    from senas.ml.training import build_handshape_metric
+
+    _train(
+        "handshape-metric",
+        data,
+        out,
+        register,
+        lambda alphabet: build_handshape_metric(alphabet, seed=seed, copies=copies),
+    )
+
+
+@app.command("evaluate")
+def evaluate(
+    data: DataOption,
+    fixtures: Annotated[
+        Path | None, typer.Option(help="folder with the four/ rock/ none/ photos (../shared/fixtures/hands)")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write the whole report (JSON) here")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the imitated conditions and of the baseline's training")] = 7,
+    stride: Annotated[int, typer.Option(min=1, help="score every n-th held-out row as a practice attempt")] = 4,
+    retrain: Annotated[
+        bool, typer.Option(help="build the models again from --data with --seed instead of the packaged ones")
+    ] = False,
+) -> None:
+    """Cross-condition figures of the recognition that ships, before (the previous release) and after: held-out
+    letters under each imitated condition, photos of other people, 2-D gestures, calibration, hands found with
+    the retry, the practice scorer and the handedness check (see senas/ml/evaluation.py). Prints a table."""
+    from senas.ml.datasets import DatasetMissing
+    from senas.ml.evaluation import evaluate as run
+    from senas.ml.evaluation import summary_rows, to_json
+
+    if fixtures is not None and not fixtures.is_dir():
+        _fail(f"--fixtures {fixtures} is not a folder")
+    try:
+        report = run(data, fixtures, seed=seed, stride=stride, retrain=retrain, log=lambda m: console.print(m))
+    except DatasetMissing as exc:
+        _fail(str(exc))
+        return
+    table = RichTable("section", "figure", "before", "after", title="senas ml evaluate", show_lines=False)
+    for row in summary_rows(report):
+        table.add_row(*row)
+    # Wide enough for the figures when printed to a file or a pipe (rich wraps at 80 columns there).
+    wide = Console(width=max(out.width, 200))
+    wide.print(table)
+    models = report["models"]
+    out.print(
+        "models: "
+        + "; ".join(
+            f"{name} {entry['source']} ({entry['sha256'][:12]})" for name, entry in models.items() if "sha256" in entry
+        )
+        + f"; thresholds {models['thresholds']['file']} measured with {models['thresholds']['measured_with']}",
+        soft_wrap=True,
+    )
+    if json_out is not None:
+        json_out.write_text(to_json(report) + "\n", encoding="utf-8")
+        out.print(f"report written to {json_out}")
 
 
 @models_app.command("list")
@@ -248,7 +368,7 @@ def models_list() -> None:
 
 @models_app.command("activate")
 def models_activate(
-    name: Annotated[str, typer.Argument(help="hand-landmarker | fingerspelling")],
+    name: Annotated[str, typer.Argument(help="hand-landmarker | pose-landmarker | fingerspelling | handshape-metric")],
     version: Annotated[str, typer.Argument(help="version to make active")],
 ) -> None:
     """Make a registered version the active one (services load it at their next start)."""

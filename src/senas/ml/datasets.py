@@ -1,5 +1,9 @@
-"""Where the development datasets are (``../shared/datasets`` beside the project) and how to read the ASL alphabet
-landmarks without copying them into the project."""
+"""How to read the ASL alphabet landmarks (the CC0 set the shipped models are built from) in place, without copying
+them into the project.
+
+Only the commands that build or measure models read it (``senas ml train …``, ``senas ml evaluate``,
+``python -m senas.ml.recognition.demo``), from the folder they are given: the service never does — its models ship
+in the package (``senas.ml.artefacts``) — and nothing looks for the data beside the project."""
 
 from __future__ import annotations
 
@@ -25,20 +29,11 @@ class DatasetMissing(FileNotFoundError):
     pass
 
 
-def default_datasets_dir() -> Path:
-    return Path(__file__).resolve().parents[3].parent / "shared" / "datasets"
-
-
-def alphabet_csv(datasets_dir: Path | None = None) -> Path:
-    candidates = [datasets_dir] if datasets_dir else []
-    candidates += [Path.cwd().parent / "shared" / "datasets", default_datasets_dir()]
-    for folder in candidates:
-        if folder is not None and (folder / ALPHABET_CSV).is_file():
-            return folder / ALPHABET_CSV
-    raise DatasetMissing(
-        f"{ALPHABET_CSV} not found (looked in {', '.join(str(c) for c in candidates if c)}); "
-        "set SENAS_ML_DATASETS_DIR to the folder that holds it"
-    )
+def alphabet_csv(datasets_dir: Path) -> Path:
+    path = datasets_dir / ALPHABET_CSV
+    if not path.is_file():
+        raise DatasetMissing(f"{ALPHABET_CSV} not found in {datasets_dir} (give the folder that holds it)")
+    return path
 
 
 def load_alphabet(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,10 @@ words — the ML service turns it back into the same failure it would record in-
 templates are loaded (SageMaker sends no traffic before), 503 while there are none.
 
 Templates change while the endpoint runs (an author's reference video, a rebuild): the bank is re-read when the
-store's index revision moved, at most every ``refresh_seconds``.
+store's index revision moved, at most every ``refresh_seconds``. The handshape metric is the store's active
+``handshape-metric`` (what ``senas ml install-models`` registered), read with the bank; a store without one (an
+endpoint deployed before the models were installed) scores with the metric shipped in the package, and says so in
+its log.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ from pydantic import ValidationError
 
 import senas
 from senas.core.errors import error_body
+from senas.ml.artefacts import packaged_metric
+from senas.ml.recognition.handshape_metric import HandshapeMetric
 from senas.ml.recognition.scorer import Scorer, ScoringError
 from senas.ml.recognition.scoring_api import ScoreRequest
 from senas.ml.recognition.templates import TemplateBank, TemplateStore
+from senas.ml.registry.model_registry import HANDSHAPE_METRIC, ModelMissing, ModelRegistry
+from senas.ml.registry.packaged_models import MODEL_FILE
 
 log = structlog.get_logger(__name__)
 
@@ -34,10 +41,17 @@ DEFAULT_REFRESH_SECONDS = 30.0
 
 
 class ScorerHost:
-    """The template bank of one store and the scorer on it, kept fresh."""
+    """The template bank of one store and the scorer on it (with the store's handshape metric), kept fresh."""
 
-    def __init__(self, templates: TemplateStore, *, refresh_seconds: float = DEFAULT_REFRESH_SECONDS) -> None:
+    def __init__(
+        self,
+        templates: TemplateStore,
+        registry: ModelRegistry | None = None,
+        *,
+        refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+    ) -> None:
         self.templates = templates
+        self.registry = registry or ModelRegistry(templates.store)
         self.refresh_seconds = refresh_seconds
         self.scorer: Scorer | None = None
         self._checked_at = 0.0
@@ -58,8 +72,17 @@ class ScorerHost:
         if self.scorer is not None and index.revision == self.scorer.bank.revision:
             return
         bank = await TemplateBank.load(self.templates)
-        self.scorer = Scorer(bank) if len(bank) else None
-        log.info("hosting_templates_loaded", templates=len(bank), revision=bank.revision)
+        metric = await self._metric()
+        self.scorer = Scorer(bank, metric) if len(bank) else None
+        log.info("hosting_templates_loaded", templates=len(bank), revision=bank.revision, metric=metric.label)
+
+    async def _metric(self) -> HandshapeMetric:
+        try:
+            version = await self.registry.active(HANDSHAPE_METRIC)
+            return HandshapeMetric.from_bytes(await self.registry.read_file(version, MODEL_FILE))
+        except (ModelMissing, KeyError, ValueError) as exc:
+            log.warning("hosting_metric_from_package", reason=str(exc))
+            return packaged_metric()
 
 
 def create_hosting_app(host: ScorerHost) -> FastAPI:

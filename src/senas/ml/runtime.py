@@ -15,15 +15,17 @@ from senas.ml.hosting import refusal_from_body
 from senas.ml.recognition.scorer import Scorer, ScoringError
 from senas.ml.recognition.scoring_api import ScoreRequest, ScoreResponse
 from senas.ml.recognition.templates import TemplateBank, TemplateStore
-from senas.ml.registry.first_start import fill_empty_store
+from senas.ml.registry.first_start import fill_store
 from senas.ml.registry.model_registry import (
     FINGERSPELLING,
     HAND_LANDMARKER,
+    HANDSHAPE_METRIC,
     POSE_LANDMARKER,
     ModelMissing,
     ModelRegistry,
     ModelVersion,
 )
+from senas.ml.registry.packaged_models import MODEL_FILE
 from senas.ml.settings import MlSettings
 from senas.platform.blobs import BlobStore
 from senas.platform.errors import InvalidRequest
@@ -31,12 +33,13 @@ from senas.platform.inference import Inference, ModelHost
 from senas.platform.queues import Queue
 
 if TYPE_CHECKING:
-    from senas.ml.fingerspelling.classifier import LetterClassifier
+    from senas.ml.fingerspelling.model import HandshapeClassifier
     from senas.ml.landmarks.extractor import HandExtractor
+    from senas.ml.landmarks.retry import RetryingDetector
+    from senas.ml.recognition.handshape_metric import HandshapeMetric
 
 log = structlog.get_logger(__name__)
 
-FINGERSPELLING_FILE = "model.npz"
 TEMPLATE_REFRESH_SECONDS = 30.0
 
 
@@ -49,13 +52,14 @@ class MlRuntime:
         model_host: ModelHost | None,
         *,
         media_status: Queue,
-        fill_empty_store: bool = False,
+        fill_store_at_start: bool = False,
     ) -> None:
         """``inference`` scores practice attempts: the SageMaker endpoint (same contract,
         ``senas.ml.recognition.scoring_api``, and its own template bank) or the in-process ``model_host``, where the
-        scorer is registered on the loaded templates. ``fill_empty_store``: the embedded profile's first start
-        fills an empty ml-models store from this machine (``models.first_start``); ``media_status`` is where the
-        demo templates it builds are announced."""
+        scorer is registered on the loaded templates and the handshape metric. ``fill_store_at_start``: the embedded
+        profile's start-up fills the ml-models store with what ships with the installation
+        (``registry.first_start``: no dataset is read); ``media_status`` is where the demo templates it builds are
+        announced."""
         self.ml = ml
         self.models_store = models_store
         self.registry = ModelRegistry(models_store)
@@ -64,12 +68,16 @@ class MlRuntime:
         self.inference = inference
         self.model_host = model_host
         self.media_status = media_status
-        self.fill_empty_store = fill_empty_store
-        self.classifier: LetterClassifier | None = None
+        self.fill_store_at_start = fill_store_at_start
+        self.classifier: HandshapeClassifier | None = None
         self.classifier_version: ModelVersion | None = None
+        self.metric: HandshapeMetric | None = None
+        self.metric_version: ModelVersion | None = None
         self.hand_model: ModelVersion | None = None
         self.pose_model: ModelVersion | None = None
         self.extractor: HandExtractor | None = None
+        # Still images (a fingerspelling photo) get a second look when the first finds no hand.
+        self.photo_detector: RetryingDetector | None = None
         self.video_slots = asyncio.Semaphore(self.ml.video_concurrency)
         self.image_slots = asyncio.Semaphore(self.ml.image_concurrency)
         self.loaded = False
@@ -87,8 +95,8 @@ class MlRuntime:
                 await self.start()
 
     async def start(self) -> None:
-        if self.fill_empty_store and self.ml.bootstrap:
-            await fill_empty_store(self.ml, self.registry, self.templates, self.media_status)
+        if self.fill_store_at_start and self.ml.bootstrap:
+            await fill_store(self.ml, self.registry, self.templates, self.media_status)
         await self.load()
 
     async def load(self) -> None:
@@ -96,6 +104,7 @@ class MlRuntime:
         self.degraded = {}
         await self._load_hand_model()
         await self._load_classifier()
+        await self.load_metric()
         await self.reload_templates()
         self.loaded = True
         log.info(
@@ -103,6 +112,7 @@ class MlRuntime:
             hand_model=self.hand_model.version if self.hand_model else None,
             pose_model=self.pose_model.version if self.pose_model else None,
             fingerspelling=self.classifier_version.version if self.classifier_version else None,
+            handshape_metric=self.metric_version.version if self.metric_version else None,
             templates=len(self.bank),
             missing=self.problems or None,
         )
@@ -118,9 +128,9 @@ class MlRuntime:
             return
         pose = await self._load_pose_model()
         from senas.ml.landmarks.extractor import HandExtractor
+        from senas.ml.landmarks.retry import RetryingDetector
 
-        if self.extractor is not None:
-            self.extractor.close()
+        self.close()
         self.extractor = HandExtractor(data, pose_model=pose, pose_every=self.ml.pose_every)
         self.hand_model = version
         try:
@@ -131,6 +141,7 @@ class MlRuntime:
             self.degraded[POSE_LANDMARKER] = f"{MISSING} (the active version could not be loaded: {exc})"
             self.pose_model = None
             self.extractor = HandExtractor(data, pose_every=self.ml.pose_every)
+        self.photo_detector = RetryingDetector(self.extractor)
 
     async def _load_pose_model(self) -> bytes | None:
         """The pose model's bytes, or None (recorded in ``degraded``: the service works without it)."""
@@ -147,25 +158,44 @@ class MlRuntime:
         return data
 
     async def _load_classifier(self) -> None:
-        from senas.ml.fingerspelling.classifier import LetterClassifier
+        from senas.ml.fingerspelling.model import HandshapeClassifier
 
+        self.classifier, self.classifier_version = None, None
         try:
             version = await self.registry.active(FINGERSPELLING)
-            raw = await self.registry.read_file(version, FINGERSPELLING_FILE)
-        except ModelMissing as exc:
+            self.classifier = HandshapeClassifier.from_bytes(await self.registry.read_file(version, MODEL_FILE))
+        except (ModelMissing, KeyError, ValueError) as exc:  # ValueError: a format this code cannot read
             self.problems[FINGERSPELLING] = str(exc)
             return
-        self.classifier = LetterClassifier.from_bytes(raw)
         self.classifier_version = version
+
+    async def load_metric(self) -> None:
+        from senas.ml.recognition.handshape_metric import HandshapeMetric
+
+        self.metric, self.metric_version = None, None
+        try:
+            version = await self.registry.active(HANDSHAPE_METRIC)
+            self.metric = HandshapeMetric.from_bytes(await self.registry.read_file(version, MODEL_FILE))
+        except (ModelMissing, KeyError, ValueError) as exc:
+            self.problems[HANDSHAPE_METRIC] = str(exc)
+            return
+        self.metric_version = version
 
     async def reload_templates(self) -> None:
         self.bank = await TemplateBank.load(self.templates)
-        if self.model_host is not None:  # a remote endpoint scores with the bank it was deployed with
-            self.model_host.register(self.ml.scorer_model, Scorer(self.bank))
+        # A remote endpoint scores with the bank and metric it reads itself; in-process, with what was loaded here.
+        if self.model_host is not None and self.metric is not None:
+            self.model_host.register(self.ml.scorer_model, Scorer(self.bank, self.metric))
         if len(self.bank) == 0:
             self.problems["templates"] = "no sign templates (run `senas ml templates rebuild`)"
         else:
             self.problems.pop("templates", None)
+        if self.bank.skipped:
+            self.degraded["templates"] = f"{len(self.bank.skipped)} template(s) could not be read: " + ", ".join(
+                sorted(self.bank.skipped)
+            )
+        else:
+            self.degraded.pop("templates", None)
 
     async def refresh_templates_if_stale(self) -> None:
         """Another process (a reference video, a rebuild) may have written templates: check now and then."""
@@ -201,7 +231,12 @@ class MlRuntime:
             raise ModelMissing(self.problems.get(HAND_LANDMARKER, "the hand model is not loaded"))
         return self.extractor
 
-    def require_classifier(self) -> LetterClassifier:
+    def require_photo_detector(self) -> RetryingDetector:
+        if self.photo_detector is None:
+            raise ModelMissing(self.problems.get(HAND_LANDMARKER, "the hand model is not loaded"))
+        return self.photo_detector
+
+    def require_classifier(self) -> HandshapeClassifier:
         if self.classifier is None:
             raise ModelMissing(self.problems.get(FINGERSPELLING, "the fingerspelling model is not loaded"))
         return self.classifier
@@ -227,6 +262,9 @@ class MlRuntime:
         return ScoreResponse.model_validate(answer)
 
     def close(self) -> None:
+        if self.photo_detector is not None:
+            self.photo_detector.close()
+            self.photo_detector = None
         if self.extractor is not None:
             self.extractor.close()
             self.extractor = None

@@ -38,8 +38,8 @@ class MlSettings(BaseSettings):
     # The body moves slowly: the pose model runs on every k-th sampled frame, the frames between interpolated
     # (bench/ml_pipeline.py measures the cost).
     pose_every: int = Field(3, ge=1, le=30, description="run the pose model on every k-th frame")
-    # Embedded profile: register the hand model, train the fingerspelling classifier and build the demo templates
-    # on first start when the ml-models store has none.
+    # Embedded profile: at start-up, register what ships with the installation in the ml-models store when it is
+    # missing or out of date (the MediaPipe models, the packaged fingerspelling classifier and handshape metric, the
+    # demo templates). No dataset is read at run time: the models are built by `senas ml train …` and packaged.
     bootstrap: bool = True
-    datasets_dir: Path | None = Field(None, description="where asl_alphabet_landmarks.csv is (default ../shared)")
     scorer_model: str = Field("sign-scorer", description="name of the scoring model on the inference port")

@@ -69,6 +69,15 @@ def body_axes(body: np.ndarray, aspect: float) -> tuple[np.ndarray, np.ndarray, 
     return origin, x_axis, y_axis, width
 
 
+def shoulder_roll(body: np.ndarray, aspect: float, left: np.ndarray) -> float:
+    """The shoulder line's tilt in the picture (radians, median over the frames), in the hand's right-hand form: a
+    left hand's frames are mirrored, so is the tilt. Orientation is judged relative to it (``orientation.unroll``)."""
+    _, x_axis, _, _ = body_axes(body, aspect)
+    roll = np.arctan2(x_axis[:, 1], x_axis[:, 0])
+    roll = np.where(np.asarray(left, bool), -roll, roll)
+    return float(np.median(roll))
+
+
 def to_body(points: np.ndarray, body: np.ndarray, aspect: float, mirror: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Image-normalised ``points`` (T, K, ≥2) and the body's own points into body units: ((T, K, 2), (T, BODY, 2)).
     ``mirror`` (T,) flips x where the hand used is a left hand."""

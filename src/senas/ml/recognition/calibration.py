@@ -17,6 +17,7 @@ Where the samples come from:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,8 +26,9 @@ import numpy as np
 
 from senas.ml.landmarks.sequence import RIGHT, HandTrack
 from senas.ml.recognition.features import SignFeatures
+from senas.ml.recognition.handshape_metric import HandshapeMetric
 from senas.ml.recognition.normalise import DEPTH_WEIGHT, PALM_POINTS
-from senas.ml.recognition.scorer import PREFILTER, Scorer, attempt_from_track
+from senas.ml.recognition.scorer import HANDSHAPE_GATE, PREFILTER, Scorer, attempt_from_track
 from senas.ml.recognition.scoring_api import Attempt, ScoreRequest, Side
 from senas.ml.recognition.templates import TemplateBank
 
@@ -116,7 +118,9 @@ def choose_threshold(
     # the genuine scores are ≥ it.
     by_genuine = on_grid(float(real[math.floor(rule.genuine_quantile * (real.size - 1))]))
     threshold = by_impostors
-    if by_impostors > by_genuine:
+    # A conflict only where it decides something: below the floor, the floor wins either way (a genuine percentile
+    # of 0 means that many genuine attempts fail the handshape gate, said by the floor's note).
+    if by_impostors > by_genuine and (by_impostors > rule.floor or rule.floor <= 0):
         threshold = by_genuine
         notes.append(
             f"impostors overlap: ≤ {rule.max_impostor_rate:.0%} impostor passes would need {by_impostors:g}, above "
@@ -130,6 +134,7 @@ def choose_threshold(
             notes.append(
                 f"raised to the floor {rule.floor:g}, above the genuine {rule.genuine_quantile:.0%} "
                 f"percentile {by_genuine:g}: the template does not represent every performance"
+                + (" (more than that share of them fail the handshape gate)" if by_genuine == 0 else "")
             )
         threshold = rule.floor
     return Calibration(
@@ -144,8 +149,10 @@ def choose_threshold(
 
 def score_matrix(scorer: Scorer, attempts: Iterable[tuple[Attempt, Side]], keys: Sequence[str]) -> np.ndarray:
     """(attempts, keys): every attempt's score against every template, each exactly what ``Scorer.score`` answers
-    for that target. One request per chunk of templates, the chunk as the candidates (so none is shortlisted away)
-    and as the top-k (so the response carries every candidate's score)."""
+    for that target — or 0 where its handshape component is under ``scorer.HANDSHAPE_GATE``: such an attempt cannot
+    pass for that sign whatever its score, so a threshold is chosen for the attempts that can (the pass rule,
+    ``scorer.passes``). One request per chunk of templates, the chunk as the candidates (so none is shortlisted
+    away) and as the top-k (so the response carries every candidate's score)."""
     count = max(1, math.ceil(len(keys) / CHUNK))
     size = math.ceil(len(keys) / count)  # balanced chunks: as many requests, none tiny
     chunks = [list(keys[i : i + size]) for i in range(0, len(keys), size)]
@@ -160,8 +167,9 @@ def score_matrix(scorer: Scorer, attempts: Iterable[tuple[Attempt, Side]], keys:
                 )
             )
             for neighbour in response.nearest:
-                row[column[neighbour.sign_key]] = neighbour.score
-            row[column[chunk[0]]] = response.score
+                handshape = neighbour.handshape if neighbour.handshape is not None else 100.0
+                row[column[neighbour.sign_key]] = neighbour.score if handshape >= HANDSHAPE_GATE else 0.0
+            row[column[chunk[0]]] = response.score if response.components["handshape"] >= HANDSHAPE_GATE else 0.0
         if np.isnan(row).any():
             raise RuntimeError("the scorer left a template unscored")
         rows.append(row)
@@ -258,6 +266,7 @@ def calibrate_bank(
     bank: TemplateBank,
     targets: Collection[str],
     *,
+    metric: HandshapeMetric | None = None,
     rule: ThresholdRule = RULE,
     seed: int = 0,
     genuine_variants: int = GENUINE_VARIANTS,
@@ -267,24 +276,26 @@ def calibrate_bank(
     perturbations, impostors = every other template of its language (the scorer's default candidates) under
     the same kind of perturbations. A template with exactly the same features as the target (one template shared
     by two signs on purpose, e.g. ASL 4 and B in the demo course) is not an impostor of it."""
-    scorer = Scorer(bank)
+    scorer = Scorer(bank, metric)
     results: dict[str, Calibration] = {}
     languages = sorted({bank.entries[bank.by_key[key]].language for key in targets})
     for language in languages:
         members = bank.of_language(language)
         wanted = [i for i in members if bank.entries[i].key in targets]
         keys = [bank.entries[i].key for i in wanted]
-        rng = np.random.default_rng(seed)
         attempts: list[tuple[Attempt, Side]] = []
         genuine_of: list[int] = []  # per attempt: the template it performs (genuine rows)
         impostor_of: list[int] = []
         for i in members:
+            # One generator per template and role: a sign's attempts are the same whichever others are calibrated
+            # with it (same seed, same thresholds).
+            key = [seed, int.from_bytes(hashlib.sha256(bank.entries[i].key.encode()).digest()[:8], "little")]
             if i in wanted:
-                made = perturbed_attempts(bank.features[i], genuine_variants, rng)
+                made = perturbed_attempts(bank.features[i], genuine_variants, np.random.default_rng([*key, 0]))
                 attempts += made
                 genuine_of += [i] * len(made)
                 impostor_of += [-1] * len(made)
-            made = perturbed_attempts(bank.features[i], impostor_variants, rng)
+            made = perturbed_attempts(bank.features[i], impostor_variants, np.random.default_rng([*key, 1]))
             attempts += made
             genuine_of += [-1] * len(made)
             impostor_of += [i] * len(made)

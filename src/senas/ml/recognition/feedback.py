@@ -1,29 +1,37 @@
-"""Feedback per parameter (handshape, location, movement, hand used), Spanish first and English too.
+"""Feedback per parameter (handshape, orientation, location, movement, hand used), Spanish first and English too.
 
 Each message names one thing to change, the most useful single correction, as the per-parameter feedback
-systems that learners rate best do (Learn2Sign, SMILE)."""
+systems that learners rate best do (Learn2Sign, SMILE).
+
+Handshape advice is judged on the hand-frame descriptor (``handframe``): a finger joint, the thumb's place or
+the spread is named only when it differs from the template's by more than ``FINGER_TOLERANCE`` tolerances (the
+metric's per-column spread of how people make one letter) — never a finger already within it. Where the palm faces
+and where the fingers point is its own parameter, orientation, with its own words ("Gira la palma hacia
+delante"): a right handshape turned the wrong way gets "handshape ok, orientation: fix".
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from senas.ml.recognition.body import REGION_NAMES, region_of
+from senas.ml.recognition.handframe import FINGER_NAMES, JOINTS, SHAPE_NAMES, SPREAD, orientation_changes
+from senas.ml.recognition.orientation import ORIENTATION_TOLERANCE
 from senas.ml.recognition.scoring_api import Feedback, Status
 
-FINGERS = {
-    "thumb": ((1, 2, 3, 4), "el pulgar", "your thumb"),
-    "index": ((5, 6, 7, 8), "el dedo índice", "your index finger"),
-    "middle": ((9, 10, 11, 12), "el dedo medio", "your middle finger"),
-    "ring": ((13, 14, 15, 16), "el dedo anular", "your ring finger"),
-    "little": ((17, 18, 19, 20), "el meñique", "your little finger"),
-}
 OK_SCORE = 75.0
 ALMOST_SCORE = 50.0
-# A finger whose tip lies this many palm lengths closer to / farther from the wrist than the template's is
-# "bent" / "extended" enough to mention.
-FINGER_REACH_TOLERANCE = 0.3
-FINGER_PLACE_TOLERANCE = 0.45
-TURN_TOLERANCE = np.radians(30)
+FINGER_TOLERANCE = 2.0
+
+FINGER_WORDS = {
+    "thumb": ("el pulgar", "your thumb"),
+    "index": ("el dedo índice", "your index finger"),
+    "middle": ("el dedo medio", "your middle finger"),
+    "ring": ("el dedo anular", "your ring finger"),
+    "little": ("el meñique", "your little finger"),
+}
 
 
 def status_of(score: float) -> Status:
@@ -32,9 +40,85 @@ def status_of(score: float) -> Status:
     return "almost" if score >= ALMOST_SCORE else "fix"
 
 
-def handshape_feedback(score: float, attempt: np.ndarray, template: np.ndarray, turn: float) -> Feedback:
-    """``attempt``/``template``: aligned canonical hands (steps, 21, 3) along the warping path; ``turn``: mean
-    orientation difference in radians (attempt minus template, clockwise positive)."""
+# --- handshape --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Correction:
+    size: float  # in tolerances: how far off
+    message_es: str
+    message_en: str
+
+
+def finger_corrections(attempt: np.ndarray, template: np.ndarray, tolerance: np.ndarray) -> list[Correction]:
+    """Per finger (not the thumb): bend or stretch, when some joint is off by more than FINGER_TOLERANCE
+    tolerances; a finger whose every joint is within it is never mentioned."""
+    out = []
+    column = len(JOINTS["thumb"])
+    for finger in FINGER_NAMES[1:]:
+        joints = slice(column, column + len(JOINTS[finger]))
+        column += len(JOINTS[finger])
+        off = (attempt[joints] - template[joints]) / tolerance[joints]
+        if np.max(np.abs(off)) <= FINGER_TOLERANCE:
+            continue
+        es, en = FINGER_WORDS[finger]
+        # Positive: more bent than the template.
+        if float(np.sum(attempt[joints] - template[joints])) > 0:
+            out.append(Correction(float(np.max(np.abs(off))), f"Estira {es}.", f"Straighten {en}."))
+        else:
+            out.append(Correction(float(np.max(np.abs(off))), f"Dobla {es}.", f"Bend {en}."))
+    return out
+
+
+def _column(name: str) -> int:
+    return SHAPE_NAMES.index(name)
+
+
+def thumb_correction(attempt: np.ndarray, template: np.ndarray, tolerance: np.ndarray) -> Correction | None:
+    """Where the thumb should go, named by the template's thumb: touching a fingertip, across the palm, beside
+    the index, or out to the side."""
+    place = slice(_column("thumb_radial"), _column("thumb_to_ring_pip") + 1)
+    off = (attempt[place] - template[place]) / tolerance[place]
+    worst = float(np.max(np.abs(off)))
+    if worst <= FINGER_TOLERANCE:
+        return None
+    tips = [_column(f"thumb_to_{name}_tip") for name in FINGER_NAMES[1:]]
+    touching = int(np.argmin(template[tips]))
+    radial = template[_column("thumb_radial")]
+    # A template thumb within a third of a palm of a fingertip touches it (O, F, and the like).
+    if (
+        template[tips[touching]] < 0.33
+        and attempt[tips[touching]] > template[tips[touching]] + tolerance[tips[touching]]
+    ):
+        es, en = FINGER_WORDS[FINGER_NAMES[1 + touching]]
+        name_es = es.replace("el dedo ", "").replace("el ", "")
+        return Correction(
+            worst,
+            f"Toca con el pulgar la punta del {name_es}.",
+            f"Touch the tip of {en} with your thumb.",
+        )
+    if radial < 0:
+        return Correction(worst, "Cruza el pulgar por delante de la palma.", "Fold your thumb across your palm.")
+    if radial > 0.6:
+        return Correction(worst, "Separa el pulgar de la mano.", "Hold your thumb out to the side.")
+    return Correction(worst, "Pon el pulgar junto al dedo índice.", "Place your thumb beside your index finger.")
+
+
+def spread_correction(attempt: np.ndarray, template: np.ndarray, tolerance: np.ndarray) -> Correction | None:
+    off = (attempt[SPREAD] - template[SPREAD]) / tolerance[SPREAD]
+    pair = int(np.argmax(np.abs(off[1:]))) + 1  # thumb–index is the thumb's place, handled there
+    if abs(off[pair]) <= FINGER_TOLERANCE:
+        return None
+    a, b = FINGER_NAMES[pair], FINGER_NAMES[pair + 1]
+    words = f"{FINGER_WORDS[a][0]} y {FINGER_WORDS[b][0]}", f"{FINGER_WORDS[a][1]} and {FINGER_WORDS[b][1]}"
+    if off[pair] > 0:
+        return Correction(abs(float(off[pair])), f"Junta {words[0]}.", f"Bring {words[1]} together.")
+    return Correction(abs(float(off[pair])), f"Separa {words[0]}.", f"Spread {words[1]} apart.")
+
+
+def handshape_feedback(score: float, attempt: np.ndarray, template: np.ndarray, tolerance: np.ndarray) -> Feedback:
+    """``attempt``/``template``: mean hand-frame descriptors along the warping path; ``tolerance``: the metric's
+    (of the branch the attempt was compared on)."""
     status = status_of(score)
     if status == "ok":
         return Feedback(
@@ -44,31 +128,43 @@ def handshape_feedback(score: float, attempt: np.ndarray, template: np.ndarray, 
             message_es="La forma de la mano es correcta.",
             message_en="Your handshape is right.",
         )
-    reach_a = np.linalg.norm(attempt[:, [4, 8, 12, 16, 20], :2], axis=2).mean(axis=0)
-    reach_t = np.linalg.norm(template[:, [4, 8, 12, 16, 20], :2], axis=2).mean(axis=0)
-    place = np.linalg.norm((attempt - template)[:, :, :2], axis=2).mean(axis=0)
-    worst_reach = int(np.argmax(np.abs(reach_a - reach_t)))
-    names = list(FINGERS.values())
-    if abs(reach_a[worst_reach] - reach_t[worst_reach]) >= FINGER_REACH_TOLERANCE:
-        _, es, en = names[worst_reach]
-        if reach_a[worst_reach] < reach_t[worst_reach]:
-            message_es, message_en = f"Extiende más {es}.", f"Stretch out {en} more."
-        else:
-            message_es, message_en = f"Dobla {es}.", f"Bend {en}."
-    elif abs(turn) >= TURN_TOLERANCE:
-        way_es, way_en = ("a la izquierda", "to the left") if turn > 0 else ("a la derecha", "to the right")
-        message_es = f"Gira un poco la mano {way_es}, como en el vídeo de referencia."
-        message_en = f"Turn your hand a little {way_en}, as in the reference video."
+    found: list[Correction] = finger_corrections(attempt, template, tolerance)
+    for extra in (thumb_correction(attempt, template, tolerance), spread_correction(attempt, template, tolerance)):
+        if extra is not None:
+            found.append(extra)
+    if found:
+        worst = max(found, key=lambda c: c.size)
+        message_es, message_en = worst.message_es, worst.message_en
+    elif status == "almost":
+        message_es = "Casi: ajusta la forma de la mano al vídeo de referencia."
+        message_en = "Almost: match your handshape to the reference video."
     else:
-        worst = max(FINGERS, key=lambda name: float(place[list(FINGERS[name][0])].mean()))
-        indices, es, en = FINGERS[worst]
-        if float(place[list(indices)].mean()) >= FINGER_PLACE_TOLERANCE:
-            message_es = f"Revisa la posición de {es}: compárala con el vídeo de referencia."
-            message_en = f"Check where {en} is: compare it with the reference video."
-        else:
-            message_es = "Casi: ajusta la forma de la mano al vídeo de referencia."
-            message_en = "Almost: match your handshape to the reference video."
+        # Off overall though no single finger, thumb or spread is beyond tolerance on its own.
+        message_es = "Compara la forma de tu mano con la del vídeo de referencia, dedo a dedo."
+        message_en = "Compare your handshape with the reference video, finger by finger."
     return Feedback(parameter="handshape", status=status, score=score, message_es=message_es, message_en=message_en)
+
+
+def orientation_feedback(
+    score: float, attempt: np.ndarray, template: np.ndarray, left: bool, *, palm_known: bool = True
+) -> Feedback:
+    """``attempt``/``template``: mean orientation descriptors (6,) in right-hand form; ``left``: the learner's
+    hand (directions are named from the learner's side)."""
+    status = status_of(score)
+    changes = orientation_changes(attempt, template, left, ORIENTATION_TOLERANCE, palm_known=palm_known)
+    if status == "ok" or not changes:
+        return Feedback(
+            parameter="orientation",
+            status=status,
+            score=score,
+            message_es="La orientación de la mano es correcta.",
+            message_en="Your hand's orientation is right.",
+        )
+    message_es, message_en = changes[0].message()
+    return Feedback(parameter="orientation", status=status, score=score, message_es=message_es, message_en=message_en)
+
+
+# --- location, movement, hand -----------------------------------------------------------------------------------
 
 
 def location_feedback(score: float, attempt: np.ndarray, template: np.ndarray) -> Feedback:

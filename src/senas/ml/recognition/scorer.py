@@ -1,13 +1,21 @@
 """The scoring model: one attempt against the target sign's template (verification), the nearest signs of the
 vocabulary (top-k), and feedback per parameter.
 
-Each parameter has a distance and a curve turning it into 0–100 (``100 / (1 + (d / d50)³)``: flat near a
-perfect match, 50 at ``d50``, falling fast beyond). The ``d50`` values were set from the alphabet data and the
-fixture photos: the same handshape made by another person (real photos against templates from one signer) lies
-at 1.1–1.4, the nearest *different* letters of one signer at 0.4–1.5, clearly different handshapes at 2–3.
+Each parameter has a distance and the curve ``curve.curve`` turning it into 0–100 (``100 / (1 + (d / d50)³)``):
 
-Location is judged relative to the body when both the attempt and the template carry body landmarks (see
-``body.py``), else against the frame; the weights follow (``BODY_WEIGHTS`` / ``WEIGHTS``), per template.
+* **handshape** — DTW over the hand-frame descriptors (``features.handshape``: flexion, spread, thumb, reach in the
+  hand's own frame, whatever its turn and bone lengths) in the space of the learned metric
+  (``handshape_metric``, a shipped artefact), on the branch of the attempt: with depth, or without (2-D landmarks,
+  compared with the template's descriptor with its depth dropped and lifted). ``d50`` is the metric's: the edge
+  of how differently people make one letter.
+* **orientation** — where the palm faces and the fingers point (``orientation``), ``d50`` 45°; relative to the
+  shoulder line when both sides have a body.
+* **movement** — DTW over the palm centre's path (``MOVEMENT_D50``).
+* **location** — relative to the body when both the attempt and the template carry body landmarks (``body.py``),
+  else against the frame; the weights follow (``BODY_WEIGHTS`` / ``WEIGHTS``), per template.
+
+Orientation weighs a quarter without a body: letters made with one handshape and told apart by where it points
+(U made for H: fingers sideways instead of up; K/P, G/Q) must not pass on handshape alone.
 """
 
 from __future__ import annotations
@@ -17,38 +25,51 @@ from typing import Any
 
 import numpy as np
 
+from senas.ml.artefacts import packaged_metric
 from senas.ml.landmarks.sequence import BODY, LEFT, MAX_HANDS, NO_HAND, POINTS, RIGHT, HandTrack
 from senas.ml.recognition import feedback as fb
+from senas.ml.recognition.curve import curve
 from senas.ml.recognition.dtw import batch_dtw, dtw_path
 from senas.ml.recognition.features import SignFeatures, features_from_hands
+from senas.ml.recognition.handshape_metric import HandshapeMetric
 from senas.ml.recognition.normalise import canonical_hands
+from senas.ml.recognition.orientation import ORIENTATION_D50, orientation_degrees, unroll
 from senas.ml.recognition.scoring_api import Attempt, Feedback, Neighbour, ScoreRequest, ScoreResponse
 from senas.ml.recognition.templates import TemplateBank
 
 MODEL_NAME = "sign-scorer"
-MODEL_VERSION = "dtw-2"
-SHAPE_D50 = 1.8
+# dtw-3: handshape in the hand's own frame with the learned metric, orientation a component of its own.
+MODEL_VERSION = "dtw-3"
 MOVEMENT_D50 = 0.25
 # Without body landmarks the only reference for *where* the hand is, is the frame, which depends on how the learner
 # sits: location is judged leniently and counts least.
 LOCATION_D50 = 0.4
-WEIGHTS = {"handshape": 0.7, "movement": 0.2, "location": 0.1}
+WEIGHTS = {"handshape": 0.45, "orientation": 0.25, "movement": 0.2, "location": 0.1}
 # With the body as reference, location is what sign phonology says it is — a parameter as primary as movement, with
 # minimal pairs of its own — and no longer depends on how the learner sits. 0.3 is chosen so that a sign made with
-# a typical handshape (component ~75) and right movement but in the wrong place (chest for chin: location < 5)
-# falls to ~56, under most signs' pass thresholds (measured per sign, 50–80: see calibration.py), while the same
-# sign in the right place scores ~84.
-# Handshape keeps the largest share: it is the most detailed and best measured parameter.
-BODY_WEIGHTS = {"handshape": 0.5, "movement": 0.2, "location": 0.3}
+# a typical handshape and right movement and orientation but in the wrong place (chest for chin: location < 5)
+# falls under most signs' pass thresholds, while the same sign in the right place passes; orientation and
+# handshape give up the share location gains.
+BODY_WEIGHTS = {"handshape": 0.35, "orientation": 0.15, "movement": 0.2, "location": 0.3}
 # Body units are shoulder widths (~40 cm on an adult). Places on the face lie close together — mouth and chin
 # ~0.12 apart, chin and cheek ~0.2, chin and chest ~0.8 — so 0.2 (~8 cm): the same place made by another person
 # (faces differ by a few hundredths) scores 90+, the neighbouring place on the face about 50, the chest for the
 # chin under 5.
 BODY_LOCATION_D50 = 0.2
 MIN_HAND_FRAMES = 3
+# An attempt passes only with at least this handshape component, whatever its overall score: 50 is the metric's d50,
+# the edge of how differently people make one handshape. Without it a sign's right orientation, place and movement
+# (over half the weight) let another handshape through — measured: photos of a "four" hand passed F and W with a
+# handshape of 10–20 — and the thresholds are calibrated under the same rule (``calibration.score_matrix``).
+HANDSHAPE_GATE = 50.0
 # Cascade: a cheap distance between time-averaged features ranks the whole vocabulary; only the target and the
-# closest PREFILTER signs get the full DTW comparison (500 templates: ~2 ms instead of ~40 ms on this machine).
+# closest PREFILTER signs get the full DTW comparison.
 PREFILTER = 24
+
+
+def passes(score: float, handshape: float, threshold: float) -> bool:
+    """The pass rule: the overall score at the sign's threshold, and a handshape at least ``HANDSHAPE_GATE``."""
+    return score >= threshold and handshape >= HANDSHAPE_GATE
 
 
 class ScoringError(ValueError):
@@ -59,10 +80,6 @@ class ScoringError(ValueError):
         self.code = code
         self.reason_es = reason_es
         self.reason_en = reason_en
-
-
-def curve(distance: np.ndarray | float, d50: float) -> np.ndarray:
-    return np.asarray(100.0 / (1.0 + (np.asarray(distance) / d50) ** 3))
 
 
 def track_from_attempt(attempt: Attempt, dominant: str) -> HandTrack:
@@ -119,18 +136,30 @@ def attempt_features(track: HandTrack, dominant: str) -> tuple[SignFeatures, str
     if hands.count < MIN_HAND_FRAMES:
         raise ScoringError(
             "no_hands",
-            "No se ve ninguna mano en el vídeo.",
-            "No hand is visible in the video.",
+            f"No se ve ninguna mano en el intento (hacen falta al menos {MIN_HAND_FRAMES} fotogramas con la mano).",
+            f"No hand is visible in the attempt (at least {MIN_HAND_FRAMES} frames with a hand are needed).",
         )
     used = "left" if hands.left.mean() > 0.5 else "right"
-    return features_from_hands(hands, track.aspect, body=track.body, body_present=track.body_present), used, hands.count
+    features = features_from_hands(
+        hands, track.aspect, body=track.body, body_present=track.body_present, template=False
+    )
+    return features, used, hands.count
 
 
 class Scorer:
-    """In-process implementation of the ``sign-scorer`` model over one bank of templates."""
+    """In-process implementation of the ``sign-scorer`` model over one bank of templates and one handshape metric
+    (default: the one shipped in the package)."""
 
-    def __init__(self, bank: TemplateBank) -> None:
+    def __init__(self, bank: TemplateBank, metric: HandshapeMetric | None = None) -> None:
         self.bank = bank
+        self.metric = metric or packaged_metric()
+        self.model_version = f"{MODEL_VERSION}+{self.metric.label}"
+        # The templates' handshapes in the metric's space, once per bank: with depth, and without (what an attempt
+        # without depth is compared with).
+        self._embedded = {
+            True: self.metric.branch(True).embed(bank.handshapes),
+            False: self.metric.branch(False).embed(bank.handshapes_flat),
+        }
 
     def __call__(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         request = ScoreRequest.model_validate(payload)
@@ -147,14 +176,25 @@ class Scorer:
             )
         track = track_from_attempt(request.attempt, request.dominant_hand)
         features, used, frames_used = attempt_features(track, request.dominant_hand)
-        candidates = self._shortlist(features, self._candidates(request, target), target)
+        candidates = self._candidates(request, target)
+        turned = self._orientation_degrees(features, candidates)
+        kept = self._shortlist(features, candidates, turned, target)
+        turned = turned[[candidates.index(c) for c in kept]]
+        candidates = kept
         distances = self._distances(features, candidates)
         # Per candidate: body-relative location where both sides have a body, else frame-relative.
         by_body = ~np.isnan(distances["body"])
-        components = {name: curve(distances[name], d50) for name, d50 in _D50.items()}
-        components["location"] = np.where(
-            by_body, curve(np.nan_to_num(distances["body"]), BODY_LOCATION_D50), components["location"]
-        )
+        branch = self.metric.branch(features.has_depth)
+        components = {
+            "handshape": curve(distances["handshape"], branch.d50),
+            "orientation": curve(turned, ORIENTATION_D50),
+            "movement": curve(distances["movement"], MOVEMENT_D50),
+            "location": np.where(
+                by_body,
+                curve(np.nan_to_num(distances["body"]), BODY_LOCATION_D50),
+                curve(distances["location"], LOCATION_D50),
+            ),
+        }
         totals: np.ndarray = np.sum(
             [np.where(by_body, BODY_WEIGHTS[name], WEIGHTS[name]) * components[name] for name in WEIGHTS], axis=0
         )
@@ -164,20 +204,21 @@ class Scorer:
         parts = {name: round(float(components[name][at]), 1) for name in WEIGHTS}
         feedback = self._feedback(features, target, parts, used, request.dominant_hand)
         reference = "body" if by_body[at] else "frame"
-        order = np.argsort(-totals)[: request.top_k]
+        order = np.argsort(-totals, kind="stable")[: request.top_k]  # ties: in the bank's order
         nearest = [
             Neighbour(
                 sign_key=bank.entries[candidates[i]].key,
                 sign_id=bank.entries[candidates[i]].sign_id,
                 gloss=bank.entries[candidates[i]].gloss,
                 score=round(float(totals[i]), 1),
+                handshape=round(float(components["handshape"][i]), 1),
             )
             for i in order
         ]
         return ScoreResponse(
             target=entry.key,
             score=score,
-            passed=score >= entry.pass_threshold,
+            passed=passes(score, parts["handshape"], entry.pass_threshold),
             pass_threshold=entry.pass_threshold,
             components=parts,
             feedback=feedback,
@@ -187,7 +228,7 @@ class Scorer:
             frames_used=frames_used,
             template_version=entry.version,
             templates_revision=bank.revision,
-            model_version=MODEL_VERSION,
+            model_version=self.model_version,
         )
 
     def _candidates(self, request: ScoreRequest, target: int) -> list[int]:
@@ -199,10 +240,40 @@ class Scorer:
             chosen = bank.of_language(bank.entries[target].language)
         return chosen if target in chosen else [*chosen, target]
 
+    def _body_relative(self, features: SignFeatures, candidates: list[int]) -> np.ndarray:
+        """(M,) where orientation is compared relative to the shoulder line: both sides have a body."""
+        if features.body_roll is None:
+            return np.zeros(len(candidates), bool)
+        out: np.ndarray = ~np.isnan(self.bank.body_rolls[candidates])
+        return out
+
+    def _orientation_degrees(self, features: SignFeatures, candidates: list[int]) -> np.ndarray:
+        bank = self.bank
+        own = features.described().facing
+        out = orientation_degrees(own, bank.facings[candidates], palm_known=features.has_depth)
+        relative = self._body_relative(features, candidates)
+        if relative.any() and features.body_roll is not None:
+            out[relative] = orientation_degrees(
+                unroll(own, features.body_roll),
+                bank.facings_body[candidates][relative],
+                palm_known=features.has_depth,
+            )
+        return out
+
+    def _facing_pair(self, features: SignFeatures, target: int) -> tuple[np.ndarray, np.ndarray]:
+        """The attempt's and the target's facing (steps, 6) as compared (see ``_orientation_degrees``)."""
+        own = features.described().facing
+        if self._body_relative(features, [target])[0] and features.body_roll is not None:
+            return unroll(own, features.body_roll), self.bank.facings_body[target]
+        return own, self.bank.facings[target]
+
     def _distances(self, features: SignFeatures, candidates: list[int]) -> dict[str, np.ndarray]:
         bank = self.bank
+        hand = features.described()
         return {
-            "handshape": batch_dtw(features.shape_vectors(), bank.shapes[candidates]),
+            "handshape": batch_dtw(
+                self.metric.branch(hand.has_depth).embed(hand.handshape), self._embedded[hand.has_depth][candidates]
+            ),
             "movement": batch_dtw(features.trajectory, bank.trajectories[candidates]),
             "location": np.linalg.norm(bank.locations[candidates] - features.location, axis=1),
             # NaN where the template (or the attempt) has no body.
@@ -213,24 +284,41 @@ class Scorer:
             ),
         }
 
-    def _shortlist(self, features: SignFeatures, candidates: list[int], target: int) -> list[int]:
+    def _shortlist(self, features: SignFeatures, candidates: list[int], turned: np.ndarray, target: int) -> list[int]:
+        """The target and the PREFILTER candidates with the highest rough overall score: every component through
+        its own curve and weight, the warped ones (handshape, in the same metric, and movement) compared step by
+        step without warping — DTW can only do better, and on these short, slow sequences seldom by much —, the
+        orientation and location as they are (they cost nothing)."""
         if len(candidates) <= PREFILTER + 1:
             return candidates
         bank = self.bank
-        mean_shape = np.linalg.norm(bank.mean_shapes[candidates] - features.shape_vectors().mean(axis=0), axis=1)
-        spread = np.abs(bank.path_extents[candidates] - float(np.linalg.norm(features.trajectory, axis=1).mean()))
-        rough = mean_shape / SHAPE_D50 + spread / MOVEMENT_D50
-        keep = {candidates[i] for i in np.argsort(rough)[:PREFILTER]} | {target}
+        hand = features.described()
+        branch = self.metric.branch(hand.has_depth)
+        attempt = branch.embed(hand.handshape)
+        shape = np.linalg.norm(self._embedded[hand.has_depth][candidates] - attempt, axis=2).mean(axis=1)
+        path = np.linalg.norm(bank.trajectories[candidates] - features.trajectory, axis=2).mean(axis=1)
+        place = np.linalg.norm(bank.locations[candidates] - features.location, axis=1)
+        rough = (
+            WEIGHTS["handshape"] * curve(shape, branch.d50)
+            + WEIGHTS["orientation"] * curve(turned, ORIENTATION_D50)
+            + WEIGHTS["movement"] * curve(path, MOVEMENT_D50)
+            + WEIGHTS["location"] * curve(place, LOCATION_D50)
+        )
+        keep = {candidates[i] for i in np.argsort(-rough, kind="stable")[:PREFILTER]} | {target}
         return sorted(keep)
 
     def _feedback(
         self, features: SignFeatures, target: int, parts: dict[str, float], used: str, dominant: str
     ) -> list[Feedback]:
         template = self.bank.features[target]
-        _, path = dtw_path(features.shape_vectors(), template.shape_vectors())
+        hand = features.described()
+        branch = self.metric.branch(hand.has_depth)
+        template_hand = template.described()
+        template_shape = template_hand.handshape if hand.has_depth else template_hand.handshape_flat
+        _, path = dtw_path(branch.embed(hand.handshape), branch.embed(template_shape))
         a_steps = [i for i, _ in path]
         t_steps = [j for _, j in path]
-        turn = float(np.mean(np.angle(np.exp(1j * (features.orientation[a_steps] - template.orientation[t_steps])))))
+        mine, theirs = self._facing_pair(features, target)
         extent_a = float(np.linalg.norm(features.trajectory, axis=1).max())
         extent_t = float(np.linalg.norm(template.trajectory, axis=1).max())
         if (
@@ -251,11 +339,20 @@ class Scorer:
         else:
             location = fb.location_feedback(parts["location"], features.location, template.location)
         return [
-            fb.handshape_feedback(parts["handshape"], features.shape[a_steps], template.shape[t_steps], turn),
+            fb.handshape_feedback(
+                parts["handshape"],
+                hand.handshape[a_steps].mean(axis=0),
+                template_shape[t_steps].mean(axis=0),
+                branch.tolerance,
+            ),
+            fb.orientation_feedback(
+                parts["orientation"],
+                mine.mean(axis=0),
+                theirs.mean(axis=0),
+                used == "left",
+                palm_known=hand.has_depth,
+            ),
             location,
             fb.movement_feedback(parts["movement"], extent_a, extent_t),
             fb.hand_feedback(used, dominant),
         ]
-
-
-_D50 = {"handshape": SHAPE_D50, "movement": MOVEMENT_D50, "location": LOCATION_D50}

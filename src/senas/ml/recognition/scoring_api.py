@@ -9,6 +9,11 @@ points of ``senas.ml.landmarks.sequence.BODY_NAMES`` in that order (MediaPipe Po
 corners, shoulders, elbows, wrists; image-normalised like the hand). When both the attempt and the target's
 template have a body, ``location`` is judged relative to the body and weighs more; the response's
 ``location_reference`` says which reference was used (``body`` or ``frame``).
+
+``orientation`` (where the palm faces and where the fingers point) is a parameter of its own in ``components``
+and ``feedback``, beside ``handshape`` (judged in the hand's own frame, however the hand is turned), ``location``
+and ``movement``; ``hand`` says which hand was used. A client that knows only the first four ignores it; the
+overall ``score`` weighs all of them (see ``scorer.WEIGHTS``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from senas.ml.landmarks.sequence import BODY
 CONTRACT_VERSION = 1
 
 Side = Literal["left", "right"]
-Parameter = Literal["handshape", "location", "movement", "hand"]
+Parameter = Literal["handshape", "orientation", "location", "movement", "hand"]
 Status = Literal["ok", "almost", "fix"]
 
 
@@ -35,7 +40,12 @@ class HandLandmarks(_Strict):
     landmarks: list[tuple[float, float, float]] = Field(
         min_length=21, max_length=21, description="21 MediaPipe hand landmarks (x, y in 0..1 of the frame, z)"
     )
-    side: Side | None = Field(None, description="the hand's true side on the un-mirrored frame")
+    side: Side | None = Field(
+        None,
+        description="MediaPipe's handedness label of this hand computed on the un-mirrored frame (the camera's "
+        "image, not a mirrored selfie preview): the signer's own left or right hand; null: the learner's dominant "
+        "hand",
+    )
     score: float = Field(1.0, ge=0, le=1)
 
 
@@ -78,13 +88,18 @@ class Neighbour(_Strict):
     sign_id: str | None = None
     gloss: str
     score: float = Field(ge=0, le=100)
+    handshape: float | None = Field(None, ge=0, le=100, description="the handshape component against that sign")
 
 
 class ScoreResponse(_Strict):
     contract_version: Literal[1] = 1
     target: str
-    score: float = Field(ge=0, le=100)
-    passed: bool
+    score: float = Field(ge=0, le=100, description="the parameters' components, weighted")
+    passed: bool = Field(
+        description="`score` at or above `pass_threshold`, and the handshape component at least 50 (the edge of how "
+        "differently people make a handshape): right orientation, place and movement do not make up for another "
+        "handshape"
+    )
     pass_threshold: float = Field(ge=0, le=100)
     components: dict[Parameter, float]
     feedback: list[Feedback]

@@ -8,6 +8,12 @@ Layout in the ``ml-models`` bucket::
 A template is keyed by the sign's stable identity ``<language>/<slug>`` (and found by sign id when known), so it
 survives a sign being re-created with a new id.
 
+Formats: 2 (written now) stores per step the hand-frame descriptor with and without depth and the orientation
+(``features.SignFeatures``); 1 (before) only the canonical hand, from which the same is derived on reading — so a
+bank of format-1 templates still loads and scores the same way, and ``senas ml templates rebuild`` re-saves them
+as format 2. A template this code cannot read (a newer format, a damaged file) is left out of the bank with a
+warning instead of stopping the service.
+
 Several processes write here at once (ML workers processing reference videos, ``senas ml templates rebuild``), so
 no write is a blind read-modify-write: a version file is created only if absent (``if_none_match``; taken → try the
 next number), and the index is replaced only if it is still the one that was read (``if_match`` its etag);
@@ -20,20 +26,27 @@ import asyncio
 import gzip
 import random
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import structlog
 from pydantic import BaseModel, Field, PrivateAttr
 
 from senas.ml.recognition.features import STEPS, SignFeatures
+from senas.ml.recognition.handframe import SHAPE_DIMS
+from senas.ml.recognition.orientation import unroll
 from senas.platform.blobs import BlobStore
 from senas.platform.errors import NotFound, PreconditionFailed
 
+log = structlog.get_logger(__name__)
+
 INDEX_KEY = "templates/index.json"
-TEMPLATE_FORMAT = 1
+TEMPLATE_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 DEFAULT_PASS_THRESHOLD = 60.0
 # Each failed attempt means another writer's change went in, so these bound contention, not slowness.
 INDEX_WRITE_ATTEMPTS = 50
@@ -83,6 +96,10 @@ class Template(BaseModel):
     features: dict[str, Any]
 
     def sign_features(self) -> SignFeatures:
+        if self.format not in READABLE_FORMATS:
+            raise ValueError(
+                f"template format {self.format} is not readable by this version (reads {READABLE_FORMATS})"
+            )
         return SignFeatures.from_json(self.features)
 
 
@@ -247,6 +264,8 @@ class TemplateBank:
     features: list[SignFeatures] = field(default_factory=list)
     revision: int = -1
     loaded_at: float = 0.0
+    # Templates of the index that could not be read (key → why), left out of the bank.
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._stack()
@@ -255,7 +274,18 @@ class TemplateBank:
         self.by_key = {entry.key: i for i, entry in enumerate(self.entries)}
         self.by_sign_id = {entry.sign_id: i for i, entry in enumerate(self.entries) if entry.sign_id}
         if self.features:
-            self.shapes = np.stack([f.shape_vectors() for f in self.features])
+            described = [f.described() for f in self.features]
+            self.handshapes = np.stack([d.handshape for d in described])
+            self.handshapes_flat = np.stack([d.handshape_flat for d in described])
+            self.facings = np.stack([d.facing for d in described])
+            # Relative to the shoulder line where the template has a body (NaN roll: it has none).
+            self.body_rolls = np.array([np.nan if f.body_roll is None else f.body_roll for f in self.features])
+            self.facings_body = np.stack(
+                [
+                    d.facing if f.body_roll is None else unroll(d.facing, f.body_roll)
+                    for d, f in zip(described, self.features, strict=True)
+                ]
+            )
             self.trajectories = np.stack([f.trajectory for f in self.features])
             self.locations = np.stack([f.location for f in self.features])
             # NaN for a template without body landmarks (demo templates, older reference videos).
@@ -263,13 +293,14 @@ class TemplateBank:
                 [f.body_location if f.body_location is not None else np.full(2, np.nan) for f in self.features]
             )
         else:
-            self.shapes = np.zeros((0, STEPS, 62))
+            self.handshapes = np.zeros((0, STEPS, SHAPE_DIMS))
+            self.handshapes_flat = np.zeros((0, STEPS, SHAPE_DIMS))
+            self.facings = np.zeros((0, STEPS, 6))
+            self.body_rolls = np.zeros(0)
+            self.facings_body = np.zeros((0, STEPS, 6))
             self.trajectories = np.zeros((0, STEPS, 2))
             self.locations = np.zeros((0, 2))
             self.body_locations = np.zeros((0, 2))
-        # For the scorer's cheap first pass over the whole vocabulary.
-        self.mean_shapes = self.shapes.mean(axis=1)
-        self.path_extents = np.linalg.norm(self.trajectories, axis=2).mean(axis=1)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -287,10 +318,16 @@ class TemplateBank:
     @staticmethod
     async def load(store: TemplateStore) -> TemplateBank:
         index = await store.index()
-        entries, features = [], []
+        entries, features, skipped = [], [], {}
         for entry in sorted(index.templates.values(), key=lambda e: e.key):
-            template = await store.load(entry)
+            try:
+                template = await store.load(entry)
+                features.append(template.sign_features())
+            except (NotFound, ValueError, OSError, EOFError, zlib.error) as exc:  # a ValidationError is a ValueError
+                log.warning("template_unreadable", key=entry.key, version=entry.version, error=str(exc)[:300])
+                skipped[entry.key] = str(exc)[:300]
+                continue
             entries.append(entry)
-            features.append(template.sign_features())
         bank = TemplateBank(entries, features, revision=index.revision, loaded_at=time.monotonic())
+        bank.skipped = skipped
         return bank

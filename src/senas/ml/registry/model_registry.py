@@ -24,7 +24,8 @@ from senas.platform.errors import NotFound
 HAND_LANDMARKER = "hand-landmarker"
 POSE_LANDMARKER = "pose-landmarker"
 FINGERSPELLING = "fingerspelling"
-REQUIRED_MODELS = (HAND_LANDMARKER, FINGERSPELLING)
+HANDSHAPE_METRIC = "handshape-metric"
+REQUIRED_MODELS = (HAND_LANDMARKER, FINGERSPELLING, HANDSHAPE_METRIC)
 # Used when present; without it the service still works (location judged against the frame, not the body).
 OPTIONAL_MODELS = (POSE_LANDMARKER,)
 

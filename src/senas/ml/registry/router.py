@@ -1,8 +1,9 @@
 """``GET /ml/health/models``: which models the service loaded and what it works without.
 
 ``/health/ready`` fails only for what the service cannot work without (hand model, fingerspelling classifier,
-templates). A missing pose model is not one of those — location is then judged against the frame — so it is
-reported here (and logged at start-up) instead of making the service unready.
+handshape metric, templates). A missing pose model is not one of those — location is then judged against the
+frame — so it is reported here (and logged at start-up) instead of making the service unready; nor is a template
+that could not be read (it is left out of the bank).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ async def models_health(runtime: RuntimeDep) -> ModelsHealth:
             "hand-landmarker": runtime.hand_model.version if runtime.hand_model else None,
             "pose-landmarker": runtime.pose_model.version if runtime.pose_model else None,
             "fingerspelling": runtime.classifier_version.version if runtime.classifier_version else None,
+            "handshape-metric": runtime.metric_version.version if runtime.metric_version else None,
         },
         location_reference="body" if runtime.pose_model else "frame",
         missing=dict(runtime.problems),

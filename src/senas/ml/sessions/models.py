@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["awaiting_upload", "queued", "processing", "scored", "failed"]
+# A video session starts awaiting its upload (through the content service), a landmarks session awaiting the
+# device's landmarks (POST /ml/sessions/{id}/landmarks); both then go processing → scored | failed.
+Status = Literal["awaiting_upload", "awaiting_landmarks", "queued", "processing", "scored", "failed"]
 FINAL_STATUSES = frozenset({"scored", "failed"})
 Mode = Literal["video", "landmarks"]
 Side = Literal["left", "right"]
@@ -54,6 +56,8 @@ class PracticeSession(BaseModel):
     feedback: list[dict[str, Any]] = Field(default_factory=list)
     nearest: list[dict[str, Any]] = Field(default_factory=list)
     hand_used: Side | None = None
+    # Landmarks mode: which hand the landmarks were taken as, and why (``recognition.handedness``).
+    handedness: dict[str, Any] | None = None
     model_version: str | None = None
     template_version: int | None = None
     scored_at: str | None = None

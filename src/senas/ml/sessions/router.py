@@ -8,9 +8,15 @@ from fastapi import APIRouter, Query, status
 
 from senas.core.auth import CurrentUser
 from senas.ml.deps import SessionServiceDep
+from senas.ml.sessions.models import PracticeSession
 from senas.ml.sessions.schemas import SessionOut, SessionPage, StartSession, SubmitLandmarks
+from senas.ml.sessions.service import SessionService
 
 router = APIRouter(prefix="/sessions", tags=["practice sessions"])
+
+
+def _out(service: SessionService, session: PracticeSession) -> SessionOut:
+    return SessionOut.from_session(session, max_video_bytes=service.max_video_bytes)
 
 
 @router.post(
@@ -21,9 +27,11 @@ router = APIRouter(prefix="/sessions", tags=["practice sessions"])
     summary="Start a practice session",
 )
 async def start_session(body: StartSession, user: CurrentUser, service: SessionServiceDep) -> SessionOut:
-    """Video mode: the session waits for the upload through ``POST /content/practice-uploads``. Landmarks mode:
-    send the device's landmarks to ``POST /ml/sessions/{id}/landmarks`` for an immediate score."""
-    return SessionOut.from_session(await service.start(user.user_id, body))
+    """Video mode: the session starts `awaiting_upload`, and its `upload` lists the calls that send the video
+    through the content service (create the upload, PUT the file, confirm). Landmarks mode: it starts
+    `awaiting_landmarks`; send the device's landmarks to `POST /ml/sessions/{id}/landmarks` for an immediate
+    score."""
+    return _out(service, await service.start(user.user_id, body))
 
 
 @router.get(
@@ -37,16 +45,18 @@ async def my_history(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> SessionPage:
     items, next_cursor = await service.history(user.user_id, sign_id, limit=limit, cursor=cursor)
-    return SessionPage(items=[SessionOut.from_session(i) for i in items], cursor=next_cursor)
+    return SessionPage(items=[_out(service, i) for i in items], cursor=next_cursor)
 
 
 @router.get("/{session_id}", response_model=SessionOut, summary="One of my sessions: status, score, feedback")
 async def get_session(session_id: str, user: CurrentUser, service: SessionServiceDep) -> SessionOut:
-    return SessionOut.from_session(await service.owned(user.user_id, session_id))
+    return _out(service, await service.owned(user.user_id, session_id))
 
 
 @router.post("/{session_id}/landmarks", response_model=SessionOut, summary="Score landmarks computed on the device")
 async def submit_landmarks(
     session_id: str, body: SubmitLandmarks, user: CurrentUser, service: SessionServiceDep
 ) -> SessionOut:
-    return SessionOut.from_session(await service.submit_landmarks(user.user_id, session_id, body))
+    """Frames of one hand as MediaPipe gives them on the device (no video leaves it); null where no hand was seen.
+    Answers the scored session — or `failed` with `no_hands` when fewer than 3 frames have a hand."""
+    return _out(service, await service.submit_landmarks(user.user_id, session_id, body))

@@ -16,6 +16,7 @@ from senas.core.errors import ConflictError, NotFoundError, ServiceUnavailableEr
 from senas.core.messages import send
 from senas.ml.context import PRODUCER, MlContext
 from senas.ml.landmarks.sequence import BODY, BODY_POINTS, LEFT, NO_HAND, RIGHT, HandTrack
+from senas.ml.recognition.handedness import HandednessCheck, Side, check_handedness
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES, ScoringError, attempt_from_track
 from senas.ml.recognition.scoring_api import ScoreRequest
 from senas.ml.recognition.templates import sign_key
@@ -25,6 +26,12 @@ from senas.ml.sessions.schemas import StartSession, SubmitLandmarks
 from senas.platform.errors import InvalidRequest
 
 log = structlog.get_logger(__name__)
+
+NO_HAND_IN_VIDEO = ("No se ve ninguna mano en el vídeo.", "No hand is visible in the video.")
+NO_HAND_IN_LANDMARKS = (
+    f"No hay ninguna mano en los puntos enviados (hacen falta al menos {MIN_HAND_FRAMES} fotogramas con la mano).",
+    f"No hand in the landmarks (at least {MIN_HAND_FRAMES} frames with a hand are needed).",
+)
 
 
 def now() -> str:
@@ -37,6 +44,10 @@ class SessionService:
         self.runtime = context.runtime
         self.repo = SessionRepository(context.ports.sessions)
         self.content = context.content
+
+    @property
+    def max_video_bytes(self) -> int:
+        return self.context.config.max_video_bytes
 
     # --- the API -------------------------------------------------------------------------------------------
 
@@ -62,7 +73,7 @@ class SessionService:
             lesson_id=request.lesson_id,
             mode=request.mode,
             dominant_hand=request.dominant_hand,
-            status="awaiting_upload",
+            status="awaiting_upload" if request.mode == "video" else "awaiting_landmarks",
             created_at=stamp,
             updated_at=stamp,
             timings={"created_at": stamp},
@@ -112,8 +123,9 @@ class SessionService:
                 "esta sesión ya terminó; empieza otra / this session is finished; start a new one",
                 code="session_finished",
             )
-        track = track_from_device(body, session.dominant_hand)
-        session = await self.transition(session, "processing")
+        track, check = track_from_device(body, session.dominant_hand)
+        changes = {"handedness": check.as_json()} if check is not None else {}
+        session = await self.transition(session, "processing", **changes)
         return await self.score_and_store(session, track)
 
     # --- shared with the workers ---------------------------------------------------------------------------
@@ -144,9 +156,8 @@ class SessionService:
     async def score_and_store(self, session: PracticeSession, track: HandTrack) -> PracticeSession:
         """Score the attempt, store the result on the session and tell the user service."""
         if track.frames_with_hand < MIN_HAND_FRAMES:
-            return await self.fail(
-                session, "No se ve ninguna mano en el vídeo.", "No hand is visible in the video.", "no_hands"
-            )
+            reason = NO_HAND_IN_LANDMARKS if session.mode == "landmarks" else NO_HAND_IN_VIDEO
+            return await self.fail(session, *reason, "no_hands")
         await self.runtime.ensure_loaded()
         candidates = None
         if session.lesson_id:
@@ -221,23 +232,30 @@ class SessionService:
         return [sign_key(lesson.language, sign.slug) for sign in lesson.signs] or None
 
 
-def track_from_device(body: SubmitLandmarks, dominant: str) -> HandTrack:
+def track_from_device(body: SubmitLandmarks, dominant: Side) -> tuple[HandTrack, HandednessCheck | None]:
+    """The device's frames as a track, each hand's side checked against its shape (``recognition.handedness``:
+    a missing side decided by the shape or else the dominant hand, a clearly mirrored one overruled). None for the
+    check when no frame has a hand."""
     count = len(body.frames)
     frames = np.zeros((count, 21, 3), np.float32)
     poses = np.zeros((count, BODY, 3), np.float32)
     posed = np.zeros(count, bool)
-    sides = []
     kept = list(BODY_POINTS.values())
-    for t, frame in enumerate(body.frames):
-        if frame is None:
-            sides.append(NO_HAND)
-            continue
+    seen = [t for t, frame in enumerate(body.frames) if frame is not None]
+    for t in seen:
+        frame = body.frames[t]
+        assert frame is not None
         frames[t] = np.asarray(frame.landmarks, np.float32)
-        side = frame.handedness or dominant
-        sides.append(LEFT if side == "left" else RIGHT)
         if frame.pose is not None:
             poses[t] = np.asarray(frame.pose, np.float32)[kept]
             posed[t] = True
+    sides = [NO_HAND] * count
+    check = None
+    if seen:
+        sent: list[Side | None] = [body.frames[t].handedness for t in seen]  # type: ignore[union-attr]
+        decided, check = check_handedness(frames[seen], body.width / body.height, sent, dominant)
+        for t, side in zip(seen, decided, strict=True):
+            sides[t] = LEFT if side == "left" else RIGHT
     track = HandTrack.from_single_hand(
         frames,
         sides,
@@ -248,4 +266,4 @@ def track_from_device(body: SubmitLandmarks, dominant: str) -> HandTrack:
         body_present=posed if posed.any() else None,
     )
     track.present[:, 0] = [frame is not None for frame in body.frames]
-    return track
+    return track, check

@@ -19,7 +19,7 @@ const COUNTDOWN_S = 3;
 const POLL_MS = 700;
 const POLL_LIMIT_MS = 120000;
 const TYPES = ["video/webm;codecs=vp8", "video/webm", "video/mp4"];
-const PARAMETERS = ["handshape", "location", "movement", "hand"];
+const PARAMETERS = ["handshape", "orientation", "location", "movement", "hand"];
 
 function recorderType() {
   if (typeof MediaRecorder === "undefined") return null;

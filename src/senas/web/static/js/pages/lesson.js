@@ -332,14 +332,19 @@ class LessonPlayer {
             ),
           );
         } else {
-          const matches = sameLetter(recognised.letter, letter.letter);
+          // "Not sure" (no letter clearly best, or a hand unlike any letter) names no letter at all; a server
+          // without the field answers as before.
+          const notSure = recognised.sure === false;
+          const matches = !notSure && sameLetter(recognised.letter, letter.letter);
           const sure = recognised.confidence >= MIN_LETTER_CONFIDENCE;
           settled = matches && sure;
           const verdict = settled
             ? t("fs_match", { letter: letter.letter })
-            : matches
-              ? t("fs_unsure", { letter: letter.letter })
-              : t("fs_mismatch", { seen: recognised.letter, letter: letter.letter });
+            : notSure
+              ? t("fs_not_sure_retry")
+              : matches
+                ? t("fs_unsure", { letter: letter.letter })
+                : t("fs_mismatch", { seen: recognised.letter, letter: letter.letter });
           append(result, recognition(recognised), h("p", { class: `verdict ${settled ? "right" : "wrong"}`, dataset: { testid: "fingerspell-verdict" } }, verdict));
         }
         if (settled) {
@@ -535,18 +540,24 @@ function percent(value) {
   return new Intl.NumberFormat(lang() === "en" ? "en" : "es", { style: "percent", maximumFractionDigits: 0 }).format(value);
 }
 
-// What the recogniser saw: its letter and confidence, then its three best guesses.
+// What the recogniser saw: its letter and confidence — or that it is not sure, in its own words — then its three
+// best guesses.
 function recognition(recognised) {
+  const notSure = recognised.sure === false;
+  const said = lang() === "en" ? recognised.message_en : recognised.message_es;
+  const head = notSure
+    ? h("p", { class: "fs-not-sure", dataset: { testid: "fingerspell-not-sure" } }, said || t("fs_not_sure"))
+    : h(
+        "p",
+        {},
+        `${t("fs_recognised")} `,
+        h("strong", { class: "fs-letter", dataset: { testid: "fingerspell-letter" } }, recognised.letter),
+        ` (${t("fs_confidence", { value: percent(recognised.confidence) })})`,
+      );
   return h(
     "div",
     { class: "fs-recognised", dataset: { testid: "fingerspell-recognised" } },
-    h(
-      "p",
-      {},
-      `${t("fs_recognised")} `,
-      h("strong", { class: "fs-letter", dataset: { testid: "fingerspell-letter" } }, recognised.letter),
-      ` (${t("fs_confidence", { value: percent(recognised.confidence) })})`,
-    ),
+    head,
     h(
       "ol",
       { class: "fs-top3", "aria-label": t("fs_top3") },
