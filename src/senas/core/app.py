@@ -27,6 +27,7 @@ from senas.core.metrics import ServiceMetrics
 from senas.core.operator import bearer_of, is_operator
 from senas.core.requests import RequestContextMiddleware
 from senas.core.settings import Settings
+from senas.core.verified_tokens import VerifiedTokens
 from senas.platform.identity import TokenVerifier
 
 log = structlog.get_logger(__name__)
@@ -183,7 +184,7 @@ def create_service_app(
         openapi_tags=list(spec.tags) or None,
     )
     app.state.root = root
-    app.state.token_verifier = root.token_verifier
+    app.state.token_verifier = VerifiedTokens(root.token_verifier)
     app.state.spec = spec
     app.state.metrics = metrics
     app.state.consumers = consumers
