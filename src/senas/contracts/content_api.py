@@ -25,6 +25,7 @@ from senas.core.internal import ServiceClients
 log = structlog.get_logger(__name__)
 
 CONTENT = "content"
+MAX_ANSWER_KEYS = 2048
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -133,12 +134,15 @@ class ContentApi:
         cache_seconds: float = 0.0,
         grants: ServiceGrants | None = None,
         caller: str = "",
+        answer_key_seconds: float = 0.0,
     ) -> None:
         self._services = services
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, BaseModel]] = {}
         self._grants = grants
         self._caller = caller
+        self._answer_key_seconds = answer_key_seconds
+        self._answer_keys: dict[str, tuple[float, AnswerKey]] = {}
 
     async def sign(self, sign_id: str) -> SignRef | None:
         """None when there is no such published sign; raises ContentUnavailable."""
@@ -151,8 +155,14 @@ class ContentApi:
         return await self._get(f"/content/levels/{level_id}", LevelRef)
 
     async def answer_key(self, lesson_id: str) -> AnswerKey | None:
-        """The published lesson's answer key, fresh (never cached here: it must follow the author's last change and
-        unpublishing at once). None when there is no such lesson; raises LessonNotPublished, ContentUnavailable."""
+        """The published lesson's answer key. None when there is no such lesson; raises LessonNotPublished,
+        ContentUnavailable.
+
+        Kept ``answer_key_seconds`` (a few seconds: every learner starting a popular lesson does not cost a call,
+        and an author's change or unpublishing reaches new attempts within them); a 404 or 409 is never kept."""
+        cached = self._answer_keys.get(lesson_id)
+        if cached is not None and time.monotonic() - cached[0] < self._answer_key_seconds:
+            return cached[1]
         if self._grants is None:
             raise ContentUnavailable("this client has no service grants to read answer keys with")
         path = f"/content/internal/lessons/{lesson_id}/answer-key"
@@ -175,9 +185,14 @@ class ContentApi:
         except ValueError as exc:
             raise ContentUnavailable(f"content service sent invalid JSON for {path}") from exc
         try:
-            return AnswerKey.model_validate(body)
+            answer_key = AnswerKey.model_validate(body)
         except ValidationError as exc:
             raise ContentUnavailable(f"unexpected answer from the content service for {path}: {exc}") from None
+        if self._answer_key_seconds > 0:
+            if len(self._answer_keys) >= MAX_ANSWER_KEYS:
+                self._answer_keys.clear()
+            self._answer_keys[lesson_id] = (time.monotonic(), answer_key)
+        return answer_key
 
     async def _get(self, path: str, model: type[M]) -> M | None:
         cached = self._cache.get(path)
