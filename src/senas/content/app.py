@@ -34,6 +34,8 @@ SPEC = ServiceSpec(
         {"name": "practice", "description": "Videos de práctica / learners' practice videos"},
         {"name": "internal", "description": "Para otros servicios y autores / for other services and authors"},
     ),
+    # install_database_error_handlers: a write that loses a race on a unique key is a 409, whichever route.
+    write_errors={409: "The change conflicts with a simultaneous one (retry, or choose another slug or code)"},
 )
 
 

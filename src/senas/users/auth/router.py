@@ -114,7 +114,7 @@ def _one_credential(token: str | None, session: str | None) -> str:
     return token or session or ""
 
 
-@router.post("/auth/mfa/enrol", response_model=EnrolOut)
+@router.post("/auth/mfa/enrol", response_model=EnrolOut, responses={409: {"description": "No enrolment to start"}})
 async def begin_enrolment(body: EnrolIn, auth: AuthDep, token: BearerToken) -> EnrolOut:
     enrolment = await auth.begin_enrolment(_one_credential(token, body.session))
     return EnrolOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
@@ -124,7 +124,7 @@ async def begin_enrolment(body: EnrolIn, auth: AuthDep, token: BearerToken) -> E
     "/auth/mfa/confirm",
     response_model=ConfirmOut,
     response_model_exclude_none=True,
-    responses=RATE_LIMITED_RESPONSE,
+    responses={409: {"description": "No enrolment started (`mfa_not_started`)"}, **RATE_LIMITED_RESPONSE},
     dependencies=[Depends(rate_limited("mfa_confirm"))],
 )
 async def confirm_enrolment(body: ConfirmIn, auth: AuthDep, token: BearerToken) -> ConfirmOut:
