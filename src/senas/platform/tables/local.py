@@ -148,14 +148,15 @@ class SqliteTable:
         row = encode_item(item)
         checked = check_condition(condition)
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(rows: _Rows) -> None:
             now = self._owner.now()  # read once the write lock is held
-            if checked is not None and not condition_holds(checked, self._current(conn, row.pk, row.sk, now, checked)):
+            if checked is not None and not condition_holds(
+                checked, rows.current(self.name, row.pk, row.sk, now, checked)
+            ):
                 raise ConditionFailed(f"{self.name}: condition failed for put of ({row.pk!r}, {row.sk!r})")
-            self._store(conn, row)
-            self._owner.sweep(conn, now)
+            rows.store(self.name, row)
 
-        await self._owner.run_write(work)
+        await self._owner.run_write(work, [(self.name, row.pk, row.sk)])
 
     async def get(self, pk: str, sk: str) -> Item | None:
         check_key(pk, "pk")
@@ -167,29 +168,29 @@ class SqliteTable:
         check_key(sk, "sk")
         checked = check_condition(condition)
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(rows: _Rows) -> bool:
             now = self._owner.now()  # read once the write lock is held
-            current = self._load(conn, pk, sk, now)
+            current = rows.load(self.name, pk, sk, now)
             if not condition_holds(checked, current):
                 raise ConditionFailed(f"{self.name}: condition failed for delete of ({pk!r}, {sk!r})")
-            self._remove(conn, pk, sk)  # also removes an expired leftover
+            rows.remove(self.name, pk, sk)  # also removes an expired leftover
             return current is not None
 
-        return await self._owner.run_write(work)
+        return await self._owner.run_write(work, [(self.name, pk, sk)])
 
     async def add(self, pk: str, sk: str, amounts: dict[str, int | float]) -> Item:
         check_key(pk, "pk")
         check_key(sk, "sk")
         checked = check_amounts(amounts)
 
-        def work(conn: sqlite3.Connection) -> Item:
+        def work(rows: _Rows) -> Item:
             now = self._owner.now()  # read once the write lock is held
-            current = self._load(conn, pk, sk, now) or {PK: pk, SK: sk}
+            current = rows.load(self.name, pk, sk, now) or {PK: pk, SK: sk}
             after = with_amounts_added(current, checked)
-            self._store(conn, encode_item(after))
+            rows.store(self.name, encode_item(after))
             return after
 
-        return await self._owner.run_write(work)
+        return await self._owner.run_write(work, [(self.name, pk, sk)])
 
     async def query(
         self,
@@ -269,7 +270,7 @@ class SqliteTable:
             seen.add((pk, sk))
             prepared.append((op, pk, sk, check_condition(op.condition), row, amounts))
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(rows: _Rows) -> None:
             now = self._owner.now()  # read once the write lock is held
             reasons: list[str | None] = []
             writes: list[tuple[str, str, EncodedItem | None]] = []  # row None = delete
@@ -277,11 +278,11 @@ class SqliteTable:
                 # What the operation needs of the stored item: all of it to add to, its version to compare, only
                 # whether it is there for an absent-condition, nothing for a plain put or delete.
                 if isinstance(op, Add):
-                    current = self._load(conn, pk, sk, now)
+                    current = rows.load(self.name, pk, sk, now)
                 elif condition is None:
                     current = None
                 else:
-                    current = self._current(conn, pk, sk, now, condition)
+                    current = rows.current(self.name, pk, sk, now, condition)
                 if not condition_holds(condition, current):
                     reasons.append(_CONDITION_FAILED)
                     continue
@@ -300,17 +301,16 @@ class SqliteTable:
                 raise TransactionCancelled(reasons)
             for pk, sk, row in writes:
                 if row is None:
-                    self._remove(conn, pk, sk)
+                    rows.remove(self.name, pk, sk)
                 else:
-                    self._store(conn, row)
-            self._owner.sweep(conn, now)
+                    rows.store(self.name, row)
 
-        await self._owner.run_write(work)
+        await self._owner.run_write(work, [(self.name, pk, sk) for _, pk, sk, _, _, _ in prepared])
 
     async def ping(self) -> None:
         await self._owner.ping()
 
-    # ---- SQL, run on the owner's worker thread
+    # ---- SQL of reads
 
     def _load(self, conn: sqlite3.Connection, pk: str, sk: str, now: float) -> Item | None:
         row = conn.execute(
@@ -320,25 +320,6 @@ class SqliteTable:
             return None
         item: Item = json.loads(row[0])
         return item
-
-    def _current(self, conn: sqlite3.Connection, pk: str, sk: str, now: float, condition: Condition) -> Item | None:
-        """The stored item as far as ``condition`` looks at it: for an absent-condition only whether a live item is
-        there (no body to decode), else the item."""
-        if not condition.not_exists:
-            return self._load(conn, pk, sk, now)
-        row = conn.execute(
-            "SELECT expires_at FROM items WHERE tbl = ? AND pk = ? AND sk = ?", (self.name, pk, sk)
-        ).fetchone()
-        return None if row is None or not _live(row[0], now) else _PRESENT
-
-    def _store(self, conn: sqlite3.Connection, row: EncodedItem) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO items (tbl, pk, sk, gsi1pk, gsi1sk, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (self.name, *row),
-        )
-
-    def _remove(self, conn: sqlite3.Connection, pk: str, sk: str) -> None:
-        conn.execute("DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?", (self.name, pk, sk))
 
 
 class SqliteTables:
@@ -435,18 +416,18 @@ class SqliteTables:
             self._reader_connections.append(reader)
         return reader
 
-    async def run_write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` in the next group commit (see the module's docstring): inside a savepoint of a write
-        transaction, on the worker thread; its result (or exception) once that transaction is committed."""
-        return await self._queue(work, write=True)
+    async def run_write(self, work: Callable[[_Rows], _T], keys: list[tuple[str, str, str]]) -> _T:
+        """Run ``work`` in the next group commit (see the module's docstring), on the worker thread, on the rows
+        ``keys`` name (table, pk, sk); its result (or exception) once that transaction is committed."""
+        return await self._queue(work, write=True, keys=keys)
 
-    async def _queue(self, work: Callable[[sqlite3.Connection], _T], *, write: bool) -> _T:
+    async def _queue(self, work: Callable[[Any], _T], *, write: bool, keys: Sequence[tuple[str, str, str]] = ()) -> _T:
         if self._closed:
             raise Unavailable(f"the tables at {self.path} are closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         with self._pending_lock:
-            self._pending.append(_Operation(work, future, loop, write))
+            self._pending.append(_Operation(work, future, loop, write, list(keys)))
             ask = not self._batch_queued
             self._batch_queued = True
         if ask:
@@ -494,23 +475,29 @@ class SqliteTables:
                 continue
 
     def _commit_group(self, writes: list[_Operation]) -> list[tuple[_Operation, bool, Any]]:
-        """One group commit: the writes one after another in one transaction, then one ``COMMIT``.
+        """One group commit, in one transaction: every row the writes touch read at once, the writes applied to
+        them one after another, the changed rows written at once, then one ``COMMIT``.
 
-        A write that is refused (a failed condition, an invalid item) is refused before it changes anything —
-        every write checks all it needs before it stores — so it fails alone and needs nothing undone (no
-        savepoint: each is one more statement, and one more hand-over of the interpreter's lock, per write). A
-        storage error is another matter: it fails the whole group, nothing of which is committed."""
+        So a group costs a handful of statements whatever its size — each statement hands the interpreter's lock
+        to SQLite and must get it back from a busy event loop, which was most of what a write cost. A write that
+        is refused (a failed condition, an invalid item) is refused before it changes anything — every write
+        checks all it needs before it stores — so it fails alone and needs nothing undone. A storage error fails
+        the whole group, nothing of which is committed."""
         outcomes: list[tuple[_Operation, bool, Any]] = []
         try:
             conn = self._connection()
             with _write_transaction(conn):
+                now = self.now()
+                rows = _Rows.read(conn, {key for write in writes for key in write.keys})
                 for write in writes:
                     try:
-                        outcomes.append((write, True, write.work(conn)))
+                        outcomes.append((write, True, write.work(rows)))
                     except (sqlite3.Error, OSError):
                         raise
                     except BaseException as exc:  # refused before it wrote anything: the others go on
                         outcomes.append((write, False, exc))
+                rows.write(conn)
+                self.sweep(conn, now)
         except (sqlite3.Error, OSError) as exc:  # nothing of the group was committed
             failure = _unavailable(self.path, exc)
             outcomes = [(write, False, failure) for write in writes]
@@ -564,22 +551,88 @@ def _journal_mode_wal(conn: sqlite3.Connection) -> Any:
 
 
 _PRESENT: Item = {}  # "a live item is there", for conditions that look at nothing else
+_KEYS_PER_SELECT = 300  # three variables a key, well under SQLite's limit
+
+
+class _Rows:
+    """The rows a group of writes touches (table, pk, sk → stored body and expiry, or None), read in one go;
+    the writes change them here, in order, and the changed ones are written in one go."""
+
+    def __init__(self, stored: dict[tuple[str, str, str], tuple[str, float | None] | None]) -> None:
+        self._rows = stored
+        self._changed: dict[tuple[str, str, str], EncodedItem | None] = {}
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection, keys: set[tuple[str, str, str]]) -> _Rows:
+        stored: dict[tuple[str, str, str], tuple[str, float | None] | None] = dict.fromkeys(keys)
+        wanted = list(keys)
+        for index in range(0, len(wanted), _KEYS_PER_SELECT):
+            chunk = wanted[index : index + _KEYS_PER_SELECT]
+            values = ", ".join(["(?, ?, ?)"] * len(chunk))
+            sql = (
+                "SELECT tbl, pk, sk, body, expires_at FROM items "  # noqa: S608 - fixed text and placeholders
+                f"WHERE (tbl, pk, sk) IN (VALUES {values})"
+            )
+            for tbl, pk, sk, body, expires_at in conn.execute(sql, [part for key in chunk for part in key]):
+                stored[(tbl, pk, sk)] = (body, expires_at)
+        return cls(stored)
+
+    def _row(self, key: tuple[str, str, str]) -> tuple[str, float | None] | None:
+        if key in self._changed:
+            row = self._changed[key]
+            return None if row is None else (row.body, row.expires_at)
+        return self._rows[key]
+
+    def load(self, table: str, pk: str, sk: str, now: float) -> Item | None:
+        row = self._row((table, pk, sk))
+        if row is None or not _live(row[1], now):
+            return None
+        item: Item = json.loads(row[0])
+        return item
+
+    def current(self, table: str, pk: str, sk: str, now: float, condition: Condition) -> Item | None:
+        """The stored item as far as ``condition`` looks at it: for an absent-condition only whether a live item
+        is there (no body to decode), else the item."""
+        if not condition.not_exists:
+            return self.load(table, pk, sk, now)
+        row = self._row((table, pk, sk))
+        return None if row is None or not _live(row[1], now) else _PRESENT
+
+    def store(self, table: str, row: EncodedItem) -> None:
+        self._changed[(table, row.pk, row.sk)] = row
+
+    def remove(self, table: str, pk: str, sk: str) -> None:
+        self._changed[(table, pk, sk)] = None
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        stored = [(key[0], *row) for key, row in self._changed.items() if row is not None]
+        removed = [key for key, row in self._changed.items() if row is None]
+        if stored:
+            conn.executemany(
+                "INSERT OR REPLACE INTO items (tbl, pk, sk, gsi1pk, gsi1sk, expires_at, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                stored,
+            )
+        if removed:
+            conn.executemany("DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?", removed)
 
 
 class _Operation:
-    __slots__ = ("future", "loop", "work", "write")
+    __slots__ = ("future", "keys", "loop", "work", "write")
 
     def __init__(
         self,
-        work: Callable[[sqlite3.Connection], Any],
+        work: Callable[[Any], Any],
         future: asyncio.Future[Any],
         loop: asyncio.AbstractEventLoop,
         write: bool,
+        keys: list[tuple[str, str, str]],
     ) -> None:
         self.work = work
         self.future = future
         self.loop = loop
         self.write = write
+        self.keys = keys
 
 
 def _settle_all(entries: list[tuple[_Operation, bool, Any]]) -> None:
