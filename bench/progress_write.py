@@ -1,61 +1,124 @@
-"""Lesson completions per second at concurrency 32 on the embedded default, against the same app's
-constant-JSON endpoint (``/users/health``) in the same run, and a check that no XP was lost or doubled.
+"""Progress writes on the embedded default: lesson attempts played through the server-graded flow (start, an answer
+per exercise, complete) at concurrency 32, against the same app's constant-JSON endpoint (``/users/health``) in the
+same run, with a check that no XP was lost or doubled — and the table calls a completion costs.
 
-    .venv/bin/python bench/progress_write.py [--completions 1600] [--concurrency 32] [--users 64]
+    .venv/bin/python bench/progress_write.py [--flows 400] [--concurrency 32] [--users 64]
 
 Everything runs in one process over the in-process ASGI transport (no sockets), on a fresh embedded data
-directory; the content service is a tiny in-process app answering the lesson/level shapes. About one request
-in ten re-sends an earlier request's Idempotency-Key, which must be replayed and award nothing.
+directory; the content service is a small in-process app answering lessons and answer keys (it checks the service
+grant, as the real one does). The user service runs as deployed: its background work is on — every completion's
+follow-ups (review cards, level, achievements, leaderboard) run beside the requests, competing for the same event
+loop and tables — and the run ends only when they are all done, before XP is checked.
+
+Each (learner, lesson) pair answers the same number of exercises wrongly in every play, so what it earns does not
+depend on which play came first: the first completion gives 10 per right answer + 20 (+10 if perfect), each later
+one 10 per right answer + 5, all bounded by the lesson's daily maximum (the clock stands still: one day). One flow in
+ten sends its completion twice with the same Idempotency-Key, which must come back ``replayed`` with ``xp_awarded``
+0 and the first award in ``original_xp_awarded``.
+
+Figures: the ratio of progress-write requests per second to constant requests per second (the headline, the same
+per-request measure the previous version of this bench gave for one completion request), completions per second,
+the latency of each kind of request, and the table calls one completion costs — in its request, and in its
+follow-ups — counted in a separate sequential pass (so that each call is attributed exactly). For scale, the same
+ratio for a write route that does nothing (bench-only: authenticated, spends the learner's budget, takes a body and
+answers a response model, no other table work): what the framework alone leaves.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import JSONResponse
 
+from senas.core.grants import GRANT_HEADER, InvalidGrant, ServiceGrants
 from senas.core.logging import configure_logging
+from senas.core.ratelimit import Budget
 from senas.core.settings import load_settings
 from senas.platform.identity.claims import access_token_claims, local_issuer
+from senas.platform.tables import Table, Tables
 from senas.users import bootstrap
 from senas.users.app import create_app
+from senas.users.background import BackgroundWork
+from senas.users.clock import ManualClock
 from senas.users.progress import xp
+from senas.users.progress.router import AttemptWriteDep
+from senas.users.progress.schemas import AnswerIn, AnswerOut, CorrectAnswerOut
+from senas.users.settings import UsersSettings
 from senas.wiring import build_platform
 from senas.wiring.embedded import signing_keys
 
 LESSONS = ("les-1", "les-2", "les-3", "les-4")
+EXERCISES = 3  # per lesson: "watch and choose the meaning", two options each
 
 
-def fake_content() -> FastAPI:
-    app = FastAPI()
-    lessons = {
-        lesson: {
-            "id": lesson,
-            "level_id": "lvl-1",
-            "language": "lse",
-            "signs": [{"id": f"sign-{lesson}", "slug": lesson, "gloss": lesson.upper()}],
-        }
-        for lesson in LESSONS
+# -- the content service's side -------------------------------------------------------------------------------------
+
+
+def answer_key(lesson: str) -> dict[str, Any]:
+    def option(exercise: int, right: bool) -> dict[str, Any]:
+        sign = f"{lesson}-sign-{exercise}" if right else f"{lesson}-other-{exercise}"
+        return {"id": option_id(lesson, exercise, right), "sign_id": sign, "gloss": sign.upper(), "meaning_es": sign,
+                "meaning_en": sign, "correct": right}  # fmt: skip
+
+    return {
+        "lesson_id": lesson,
+        "level_id": "lvl-1",
+        "language": "lse",
+        "sign_ids": [f"{lesson}-sign-{i}" for i in range(EXERCISES)],
+        "exercises": [
+            {
+                "id": f"{lesson}-ex{i}",
+                "kind": "watch_choose_meaning",
+                "position": i + 1,
+                "sign_id": f"{lesson}-sign-{i}",
+                "gloss": f"{lesson}-sign-{i}".upper(),
+                "meaning_es": "…",
+                "meaning_en": "…",
+                "options": [option(i, True), option(i, False)],
+                "letters": [],
+                "word": None,
+            }
+            for i in range(EXERCISES)
+        ],
+        "course_lessons": len(LESSONS),
+        "course_exercises": len(LESSONS) * EXERCISES,
     }
+
+
+def option_id(lesson: str, exercise: int, right: bool) -> str:
+    return f"opt-{lesson}-{exercise}-{'r' if right else 'w'}"
+
+
+def fake_content(grants: ServiceGrants) -> FastAPI:
+    app = FastAPI()
+    keys = {lesson: answer_key(lesson) for lesson in LESSONS}
     level = {"id": "lvl-1", "language": "lse", "lessons": [{"id": lesson} for lesson in LESSONS]}
 
-    @app.get("/content/lessons/{lesson_id}")
-    async def lesson(lesson_id: str) -> dict[str, Any]:
-        if lesson_id not in lessons:
-            raise HTTPException(404)
-        return lessons[lesson_id]
+    @app.get("/content/internal/lessons/{lesson_id}/answer-key")
+    async def key(lesson_id: str, request: Request) -> JSONResponse:
+        try:
+            grants.verify(request.headers.get(GRANT_HEADER), "GET", request.url.path, callers=frozenset({"users"}))
+        except InvalidGrant as exc:
+            return JSONResponse({"error": "invalid_grant", "detail": str(exc)}, status_code=403)
+        if lesson_id not in keys:
+            return JSONResponse({"error": "lesson_not_found", "detail": "no such lesson"}, status_code=404)
+        return JSONResponse(keys[lesson_id])
 
     @app.get("/content/levels/{level_id}")
     async def get_level(level_id: str) -> dict[str, Any]:
@@ -64,22 +127,141 @@ def fake_content() -> FastAPI:
     return app
 
 
-async def run_pool(concurrency: int, jobs: list[Any], work: Any) -> tuple[float, list[float]]:
+# -- counting table calls ---------------------------------------------------------------------------------------------
+
+
+class CountingTable:
+    def __init__(self, inner: Table, counts: Counter[str]) -> None:
+        self._inner = inner
+        self._counts = counts
+        self.name = inner.name
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if not callable(attribute):
+            return attribute
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self._counts[name] += 1
+            return await attribute(*args, **kwargs)
+
+        return counted
+
+
+class CountingTables:
+    def __init__(self, inner: Tables) -> None:
+        self._inner = inner
+        self.counts: Counter[str] = Counter()
+
+    def table(self, name: str) -> Any:
+        return CountingTable(self._inner.table(name), self.counts)
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+# -- the learners' side -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Flow:
+    user: str
+    lesson: str
+    wrong: int  # how many exercises this (learner, lesson) pair answers wrongly, every time
+    replay_completion: bool  # sends its completion twice with the same key
+
+
+@dataclass
+class Observed:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    failures: list[str] = field(default_factory=list)
+    awarded: Counter[str] = field(default_factory=Counter)
+    replays_checked: int = 0
+    requests: int = 0
+
+
+_keys = random.Random(11)
+
+
+def new_key() -> str:
+    """A fresh Idempotency-Key. A client makes these on its own machine; here, where the client shares the server's
+    process, they come from a seeded generator rather than ``uuid4`` (whose system call costs a tenth of a
+    millisecond on this kind of machine, which would be counted as the server's)."""
+    return f"{_keys.getrandbits(128):032x}"
+
+
+def wrong_answers(user: str, lesson: str) -> int:
+    return hashlib.sha256(f"{user}/{lesson}".encode()).digest()[0] % EXERCISES
+
+
+def expected_xp(flows: Sequence[Flow]) -> dict[str, int]:
+    plays: Counter[tuple[str, str]] = Counter((flow.user, flow.lesson) for flow in flows)
+    totals: dict[str, int] = defaultdict(int)
+    for (user, lesson), count in plays.items():
+        right = EXERCISES - wrong_answers(user, lesson)
+        first = xp.attempt_xp(correct=right, first=True, perfect=right == EXERCISES)
+        again = xp.attempt_xp(correct=right, first=False, perfect=right == EXERCISES)
+        totals[user] += min(xp.lesson_max_xp(EXERCISES), first + (count - 1) * again)
+    return totals
+
+
+async def timed(observed: Observed, kind: str, call: Awaitable[httpx.Response]) -> httpx.Response:
+    started = time.perf_counter()
+    response = await call
+    observed.latencies[kind].append(time.perf_counter() - started)
+    observed.requests += 1
+    return response
+
+
+async def play(client: httpx.AsyncClient, tokens: dict[str, str], flow: Flow, observed: Observed) -> None:
+    auth = {"Authorization": f"Bearer {tokens[flow.user]}"}
+    base = f"/users/me/lessons/{flow.lesson}/attempts"
+    started = await timed(observed, "start", client.post(base, headers={**auth, "Idempotency-Key": new_key()}))
+    if started.status_code != 201:
+        observed.failures.append(f"start {started.status_code} {started.text[:200]}")
+        return
+    attempt = started.json()["attempt_id"]
+    for exercise in range(EXERCISES):
+        body = {"exercise_id": f"{flow.lesson}-ex{exercise}", "option_id": option_id(flow.lesson, exercise,
+                exercise >= flow.wrong)}  # fmt: skip
+        answered = await timed(
+            observed,
+            "answer",
+            client.post(f"{base}/{attempt}/answers", json=body, headers={**auth, "Idempotency-Key": new_key()}),
+        )
+        if answered.status_code != 200:
+            observed.failures.append(f"answer {answered.status_code} {answered.text[:200]}")
+            return
+    key = new_key()
+    for send in range(2 if flow.replay_completion else 1):
+        done = await timed(
+            observed, "complete", client.post(f"{base}/{attempt}/complete", headers={**auth, "Idempotency-Key": key})
+        )
+        if done.status_code != 200:
+            observed.failures.append(f"complete {done.status_code} {done.text[:200]}")
+            return
+        body = done.json()
+        if send == 0:
+            observed.awarded[flow.user] += body["xp_awarded"]
+            first_award = body["xp_awarded"]
+        elif not (body["replayed"] and body["xp_awarded"] == 0 and body["original_xp_awarded"] == first_award):
+            observed.failures.append(f"a replayed completion said {body}")
+        else:
+            observed.replays_checked += 1
+
+
+async def run_pool(concurrency: int, jobs: list[Any], work: Callable[[Any], Awaitable[None]]) -> float:
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for job in jobs:
         queue.put_nowait(job)
-    latencies: list[float] = []
 
     async def worker() -> None:
         while not queue.empty():
-            job = queue.get_nowait()
-            started = time.perf_counter()
-            await work(job)
-            latencies.append(time.perf_counter() - started)
+            await work(queue.get_nowait())
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - started, latencies
+    return time.perf_counter() - started
 
 
 def pct(values: list[float], q: float) -> float:
@@ -87,15 +269,27 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def main(completions: int, concurrency: int, users: int) -> int:
+# -- the run ----------------------------------------------------------------------------------------------------------
+
+
+async def main(flows_count: int, concurrency: int, users: int) -> int:
     with tempfile.TemporaryDirectory() as data:
         for name in [n for n in os.environ if n.startswith("SENAS_")]:
             del os.environ[name]
         settings = load_settings(data_dir=Path(data), log_level="warning", log_json=True)
         configure_logging("warning", json=True)
         platform = build_platform(settings)
-        platform.services.register_in_process("content", fake_content())
-        app = create_app(bootstrap.build(platform), run_consumers=False)
+        counting = CountingTables(platform.tables)
+        platform.tables = counting
+        grants = ServiceGrants(settings.signing_secret.get_secret_value())
+        platform.services.register_in_process("content", fake_content(grants))
+        # One day (the clock stands still), and a budget no learner of the bench reaches: what is measured is the
+        # write path, not the rate limiter's refusals (its counting is on the path and is measured).
+        clock = ManualClock(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))
+        config = UsersSettings(rate_limit_progress_writes=Budget(1_000_000, 60))
+        root = bootstrap.build(platform, clock=clock, config=config)
+        app = create_app(root, run_consumers=False)
+        add_noop_write(app)
         keys = signing_keys(settings)
         tokens = {}
         for i in range(users):
@@ -106,74 +300,170 @@ async def main(completions: int, concurrency: int, users: int) -> int:
             tokens[user_id] = keys.sign(claims)
 
         rng = random.Random(7)
-        jobs: list[tuple[str, str, str]] = []
-        for _ in range(completions):
-            if jobs and rng.random() < 0.1:
-                jobs.append(rng.choice(jobs))  # a retry of an earlier request
-            else:
-                jobs.append((rng.choice(list(tokens)), rng.choice(LESSONS), uuid.uuid4().hex))
-        unique = {job[2]: job for job in jobs}
-        per_lesson = Counter((user, lesson) for user, lesson, _ in unique.values())
-        expected = {user: 0 for user in tokens}
-        for (user, _lesson), count in per_lesson.items():
-            expected[user] += xp.LESSON_FIRST_COMPLETION_XP + (count - 1) * xp.LESSON_REPEAT_XP
+        flows = []
+        for _ in range(flows_count):
+            user, lesson = rng.choice(list(tokens)), rng.choice(LESSONS)
+            flows.append(Flow(user, lesson, wrong_answers(user, lesson), replay_completion=rng.random() < 0.1))
+        expected = expected_xp(flows)
+        observed = Observed()
+        constant_failures: list[str] = []
 
-        failures: list[str] = []
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+        async with app.router.lifespan_context(app):  # the outbox sweep and the follow-ups, as deployed
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
 
-            async def complete(job: tuple[str, str, str]) -> None:
-                user, lesson, key = job
-                response = await client.post(
-                    "/users/me/progress/lesson-completions",
-                    json={"lesson_id": lesson, "score": 80, "mistakes": 1},
-                    headers={"Authorization": f"Bearer {tokens[user]}", "Idempotency-Key": key},
-                )
-                if response.status_code != 200:
-                    failures.append(f"{response.status_code} {response.text[:200]}")
+                async def constant(_: object) -> None:
+                    started = time.perf_counter()
+                    response = await client.get("/users/health")
+                    observed.latencies["constant"].append(time.perf_counter() - started)
+                    if response.status_code != 200:
+                        constant_failures.append(f"health {response.status_code}")
 
-            async def constant(_: object) -> None:
-                response = await client.get("/users/health")
-                if response.status_code != 200:
-                    failures.append(f"health {response.status_code}")
+                await run_pool(concurrency, list(range(200)), constant)  # warm-up
+                observed.latencies.pop("constant")
+                write_seconds = await run_pool(concurrency, flows, lambda f: play(client, tokens, f, observed))
+                requests = observed.requests
+                settle_started = time.perf_counter()
+                await root.context.background.idle()  # every follow-up done before XP is checked
+                settle_seconds = time.perf_counter() - settle_started
+                const_seconds = await run_pool(concurrency, list(range(requests)), constant)
+                noop_auth = {"Authorization": f"Bearer {next(iter(tokens.values()))}"}
 
-            await run_pool(concurrency, list(range(200)), constant)  # warm-up
-            write_seconds, write_latencies = await run_pool(concurrency, jobs, complete)
-            const_seconds, const_latencies = await run_pool(concurrency, list(range(len(jobs))), constant)
+                async def noop(_: object) -> None:
+                    response = await client.post(
+                        "/users/bench/noop-write",
+                        json={"exercise_id": "e", "option_id": "o"},
+                        headers={**noop_auth, "Idempotency-Key": new_key()},
+                    )
+                    if response.status_code != 200:
+                        constant_failures.append(f"noop {response.status_code}")
 
-            lost_or_doubled = []
-            for user, token in tokens.items():
-                summary = await client.get("/users/me/progress", headers={"Authorization": f"Bearer {token}"})
-                got = summary.json()["xp_total"]
-                if got != expected[user]:
-                    lost_or_doubled.append((user, expected[user], got))
+                noop_seconds = await run_pool(concurrency, list(range(requests)), noop)
+
+                mismatched = []
+                for user, token in tokens.items():
+                    summary = await client.get("/users/me/progress", headers={"Authorization": f"Bearer {token}"})
+                    got = summary.json()["xp_total"]
+                    if got != expected.get(user, 0) or observed.awarded[user] != got:
+                        mismatched.append((user, expected.get(user, 0), observed.awarded[user], got))
+
+                calls = await count_calls(client, root, tokens, counting)
         await platform.close()
 
-    writes_per_s = len(jobs) / write_seconds
-    constant_per_s = len(jobs) / const_seconds
-    retried = len(jobs) - len(unique)
-    print(f"lesson completions: {len(jobs)} requests ({retried} retried keys) at concurrency {concurrency}")
+    writes_per_s = requests / write_seconds
+    constant_per_s = requests / const_seconds
+    replayed = sum(1 for flow in flows if flow.replay_completion)
     print(
-        f"  {writes_per_s:8.1f} completions/s   p50 {pct(write_latencies, 0.5):6.1f} ms   "
-        f"p99 {pct(write_latencies, 0.99):6.1f} ms   mean {statistics.mean(write_latencies) * 1000:6.1f} ms"
+        f"lesson attempts: {len(flows)} flows of start + {EXERCISES} answers + complete ({replayed} completions sent "
+        f"twice) = {requests} progress writes at concurrency {concurrency}, follow-ups running beside them"
     )
+    print(f"  {writes_per_s:8.1f} progress writes/s   {len(flows) / write_seconds:8.1f} completions/s")
+    for kind in ("start", "answer", "complete"):
+        values = observed.latencies[kind]
+        print(
+            f"  {kind:9s} p50 {pct(values, 0.5):6.1f} ms   p99 {pct(values, 0.99):6.1f} ms   "
+            f"mean {statistics.mean(values) * 1000:6.1f} ms"
+        )
+    print(f"  follow-ups still running when the last request was answered: done {settle_seconds * 1000:.0f} ms later")
+    constant = observed.latencies["constant"]
     print(
         f"constant JSON (/users/health): {constant_per_s:8.1f} requests/s   "
-        f"p50 {pct(const_latencies, 0.5):6.1f} ms   p99 {pct(const_latencies, 0.99):6.1f} ms"
+        f"p50 {pct(constant, 0.5):6.1f} ms   p99 {pct(constant, 0.99):6.1f} ms"
     )
-    print(f"ratio completions/constant: {writes_per_s / constant_per_s:.3f}")
+    print(f"ratio progress writes/constant: {writes_per_s / constant_per_s:.3f}")
+    print(f"ratio completions/constant:     {len(flows) / write_seconds / constant_per_s:.3f}")
+    print(f"for scale, a write route that does nothing (bench-only)/constant: {const_seconds / noop_seconds:.3f}")
+    print("table calls per completion (sequential pass, each call attributed):")
+    for label, counts in calls.items():
+        detail = ", ".join(f"{name} {value:g}" for name, value in sorted(counts.items()) if value)
+        print(f"  {label:28s} {sum(counts.values()):5.1f}   ({detail})")
+    failures = observed.failures + constant_failures
     if failures:
         print(f"FAILED requests: {len(failures)}; first: {failures[0]}")
-    if lost_or_doubled:
-        print(f"XP MISMATCH for {len(lost_or_doubled)} users, e.g. {lost_or_doubled[:3]} (user, expected, got)")
+    if mismatched:
+        print(f"XP MISMATCH for {len(mismatched)} users, e.g. {mismatched[:3]} (user, expected, answered, stored)")
     else:
-        print(f"XP check: all {users} users have exactly the expected XP ({sum(expected.values())} in total)")
-    return 1 if failures or lost_or_doubled else 0
+        print(
+            f"XP check: all {users} learners have exactly the expected XP ({sum(expected.values())} in total), and "
+            f"the answers said so; {observed.replays_checked} replayed completions awarded 0"
+        )
+    return 1 if failures or mismatched else 0
+
+
+def add_noop_write(app: FastAPI) -> None:
+    """A bench-only route shaped like an answer (authentication, the learner's budget, a body, a response model)
+    that does nothing else."""
+
+    @app.post("/users/bench/noop-write", response_model=AnswerOut)
+    async def noop_write(
+        body: AnswerIn, key: Annotated[str, Header(alias="Idempotency-Key")], write: AttemptWriteDep
+    ) -> AnswerOut:
+        return AnswerOut(
+            attempt_id="noop",
+            exercise_id=body.exercise_id,
+            correct=True,
+            correct_answer=CorrectAnswerOut(option_id=body.option_id),
+            answered=1,
+            total=1,
+            replayed=False,
+        )
+
+
+class Deferred(BackgroundWork):
+    """Holds kicked work until it is run by hand, so that its table calls are counted apart from the request's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[Callable[[], Awaitable[object]]] = []
+
+    def kick(self, key: str, work: Callable[[], Awaitable[object]]) -> None:
+        self.held.append(work)
+
+
+async def count_calls(
+    client: httpx.AsyncClient, root: Any, tokens: dict[str, str], counting: CountingTables, rounds: int = 20
+) -> dict[str, dict[str, float]]:
+    """Table calls of each request of a flow, and of a completion's follow-ups, averaged over ``rounds`` flows run
+    one at a time, with the follow-ups held until the request has been answered and then run on their own."""
+    await root.context.background.idle()
+    deferred = Deferred()
+    root.context.background = deferred
+    totals: dict[str, Counter[str]] = defaultdict(Counter)
+    users = list(tokens)
+
+    async def measured(label: str, call: Awaitable[Any]) -> Any:
+        before = Counter(counting.counts)
+        result = await call
+        totals[label].update(Counter(counting.counts) - before)
+        return result
+
+    for round_ in range(rounds):
+        user = users[round_ % len(users)]
+        auth = {"Authorization": f"Bearer {tokens[user]}"}
+        lesson = LESSONS[round_ % len(LESSONS)]
+        base = f"/users/me/lessons/{lesson}/attempts"
+        headers = {**auth, "Idempotency-Key": new_key()}
+        started = await measured("start (request)", client.post(base, headers=headers))
+        attempt = started.json()["attempt_id"]
+        for exercise in range(EXERCISES):
+            body = {"exercise_id": f"{lesson}-ex{exercise}", "option_id": option_id(lesson, exercise, True)}
+            headers = {**auth, "Idempotency-Key": new_key()}
+            await measured("answer (request)", client.post(f"{base}/{attempt}/answers", json=body, headers=headers))
+        headers = {**auth, "Idempotency-Key": new_key()}
+        await measured("complete (request)", client.post(f"{base}/{attempt}/complete", headers=headers))
+        held, deferred.held = deferred.held, []
+        for work in held:
+            await measured("complete (follow-ups)", work())
+    return {
+        label: {name: value / (rounds * (EXERCISES if label.startswith("answer") else 1)) for name, value in c.items()}
+        for label, c in totals.items()
+    }
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--completions", type=int, default=1600)
+    parser.add_argument("--flows", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--users", type=int, default=64)
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.completions, args.concurrency, args.users)))
+    sys.exit(asyncio.run(main(args.flows, args.concurrency, args.users)))

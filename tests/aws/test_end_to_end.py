@@ -339,10 +339,27 @@ def test_progress_reaches_the_learner_as_an_achievement_notification(stack: Stac
         with stack.client("content") as content:
             lesson = demo_lesson(content)
         with stack.client("users") as users:
+            # Played as an attempt the server grades (its answer key read from the content service with a service
+            # grant): each exercise answered, the camera one skipped; a first completion earns XP.
+            base = f"/users/me/lessons/{lesson['id']}/attempts"
+            started = users.post(base, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+            assert started.status_code == 201, started.text
+            attempt = started.json()["attempt_id"]
+            for exercise in lesson["exercises"]:
+                if exercise["choices"]:
+                    answer: dict[str, Any] = {"option_id": exercise["choices"][0]["id"]}
+                elif exercise["letters"]:
+                    answer = {"letters": [letter["letter"] for letter in exercise["letters"]]}
+                else:
+                    continue
+                answered = users.post(
+                    f"{base}/{attempt}/answers",
+                    json={"exercise_id": exercise["id"], **answer},
+                    headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                )
+                assert answered.status_code == 200, answered.text
             completion = users.post(
-                "/users/me/progress/lesson-completions",
-                json={"lesson_id": lesson["id"], "score": 100},
-                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                f"{base}/{attempt}/complete", headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
             )
             assert completion.status_code == 200, completion.text
             assert completion.json()["xp_awarded"] > 0

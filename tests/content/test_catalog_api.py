@@ -24,8 +24,12 @@ async def test_crud_and_learner_shapes(client: httpx.AsyncClient, author_headers
     assert all({"id", "gloss", "meaning_es", "meaning_en", "media"} <= set(s) for s in lesson["signs"])
     kinds = [exercise["kind"] for exercise in lesson["exercises"]]
     assert kinds == ["watch_choose_meaning", "meaning_choose_video", "perform_sign", "fingerspell"]
+    # The learner's choices name no sign (opaque option ids) and show only what is chosen among: meanings.
     choices = lesson["exercises"][0]["choices"]
-    assert {choice["id"] for choice in choices} == {course.signs["SEÑAS"], course.signs["MAMÁ"]}
+    assert len(choices) == 2
+    assert not {choice["id"] for choice in choices} & set(course.signs.values())
+    assert sorted(choice["meaning_es"] for choice in choices) == ["Mamá", "Señas"]
+    assert "sign_id" not in lesson["exercises"][0]
     assert [letter["letter"] for letter in lesson["exercises"][3]["letters"]] == ["C", "A", "F", "E"]
 
     updated = await ok(

@@ -88,10 +88,27 @@ async def test_content_retrieval_with_media_urls(gateway: httpx.AsyncClient) -> 
 async def test_progress_reaches_the_learner_as_an_achievement_notification(gateway: httpx.AsyncClient) -> None:
     headers = await learner(gateway)
     lesson = await demo_lesson(gateway)
+    # The lesson played as an attempt the server grades: each exercise answered (the first choice, the word's
+    # letters; the camera one skipped), then completed — a first completion earns XP whatever the score.
+    base = f"/users/me/lessons/{lesson['id']}/attempts"
+    started = await gateway.post(base, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    assert started.status_code == 201, started.text
+    attempt = started.json()["attempt_id"]
+    for exercise in lesson["exercises"]:
+        if exercise["choices"]:
+            answer: dict[str, Any] = {"option_id": exercise["choices"][0]["id"]}
+        elif exercise["letters"]:
+            answer = {"letters": [letter["letter"] for letter in exercise["letters"]]}
+        else:
+            continue
+        answered = await gateway.post(
+            f"{base}/{attempt}/answers",
+            json={"exercise_id": exercise["id"], **answer},
+            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert answered.status_code == 200, answered.text
     completion = await gateway.post(
-        "/users/me/progress/lesson-completions",
-        json={"lesson_id": lesson["id"], "score": 100},
-        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        f"{base}/{attempt}/complete", headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
     )
     assert completion.status_code == 200, completion.text
     assert completion.json()["xp_awarded"] > 0

@@ -291,3 +291,47 @@ async def test_the_same_key_in_two_tables_is_two_items(db_path: Path) -> None:
         assert await tables.table("UserProgress").get("u", "s") == {"pk": "u", "sk": "s"}
     finally:
         await tables.close()
+
+
+async def test_concurrent_writes_share_commits_and_fail_alone(db_path: Path) -> None:
+    """Writes that arrive together are committed together (one sync of the log), yet each is its own: a refused
+    one changes nothing and takes nobody down with it, and every one that was accepted is there."""
+    tables = SqliteTables(db_path, NAMES)
+    table = tables.table("UserData")
+    try:
+        await table.put({"pk": "u", "sk": "taken", "v": 0})
+        writes = [table.put({"pk": "u", "sk": f"item-{i}", "v": i}) for i in range(50)]
+        refused = [table.put({"pk": "u", "sk": "taken", "v": 1}, condition=Condition.item_absent()) for _ in range(10)]
+        adds = [table.add("u", "hits", {"n": 1}) for _ in range(40)]
+        results = await asyncio.gather(*writes, *refused, *adds, return_exceptions=True)
+        assert all(result is None for result in results[:50])
+        assert [type(result).__name__ for result in results[50:60]] == ["ConditionFailed"] * 10
+        assert sorted(int(result["n"]) for result in results[60:]) == list(range(1, 41))  # type: ignore[index]
+        assert len((await table.query("u", sk=KeyRange.prefix("item-"))).items) == 50
+        assert await table.get("u", "taken") == {"pk": "u", "sk": "taken", "v": 0}
+        reopened = SqliteTables(db_path, NAMES)  # durable: another connection sees every accepted write
+        try:
+            assert (await reopened.table("UserData").get("u", "hits")) == {"pk": "u", "sk": "hits", "n": 40}
+        finally:
+            await reopened.close()
+    finally:
+        await tables.close()
+
+
+async def test_reads_do_not_wait_for_a_writer(db_path: Path) -> None:
+    """A read runs on the caller's thread and takes no lock a writer holds: another connection in the middle of a
+    write transaction does not hold it up (the write waits; the read does not)."""
+    tables = SqliteTables(db_path, NAMES)
+    table = tables.table("UserData")
+    try:
+        await table.put({"pk": "u", "sk": "s", "v": 0})
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        try:
+            assert await asyncio.wait_for(table.get("u", "s"), timeout=1) == {"pk": "u", "sk": "s", "v": 0}
+            assert len((await asyncio.wait_for(table.query("u"), timeout=1)).items) == 1
+        finally:
+            other.execute("COMMIT")
+            other.close()
+    finally:
+        await tables.close()

@@ -3,7 +3,10 @@ generated inputs (valid ones, and invalid ones) as a learner and as an author (t
 
 The gate: no 5xx, and every response conforms to what the operation declares — its status codes, content type,
 headers and body schema. ``fuzz`` is the checking function; ``test_the_gate_catches_a_broken_route`` shows that it
-reports a route that answers 500 and one whose response violates its declared schema.
+reports a route that answers 500, one that answers an undeclared status and one whose response violates its
+declared schema. Generated inputs rarely reach the states behind a business error (a finished practice session,
+a completed lesson attempt), so ``test_business_errors_reached_with_real_data_are_declared`` drives those states
+with real data and holds every answer to the same status-code and schema checks.
 
 The apps run on the embedded platform with their lifespans (consumers off) inside schemathesis' own ASGI event loop
 thread: the test functions are plain ``def`` (hypothesis drives the examples synchronously), and the platform is
@@ -183,6 +186,111 @@ def test_every_operation_survives_fuzzing(service: str, apps: dict[str, FastAPI]
     assert not failures, "\n\n".join(failures)
 
 
+# --- business errors, reached with real data ----------------------------------------------------------------------
+
+
+_SCHEMAS: dict[str, Any] = {}
+
+
+def conforms(service: str, app: FastAPI, method: str, template: str, response: Any) -> list[str]:
+    """The response's status is one the operation declares, and its body matches what is declared for it."""
+    declared = app.openapi()["paths"][template][method.lower()]["responses"]
+    where = f"{method} {template} answered {response.status_code}"
+    if str(response.status_code) not in declared:
+        return [f"{where}, which it does not declare ({sorted(declared)}): {response.text[:200]}"]
+    schema = _SCHEMAS.setdefault(service, schemathesis.openapi.from_asgi(f"/{service}/openapi.json", app))
+    try:
+        schema[template][method.upper()].validate_response(response)
+    except (Exception, FailureGroup) as exc:
+        return [f"{where}: {exc}"]
+    return []
+
+
+def test_business_errors_reached_with_real_data_are_declared(apps: dict[str, FastAPI], callers: list[Caller]) -> None:
+    learner = {"Authorization": f"Bearer {callers[0].token}"}
+    problems: list[str] = []
+    with (
+        asgi.get_client(cast(Any, apps["content"])) as content,
+        asgi.get_client(cast(Any, apps["ml"])) as ml,
+        asgi.get_client(cast(Any, apps["users"])) as users,
+    ):
+
+        def sent(app: str, client: Any, method: str, template: str, path: str, **kwargs: Any) -> Any:
+            response = client.request(method, path, **kwargs)
+            problems.extend(conforms(app, apps[app], method, template, response))
+            return response
+
+        code = content.get("/content/languages").json()[0]["code"]
+        level = content.get(f"/content/languages/{code}/levels").json()["levels"][0]["id"]
+        lesson = content.get(
+            f"/content/lessons/{content.get(f'/content/levels/{level}').json()['lessons'][0]['id']}"
+        ).json()
+        sign_id = lesson["signs"][0]["id"]
+
+        # ML: landmarks for a session that takes a video (409 wrong_mode); a finished session again (409).
+        video = ml.post("/ml/sessions", json={"sign_id": sign_id, "mode": "video"}, headers=learner).json()
+        marks = ml.post("/ml/sessions", json={"sign_id": sign_id, "mode": "landmarks"}, headers=learner).json()
+        hand = [[0.5 + 0.01 * i, 0.5 + 0.005 * i, 0.0] for i in range(21)]
+        frames = {"frames": [{"landmarks": hand, "handedness": "right"}] * 10, "fps": 15}
+        landmarks = "/ml/sessions/{session_id}/landmarks"
+        wrong_mode = sent(
+            "ml", ml, "POST", landmarks, f"/ml/sessions/{video['session_id']}/landmarks", json=frames, headers=learner
+        )
+        assert (wrong_mode.status_code, wrong_mode.json()["error"]) == (409, "wrong_mode")
+        sent("ml", ml, "POST", landmarks, f"/ml/sessions/{marks['session_id']}/landmarks", json=frames, headers=learner)
+        finished = sent(
+            "ml", ml, "POST", landmarks, f"/ml/sessions/{marks['session_id']}/landmarks", json=frames, headers=learner
+        )
+        assert (finished.status_code, finished.json()["error"]) == (409, "session_finished")
+
+        # Content: a practice upload for a session that takes landmarks (409).
+        upload = {"session_id": marks["session_id"], "content_type": "video/mp4", "size": 1000}
+        sent(
+            "content",
+            content,
+            "POST",
+            "/content/practice-uploads",
+            "/content/practice-uploads",
+            json=upload,
+            headers=learner,
+        )
+
+        # Users: a lesson attempt answered twice, completed twice, answered after completion; a perform
+        # exercise with a session of another sign, or not scored.
+        base = f"/users/me/lessons/{lesson['id']}/attempts"
+        attempts = "/users/me/lessons/{lesson_id}/attempts"
+        answers = attempts + "/{attempt_id}/answers"
+        complete = attempts + "/{attempt_id}/complete"
+
+        def key() -> dict[str, str]:
+            return {**learner, "Idempotency-Key": uuid.uuid4().hex}
+
+        attempt = sent("users", users, "POST", attempts, base, headers=key()).json()["attempt_id"]
+        choice = next(e for e in lesson["exercises"] if e["choices"])
+        body = {"exercise_id": choice["id"], "option_id": choice["choices"][0]["id"]}
+        sent("users", users, "POST", complete, f"{base}/{attempt}/complete", headers=key())  # nothing answered: 409
+        sent("users", users, "POST", answers, f"{base}/{attempt}/answers", json=body, headers=key())
+        sent("users", users, "POST", answers, f"{base}/{attempt}/answers", json=body, headers=key())  # again: 409
+        wrong = {"exercise_id": choice["id"], "option_id": "opt-not-offered"}
+        sent("users", users, "POST", answers, f"{base}/{attempt}/answers", json=wrong, headers=key())
+        perform = next((e for e in lesson["exercises"] if e["kind"] == "perform_sign"), None)
+        if perform is not None:
+            other = {"exercise_id": perform["id"], "practice_session_id": video["session_id"]}
+            sent("users", users, "POST", answers, f"{base}/{attempt}/answers", json=other, headers=key())
+        sent("users", users, "POST", complete, f"{base}/{attempt}/complete", headers=key())
+        sent("users", users, "POST", complete, f"{base}/{attempt}/complete", headers=key())  # again: 409
+        sent("users", users, "POST", answers, f"{base}/{attempt}/answers", json=body, headers=key())  # completed: 409
+        sent("users", users, "POST", attempts, "/users/me/lessons/no-such-lesson/attempts", headers=key())  # 404
+        gone = "/users/me/progress/lesson-completions"
+        sent("users", users, "POST", gone, gone, json={"lesson_id": lesson["id"], "score": 100}, headers=key())
+        # Content: the answer key, refused to a learner (403) and to a forged grant (403).
+        path = f"/content/internal/lessons/{lesson['id']}/answer-key"
+        template = "/content/internal/lessons/{lesson_id}/answer-key"
+        sent("content", content, "GET", template, path, headers=learner)
+        sent("content", content, "GET", template, path, headers={"X-Senas-Service-Grant": "v1.users.1.0"})
+    assert problems == [], "\n\n".join(problems)
+
+
 # --- the gate catches a broken variant ---------------------------------------------------------------------------
 
 
@@ -207,6 +315,10 @@ def broken_copy(platform: Platform) -> FastAPI:
     async def shape() -> JSONResponse:
         return JSONResponse({"msg": 42})
 
+    @app.get("/content/broken/conflict", response_model=Greeting)
+    async def conflict() -> JSONResponse:
+        return JSONResponse({"error": "conflict", "detail": "never declared"}, status_code=409)
+
     return app
 
 
@@ -214,8 +326,9 @@ def test_the_gate_catches_a_broken_route(platform: Platform) -> None:
     app = broken_copy(platform)
     schema = schemathesis.openapi.from_asgi("/content/openapi.json", app).include(path_regex="^/content/broken/")
     failures = {failure.split(" (")[0]: failure for failure in fuzz(schema, {}, max_examples=3, overrides={})}
-    assert set(failures) == {f"GET /content/broken/{name}" for name in ("crash", "raise", "shape")}, failures
+    assert set(failures) == {f"GET /content/broken/{name}" for name in ("crash", "raise", "shape", "conflict")}
     assert "Server error" in failures["GET /content/broken/crash"]
     assert "Undocumented status code" in failures["GET /content/broken/crash"]
+    assert "Undocumented status code" in failures["GET /content/broken/conflict"]
     assert "boom from a test-only route" in failures["GET /content/broken/raise"]
     assert "Response violates schema" in failures["GET /content/broken/shape"]

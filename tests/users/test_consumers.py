@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from users_support import learner
+from users_support import FakeContent, learner, play
 
 from senas.contracts.base import ContractMismatch
 from senas.contracts.progress import AchievementEarned, LevelCompleted, PracticeScored
@@ -102,19 +102,15 @@ async def test_achievement_and_level_messages_land_once_under_redelivery(
 
 
 async def test_progress_to_inbox_end_to_end_with_the_real_consumer(
-    client: httpx.AsyncClient, users_platform: Platform, runtime: UsersContext
+    client: httpx.AsyncClient, users_platform: Platform, runtime: UsersContext, content: FakeContent
 ) -> None:
     """Completion → outbox → topic → user-notifications queue → consumer → inbox, with every message also
     redelivered once (the queue sees it again), and still one notification per achievement."""
     await declare_subscriptions(users_platform)
     user = await learner(client, "e2e@example.com")
     for lesson in ("les-1", "les-2"):
-        response = await client.post(
-            "/users/me/progress/lesson-completions",
-            json={"lesson_id": lesson, "score": 100, "mistakes": 0},
-            headers={**user.headers, "Idempotency-Key": f"e2e-{lesson}-key"},
-        )
-        assert response.status_code == 200
+        assert (await play(client, content, user, lesson))["perfect"] is True
+    await runtime.background.idle()
     queue = users_platform.queues.queue(users_platform.settings.resource_name(catalog.USER_NOTIFICATIONS))
     # Duplicate every queued message, as an at-least-once transport may.
     copies = await queue.receive(max_messages=10)

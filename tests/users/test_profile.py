@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import httpx
-from users_support import PASSWORD, bearer, learner
+from users_support import PASSWORD, FakeContent, bearer, learner, play
 
 from senas.core.messages import Envelope
 from senas.platform import catalog
@@ -118,16 +118,14 @@ async def test_deleting_needs_the_password_not_just_a_recent_token(client: httpx
 
 
 async def test_deleting_the_account_removes_its_data_everywhere(
-    client: httpx.AsyncClient, users_platform: Platform, runtime: UsersContext
+    client: httpx.AsyncClient, users_platform: Platform, runtime: UsersContext, content: FakeContent
 ) -> None:
     await declare_subscriptions(users_platform)
     user = await learner(client, "bye@example.com")
     other = await learner(client, "stay@example.com")
-    await client.post(
-        "/users/me/progress/lesson-completions",
-        json={"lesson_id": "les-1", "score": 90},
-        headers={**user.headers, "Idempotency-Key": "delete-test-01"},
-    )
+    await play(client, content, user, "les-1")  # an attempt, XP, review cards, an achievement
+    await runtime.background.idle()
+    assert (await runtime.ports.progress.query(f"USER#{user.user_id}")).items
     deleted = await client.request("DELETE", "/users/me", json={"password": PASSWORD}, headers=user.headers)
     assert deleted.status_code == 204
     # The other services are told (content and ml subscribe to account-events).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -155,15 +156,70 @@ def level_lessons(server: str, language: str = "ase", index: int = 0) -> list[st
     return [item["id"] for item in sorted(level["lessons"], key=lambda item: item["position"])]
 
 
+def right_answers(server: str, headers: dict[str, str], lesson_id: str) -> dict[str, dict[str, Any]]:
+    """Each exercise's right answer (exercise id → the answer body), learned as a learner can learn them: an attempt
+    answered blindly, whose verdicts name the right choices, and left unfinished (it counts for nothing). The
+    camera exercise has none here (it is skipped)."""
+    lesson = httpx.get(f"{server}/content/lessons/{lesson_id}").json()
+    probe = _attempt(server, headers, lesson_id)
+    answers: dict[str, dict[str, Any]] = {}
+    for exercise in lesson["exercises"]:
+        if exercise["choices"]:
+            verdict = _answer(server, headers, lesson_id, probe, exercise["id"], option_id=exercise["choices"][0]["id"])
+            answers[exercise["id"]] = {"option_id": verdict["correct_answer"]["option_id"]}
+        elif exercise["kind"] == "fingerspell":
+            answers[exercise["id"]] = {"letters": [letter["letter"] for letter in exercise["letters"]]}
+    return answers
+
+
 def complete_lesson(server: str, learner: Learner, lesson_id: str) -> int:
-    """Records a perfect completion of the lesson, as the lesson page does at its end; the XP it gave."""
+    """Plays the lesson through the attempts API as the lesson page does, every answer right (the camera exercise
+    skipped), and waits for its follow-ups (review cards, level, achievements, leaderboard); the XP it gave."""
+    answers = right_answers(server, learner.headers, lesson_id)
+    attempt = _attempt(server, learner.headers, lesson_id)
+    for exercise_id, answer in answers.items():
+        assert _answer(server, learner.headers, lesson_id, attempt, exercise_id, **answer)["correct"]
     response = httpx.post(
-        f"{server}/users/me/progress/lesson-completions",
-        json={"lesson_id": lesson_id, "score": 100, "mistakes": 0},
+        f"{server}/users/me/lessons/{lesson_id}/attempts/{attempt}/complete",
         headers={**learner.headers, "Idempotency-Key": secrets.token_hex(16)},
     )
     assert response.status_code == 200, response.text
+    wait_for_followups(server, learner.headers)
     return int(response.json()["xp_awarded"])
+
+
+def wait_for_followups(server: str, headers: dict[str, str], timeout: float = 30.0) -> None:
+    """Until the learner's weekly leaderboard entry has caught up with their XP: the last step of a completion's
+    follow-ups but the achievements (the cards and the level come before it). Waiting for the server, not timing
+    it."""
+    language = httpx.get(f"{server}/users/me", headers=headers).json()["sign_language"]
+    deadline = time.monotonic() + timeout
+    while True:
+        total = httpx.get(f"{server}/users/me/progress", headers=headers).json()["xp_total"]
+        board = httpx.get(f"{server}/users/leaderboard", params={"language": language}, headers=headers).json()
+        if board["me"]["xp"] >= total:
+            return
+        assert time.monotonic() < deadline, f"the follow-ups did not catch up: {board['me']} < {total}"
+        time.sleep(0.1)
+
+
+def _attempt(server: str, headers: dict[str, str], lesson_id: str) -> str:
+    started = httpx.post(
+        f"{server}/users/me/lessons/{lesson_id}/attempts",
+        headers={**headers, "Idempotency-Key": secrets.token_hex(16)},
+    )
+    assert started.status_code == 201, started.text
+    return str(started.json()["attempt_id"])
+
+
+def _answer(server: str, headers: dict[str, str], lesson_id: str, attempt: str, exercise_id: str, **answer: Any) -> Any:
+    response = httpx.post(
+        f"{server}/users/me/lessons/{lesson_id}/attempts/{attempt}/answers",
+        json={"exercise_id": exercise_id, **answer},
+        headers={**headers, "Idempotency-Key": secrets.token_hex(16)},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def new_page(browser: Any, viewport: dict[str, int] | None = None) -> tuple[Any, Any, ConsoleWatch]:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from senas.content.bootstrap import ContentRoot
 from senas.content.catalog.author_router import router as author_router
+from senas.content.catalog.internal_router import router as internal_router
 from senas.content.catalog.router import router as catalogue_router
 from senas.content.media.router import router as media_router
 from senas.content.practice.router import router as practice_router
@@ -25,13 +26,16 @@ SPEC = ServiceSpec(
     "Course catalogue: sign languages, levels, lessons, signs, exercises and media.\n\n"
     "Learners and visitors read published content (ETag + `Cache-Control`, 304 on `If-None-Match`); teachers "
     "and admins write under `/content/author/…` and may preview drafts with `?preview=true`.",
-    routers=(catalogue_router, author_router, media_router, practice_router),
+    routers=(catalogue_router, author_router, media_router, practice_router, internal_router),
     tags=(
         {"name": "catalogue", "description": "Lectura del curso / reading the course"},
         {"name": "authoring", "description": "Edición (docentes y admins) / authoring (teachers and admins)"},
         {"name": "media", "description": "Subida de medios de autor / author media uploads"},
         {"name": "practice", "description": "Videos de práctica / learners' practice videos"},
+        {"name": "internal", "description": "Para otros servicios y autores / for other services and authors"},
     ),
+    # install_database_error_handlers: a write that loses a race on a unique key is a 409, whichever route.
+    write_errors={409: "The change conflicts with a simultaneous one (retry, or choose another slug or code)"},
 )
 
 

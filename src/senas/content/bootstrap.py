@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 import structlog
 
 from senas.content import migrate
+from senas.content.catalog.answers import OptionIds
 from senas.content.consumers import AccountEventsConsumer, MediaStatusConsumer
 from senas.content.context import ContentContext, ContentDatabase, ContentPorts
 from senas.content.practice.sessions import MlPracticeSessions, PracticeSessions
@@ -20,6 +21,7 @@ from senas.content.seed import seed_demo
 from senas.content.settings import ContentSettings
 from senas.content.views import ViewCache
 from senas.core.consumer import QueueBinding
+from senas.core.grants import ServiceGrants
 from senas.platform import catalog
 from senas.wiring import resources
 from senas.wiring.platform import Platform
@@ -76,12 +78,15 @@ def build(
 ) -> ContentRoot:
     config = config or ContentSettings()
     views = ViewCache()
+    secret = platform.settings.signing_secret.get_secret_value()
     context = ContentContext(
         settings=platform.settings,
         config=config,
         ports=resources.resolve(ContentPorts, platform),
         database=ContentDatabase(platform.settings, config, platform.secrets, views),
         practice_sessions=practice_sessions or MlPracticeSessions(platform.services),
+        option_ids=OptionIds(secret),
+        grants=ServiceGrants(secret),
         views=views,
     )
     return ContentRoot(platform, context)

@@ -1,16 +1,19 @@
 """What the content service's routes and consumers share, built once by ``bootstrap.py``: its settings, its
 declared ports (two buckets, the queue it sends uploads to, the queues it consumes), the database, the read-view
-and signed-URL caches, and the ML service's answer on practice sessions."""
+and signed-URL caches, the ML service's answer on practice sessions, the keys of exercise option ids and the
+service grants that open the answer-key route."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from senas.content.catalog.answers import OptionIds
 from senas.content.db import Database, create_engine, resolve_database_url
 from senas.content.practice.sessions import PracticeSessions
 from senas.content.settings import ContentSettings
 from senas.content.views import SignedUrlCache, ViewCache
 from senas.core.errors import ServiceUnavailableError
+from senas.core.grants import ServiceGrants
 from senas.core.settings import Settings
 from senas.platform import catalog
 from senas.platform.blobs import BlobStore
@@ -69,5 +72,7 @@ class ContentDatabase:
 class ContentContext(ServiceContext[ContentPorts, ContentSettings]):
     database: ContentDatabase
     practice_sessions: PracticeSessions
+    option_ids: OptionIds
+    grants: ServiceGrants
     views: ViewCache = field(default_factory=ViewCache)
     urls: SignedUrlCache = field(default_factory=SignedUrlCache)

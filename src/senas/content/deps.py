@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from senas.content.catalog.author import CatalogAuthor
@@ -21,6 +21,7 @@ from senas.content.views import SignedUrlCache
 from senas.core.auth import Author, optional_principal
 from senas.core.deps import context_getter, get_token_verifier
 from senas.core.errors import ForbiddenError, UnauthorizedError
+from senas.core.grants import GRANT_HEADER, InvalidGrant
 
 # Dependencies here are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a thread pool, which
 # costs more than the cached read they serve.
@@ -99,7 +100,7 @@ async def read_context(
             )
         if not user.has_role("teacher", "admin"):
             raise ForbiddenError("solo autores ven borradores / only authors can preview drafts", code="forbidden")
-    reader = CatalogReader(context.database.current(), context.views, include_drafts=preview)
+    reader = CatalogReader(context.database.current(), context.views, context.option_ids, include_drafts=preview)
     return ReadContext(context.ports, reader, context.urls, preview)
 
 
@@ -111,3 +112,48 @@ async def get_author(work: UnitOfWorkDep, ports: PortsDep, actor: Author) -> Cat
 
 
 AuthorServiceDep = Annotated[CatalogAuthor, Depends(get_author)]
+
+
+# Who may read answer keys: the user service (which grades attempts) with a service grant, and authors with their
+# own token. Learners never: a key would turn every exercise into a lookup.
+ANSWER_KEY_CALLERS = frozenset({"users"})
+_grant = APIKeyHeader(
+    name=GRANT_HEADER,
+    auto_error=False,
+    scheme_name="ServiceGrant",
+    description="a short-lived grant signed by another service of this deployment (senas.core.grants)",
+)
+
+
+async def answer_key_reader(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    grant: Annotated[str | None, Depends(_grant)],
+) -> CatalogReader:
+    """The reader of answer keys, for a caller allowed to read them (see ``ANSWER_KEY_CALLERS``)."""
+    context = await get_context(request)
+    if grant is not None:
+        try:
+            context.grants.verify(grant, request.method, request.url.path, callers=ANSWER_KEY_CALLERS)
+        except InvalidGrant as exc:
+            raise ForbiddenError(
+                f"permiso de servicio no válido / invalid service grant: {exc}", code="invalid_grant"
+            ) from None
+    else:
+        user = await optional_principal(await get_token_verifier(request), credentials)
+        if user is None:
+            raise UnauthorizedError(
+                "inicia sesión para continuar / sign in to continue",
+                code="not_authenticated",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not user.has_role("teacher", "admin"):
+            raise ForbiddenError(
+                "solo autores y el servicio de usuarios leen las respuestas / only authors and the user service "
+                "read answer keys",
+                code="forbidden",
+            )
+    return CatalogReader(context.database.current(), context.views, context.option_ids, include_drafts=False)
+
+
+AnswerKeyReaderDep = Annotated[CatalogReader, Depends(answer_key_reader)]

@@ -46,6 +46,9 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     tags: Sequence[dict[str, Any]] = field(default_factory=tuple)
     body_limits: BodyLimits = field(default_factory=BodyLimits)  # request body size, JSON nesting, content type
+    # Statuses every writing route (POST, PUT, PATCH, DELETE) of the service can answer besides its own, with why
+    # (the content service answers any lost race on a unique key with 409).
+    write_errors: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -115,18 +118,23 @@ COMMON_ERRORS = {
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    503: "A dependency (database, tables, queue, another service, a model) is unavailable; retry after Retry-After",
 }
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 
-def declare_common_errors(openapi: dict[str, Any]) -> dict[str, Any]:
+def declare_common_errors(openapi: dict[str, Any], write_errors: Mapping[int, str] | None = None) -> dict[str, Any]:
     """Declare the errors every route can answer whatever its own ``responses=``, all rendered as
     ``{"error", "detail"}`` by ``install_error_handlers`` (not FastAPI's ``HTTPValidationError``): 401/403 where
-    the route needs credentials, 404 where it names a resource in its path, and 400/413/415/422 (body parsing and
-    ``BodyLimitsMiddleware``) where it takes a body."""
+    the route needs credentials, 404 where it names a resource in its path, 400/413/415/422 (body parsing and
+    ``BodyLimitsMiddleware``) where it takes a body, 503 everywhere but liveness (a port, the database or another
+    service unreachable is a 503 from any route that uses it), and the service's ``write_errors`` on every writing
+    route. With these, every status a route can answer is in its OpenAPI; the API fuzzing checks that none
+    answers another."""
     openapi.setdefault("components", {}).setdefault("schemas", {})["ErrorBody"] = ERROR_BODY_SCHEMA
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-    for operations in openapi.get("paths", {}).values():
-        for operation in operations.values():
+    for path, operations in openapi.get("paths", {}).items():
+        for method, operation in operations.items():
             statuses = set()
             if operation.get("security"):
                 statuses |= {401, 403}
@@ -134,9 +142,14 @@ def declare_common_errors(openapi: dict[str, Any]) -> dict[str, Any]:
                 statuses.add(404)
             if operation.get("requestBody"):
                 statuses |= {400, 413, 415, 422}
+            if not path.endswith("/health"):  # liveness answers from memory: 200 or nothing
+                statuses.add(503)
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses):
                 responses.setdefault(str(status), {"description": COMMON_ERRORS[status]})
+            if method in WRITE_METHODS:
+                for status, description in (write_errors or {}).items():
+                    responses.setdefault(str(status), {"description": description})
             for status, response in responses.items():
                 replace = "content" not in response or "HTTPValidationError" in str(response["content"])
                 if status.startswith(("4", "5")) and replace:
@@ -243,7 +256,7 @@ def create_service_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = declare_common_errors(FastAPI.openapi(app))
+            app.openapi_schema = declare_common_errors(FastAPI.openapi(app), spec.write_errors)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

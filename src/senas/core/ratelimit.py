@@ -64,6 +64,27 @@ class Budget:
         return f"{self.limit}/{self.window_seconds}"
 
 
+class KnownWindows:
+    """Counters this process has seen in the table, until their window ends: a later hit in the same window is then
+    one atomic ``add`` (the counter cannot have gone: it expires only after its window) instead of a conditional put
+    that fails first. Shared by the limiters of one service (they are made per request)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._until: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def known(self, key: tuple[str, str], now: float, ttl_now: float) -> bool:
+        """``now`` on the limiter's clock, ``ttl_now`` on the clock the table expires items by: the counter is
+        known to be there while its window runs on the first and it has not expired on the second."""
+        until = self._until.get(key)
+        return until is not None and now < until[0] and ttl_now < until[1]
+
+    def remember(self, key: tuple[str, str], until: float, expires_at: float) -> None:
+        if len(self._until) >= self.size:
+            self._until.clear()
+        self._until[key] = (until, expires_at - EXPIRY_MARGIN_SECONDS)
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -85,11 +106,13 @@ class RateLimiter:
         key_prefix: str = "RATELIMIT",
         now: Callable[[], float] = time.time,
         ttl_now: Callable[[], float] = time.time,
+        known: KnownWindows | None = None,
     ) -> None:
         self.table = table
         self.key_prefix = key_prefix
         self.now = now
         self.ttl_now = ttl_now
+        self.known = known
 
     def key(self, scope: str, client: str, budget: Budget, window: int) -> tuple[str, str]:
         # The window length is part of the sort key: changing a budget's window starts fresh counters.
@@ -100,8 +123,14 @@ class RateLimiter:
         window = math.floor(now / budget.window_seconds)
         remaining = (window + 1) * budget.window_seconds - now
         pk, sk = self.key(scope, client, budget, window)
-        expires_at = math.ceil(self.ttl_now() + remaining) + EXPIRY_MARGIN_SECONDS
-        hits = await self._count(pk, sk, expires_at=expires_at)
+        ttl_now = self.ttl_now()
+        if self.known is not None and self.known.known((pk, sk), now, ttl_now):
+            hits = int((await self.table.add(pk, sk, {"hits": 1}))["hits"])
+        else:
+            expires_at = math.ceil(ttl_now + remaining) + EXPIRY_MARGIN_SECONDS
+            hits = await self._count(pk, sk, expires_at=expires_at)
+            if self.known is not None:
+                self.known.remember((pk, sk), (window + 1) * budget.window_seconds, expires_at)
         return Decision(
             allowed=hits <= budget.limit, hits=hits, limit=budget.limit, retry_after=max(1, math.ceil(remaining))
         )

@@ -62,6 +62,9 @@ def _switch_to_wal(conn: sqlite3.Connection, *, deadline: float) -> str:
     # Switching a new file to WAL needs it to itself, and SQLite reports "locked" at once, without its busy
     # handler, while another process is opening it too: retry until the busy timeout.
     while True:
+        current = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+        if current.lower() == "wal":
+            return current  # already WAL (the file is shared): nothing to change, no lock to take
         try:
             return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
         except sqlite3.OperationalError as exc:

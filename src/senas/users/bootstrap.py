@@ -1,8 +1,9 @@
 """The user service's composition root: every port, client and consumer it uses, built once from the platform.
 
 Its ports are declared in ``context.UsersPorts`` (by logical name) and resolved here; the identity provider is the
-platform's (local accounts when embedded, Cognito on AWS); the content service is reached through its typed API
-client. Routes receive the context as a dependency (``deps.py``), consumers as an argument.
+platform's (local accounts when embedded, Cognito on AWS); the content and ML services are reached through their
+typed API clients — the content one with service grants (``senas.core.grants``), which open the answer-key route
+that grades lesson attempts. Routes receive the context as a dependency (``deps.py``), consumers as an argument.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from collections.abc import AsyncIterator, Sequence
 import structlog
 
 from senas.contracts.content_api import ContentApi
+from senas.contracts.ml_api import MlApi
 from senas.core.consumer import QueueBinding
+from senas.core.grants import ServiceGrants
 from senas.platform import catalog
 from senas.platform.errors import PortError
 from senas.platform.identity import Identity
 from senas.users.clock import Clock, SystemClock
 from senas.users.consumers import NotificationsConsumer, PracticeResultsConsumer
 from senas.users.context import UsersContext, UsersPorts
-from senas.users.outbox import Outbox
+from senas.users.progress.followups import outbox_with_followups
 from senas.users.settings import UsersSettings
 from senas.wiring import resources
 from senas.wiring.platform import Platform
@@ -39,13 +42,13 @@ class UsersRoot(ServiceRootBase[UsersContext]):
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Sweeps the outbox in the background (messages whose publication failed at request time) and ends the
-        live notification streams on shutdown."""
+        """Sweeps the outbox in the background (follow-ups and messages a request's own run did not finish) and,
+        on shutdown, ends the live notification streams and lets running follow-ups finish."""
         context = self.context
         stopping = asyncio.Event()
 
         async def sweep() -> None:
-            outbox = Outbox(context)
+            outbox = outbox_with_followups(context)
             while not stopping.is_set():
                 try:
                     await outbox.drain_all()
@@ -61,6 +64,7 @@ class UsersRoot(ServiceRootBase[UsersContext]):
             context.hub.close()
             stopping.set()
             await asyncio.gather(task, return_exceptions=True)
+            await context.background.close()
 
 
 def build(
@@ -79,7 +83,14 @@ def build(
         config=config,
         ports=resources.resolve(UsersPorts, platform),
         identity=identity,
-        content=ContentApi(platform.services, cache_seconds=config.content_cache_seconds),
+        content=ContentApi(
+            platform.services,
+            cache_seconds=config.content_cache_seconds,
+            grants=ServiceGrants(platform.settings.signing_secret.get_secret_value()),
+            caller="users",
+            answer_key_seconds=config.answer_key_cache_seconds,
+        ),
+        ml=MlApi(platform.services),
         clock=clock or SystemClock(),
     )
     return UsersRoot(platform, context)

@@ -1,16 +1,19 @@
 """What the user service's routes and consumers share, built once by ``bootstrap.py``: its settings, its declared
-ports (two tables, the queues it consumes, the topics it publishes to), the identity provider, the content
-service's API, the clock and the live-notification hub."""
+ports (two tables, the queues it consumes, the topics it publishes to), the identity provider, the content and ML
+services' APIs, the clock, the live-notification hub and the background runner of progress follow-ups."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from senas.contracts.content_api import ContentApi
+from senas.contracts.ml_api import MlApi
+from senas.core.ratelimit import KnownWindows
 from senas.platform import catalog
 from senas.platform.identity import Identity
 from senas.platform.queues import Queue
 from senas.platform.tables import Table
+from senas.users.background import BackgroundWork
 from senas.users.clock import Clock, SystemClock
 from senas.users.notifications.hub import NotificationHub
 from senas.users.settings import UsersSettings
@@ -35,8 +38,12 @@ class UsersPorts(DeclaredPorts):
 class UsersContext(ServiceContext[UsersPorts, UsersSettings]):
     identity: Identity
     content: ContentApi
+    ml: MlApi
     clock: Clock = field(default_factory=SystemClock)
     hub: NotificationHub = field(default_factory=NotificationHub)
+    background: BackgroundWork = field(default_factory=BackgroundWork)
+    rate_windows: KnownWindows = field(default_factory=KnownWindows)
+    followup_failures: set[str] = field(default_factory=set)  # learners with a follow-up to try again
 
     def topic(self, logical: str) -> Topic:
         """A topic this service declared (the outbox keeps the logical name of where each message goes)."""

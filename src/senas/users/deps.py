@@ -18,7 +18,8 @@ get_context = context_getter(UsersContext)
 ContextDep = Annotated[UsersContext, Depends(get_context)]
 
 
-def get_clock(context: ContextDep) -> Clock:
+# ``async def``: FastAPI runs plain ``def`` dependencies in a thread pool, a hop that costs more than they do.
+async def get_clock(context: ContextDep) -> Clock:
     return context.clock
 
 

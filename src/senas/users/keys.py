@@ -2,9 +2,12 @@
 
 UserData:      USER#<id> / PROFILE · (identity: ACCOUNT, FAMILY#…) · USER#<id> / DELETED (tombstone)
 UserProgress:  USER#<id> / IDEMPOTENCY#<key> · ATTEMPT#<ts>#<key> · STATS · DAY#<local date> · STREAK ·
-               LESSON#<id> · LEVEL#<id> · RECHECK#<lesson> · CARD#<sign>#<direction> · SIGN#<sign> ·
+               LESSON#<id> · LEVEL#<id> · CARD#<sign>:<direction> · SIGN#<sign> ·
                WEEK#<iso week>#<language> (counter) · LB#<iso week>#<language> (indexed) · ACH#<code> ·
-               OUTBOX#<id> · NOTIF#<id> · NOTIFKEY#<natural key>
+               OUTBOX#<id> · NOTIF#<id> · NOTIFKEY#<natural key> ·
+               LESSONATTEMPT#<attempt id> (a lesson attempt, graded by the server, with its answer key) ·
+               PRACTICEUSED#<session id> (a practice session already counted for a "perform" exercise) ·
+               FOLLOWUP#<message id>#<part> (a follow-up step done, so a redelivery does not do it again)
 GSI1:          DUE#<user> / <due iso>#<card>   (due reviews)
                LB#<language>#<iso week> / <xp 10 digits>#<user>   (leaderboard, descending)
                OUTBOX / <created iso>#<user>#<id>   (messages still to publish)
@@ -41,12 +44,20 @@ def lesson(lesson_id: str) -> str:
     return f"LESSON#{lesson_id}"
 
 
+def lesson_attempt(attempt_id: str) -> str:
+    return f"LESSONATTEMPT#{attempt_id}"
+
+
+def practice_used(session_id: str) -> str:
+    return f"PRACTICEUSED#{session_id}"
+
+
+def followup_done(message_id: str, part: str) -> str:
+    return f"FOLLOWUP#{message_id}#{part}"
+
+
 def level(level_id: str) -> str:
     return f"LEVEL#{level_id}"
-
-
-def recheck(lesson_id: str) -> str:
-    return f"RECHECK#{lesson_id}"
 
 
 def card(card_id: str) -> str:

@@ -19,12 +19,18 @@ class UsersSettings(BaseSettings):
     # Admins are made by an operator with `senas users grant-admin EMAIL` (the first one too), or by another admin
     # with PUT /users/{user_id}/roles; signing up never makes one (issue 14 #7).
     content_cache_seconds: float = Field(300.0, ge=0, description="how long lessons/levels fetched are reused")
+    answer_key_cache_seconds: float = Field(
+        5.0, ge=0, description="how long a lesson's answer key is reused for new attempts (0: fetched every time)"
+    )
     sse_keepalive_seconds: float = Field(15.0, gt=0)
     sse_max_streams_per_user: int = Field(
         5, ge=1, le=100, description="live notification streams one user may hold open in one process (tabs)"
     )
     sse_poll_seconds: float = Field(5.0, gt=0, description="inbox re-read when another process wrote it")
     outbox_poll_seconds: float = Field(30.0, gt=0)
+    followup_retry_seconds: float = Field(
+        5.0, ge=0, description="first wait before a failed progress follow-up is tried again (doubles each time)"
+    )
     default_sign_language: str = "lse"
 
     # Per client address, on the sign-in routes (on top of the identity provider's per-account login throttle).
@@ -43,3 +49,15 @@ class UsersSettings(BaseSettings):
     rate_limit_mfa_confirm: BudgetSetting = Budget(30, 60)
     rate_limit_refresh: BudgetSetting = Budget(120, 60)
     rate_limit_logout: BudgetSetting = Budget(120, 60)
+
+    # Per learner, on every progress write (starting, answering and completing lesson attempts, answering reviews),
+    # counted in UserData so every task shares it: far above what a person does (a lesson is a dozen writes over
+    # minutes), a wall for a script.
+    rate_limit_progress_writes: BudgetSetting = Budget(120, 60)
+    attempt_window_seconds: int = Field(
+        3 * 3600,
+        ge=60,
+        le=7 * 86400,
+        description="how long a lesson attempt stays open to answers (a practice session counts for its perform "
+        "exercises only when made within it)",
+    )

@@ -4,23 +4,30 @@ Learners (and anonymous visitors) see published content only: a lesson is visibl
 language are published; a sign when it and its language are. Authors asking for a preview see drafts too.
 An exercise that refers to a sign the viewer cannot see is left out rather than shown half-empty. Every view is
 built through the response model its route declares (``schemas.py``).
+
+A learner's exercise never says which choice is right (opaque option ids, no ``sign_id``); a preview does, and so
+does the answer key the user service grades with — built by the same code as the learner's view, so that it holds
+exactly the exercises and options learners are shown.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
+from senas.content.catalog.answers import OptionIds
 from senas.content.catalog.models import PUBLISHED, Exercise, Lesson, Level, Sign, SignLanguage
 from senas.content.catalog.repository import CatalogRepository
 from senas.content.catalog.schemas import (
+    AnswerKeyOut,
     DictionaryPageOut,
     LanguageLevelsOut,
     LanguageOut,
     LessonOut,
+    LessonPreviewOut,
     LevelOut,
     SignOut,
 )
@@ -28,7 +35,7 @@ from senas.content.db import Database
 from senas.content.media.models import VISIBLE_STATES, MediaAsset
 from senas.content.text import fingerspelling_letters, letter_key, normalise
 from senas.content.views import MediaRef, View, ViewCache
-from senas.core.errors import NotFoundError
+from senas.core.errors import ConflictError, NotFoundError
 
 ALPHABET_CATEGORY = "alfabeto"
 MULTIPLE_CHOICE = ("watch_choose_meaning", "meaning_choose_video")
@@ -49,9 +56,10 @@ def _not_found(what: str, ident: str) -> NotFoundError:
 class CatalogReader:
     """Reads through the view cache; a database session is opened only when the cache needs one."""
 
-    def __init__(self, database: Database, cache: ViewCache, *, include_drafts: bool) -> None:
+    def __init__(self, database: Database, cache: ViewCache, options: OptionIds, *, include_drafts: bool) -> None:
         self.database = database
         self.cache = cache
+        self.options = options
         self.include_drafts = include_drafts
         self._repo: CatalogRepository | None = None
 
@@ -184,6 +192,25 @@ class CatalogReader:
         return await self._cached(("lesson", lesson_id), load)
 
     async def _lesson_view(self, lesson: Lesson, level: Level, language: SignLanguage) -> View:
+        parts = await self._lesson_parts(lesson, language)
+        payload = {
+            "id": lesson.id,
+            "slug": lesson.slug,
+            "level_id": level.id,
+            "language": language.code,
+            "position": lesson.position,
+            "title_es": lesson.title_es,
+            "title_en": lesson.title_en,
+            "description_es": lesson.description_es,
+            "description_en": lesson.description_en,
+            "status": lesson.status,
+            "signs": [parts.summaries[sid] for sid in parts.sign_ids],
+            "exercises": parts.views,
+        }
+        return View(_shape(LessonPreviewOut if self.include_drafts else LessonOut, payload), parts.refs)
+
+    async def _lesson_parts(self, lesson: Lesson, language: SignLanguage) -> _LessonParts:
+        """The lesson's visible signs and exercises: as the viewer sees them, and with their answers."""
         lesson_sign_ids = (await self.repo.lesson_sign_ids([lesson.id], include_drafts=self.include_drafts))[lesson.id]
         exercises = await self.repo.exercises_of(lesson.id)
         wanted = set(lesson_sign_ids)
@@ -201,35 +228,22 @@ class CatalogReader:
         assets = await self.repo.assets_by_ids(
             sign.reference_asset_id for sign in [*visible.values(), *letters.values()]
         )
-        refs: list[MediaRef] = []
+        parts = _LessonParts(sign_ids=[sid for sid in lesson_sign_ids if sid in visible])
 
         def media(sign: Sign) -> MediaRef | None:
             ref = _media_ref(assets.get(sign.reference_asset_id or ""))
             if ref is not None:
-                refs.append(ref)
+                parts.refs.append(ref)
             return ref
 
-        summaries = {sid: _sign_summary(sign, media(sign)) for sid, sign in visible.items()}
-        exercise_views = []
+        parts.summaries = {sid: _sign_summary(sign, media(sign)) for sid, sign in visible.items()}
         for exercise in exercises:
-            built = self._exercise(exercise, summaries, letters, media)
+            built = self._exercise(exercise, parts.summaries, letters, media)
             if built is not None:
-                exercise_views.append(built)
-        payload = {
-            "id": lesson.id,
-            "slug": lesson.slug,
-            "level_id": level.id,
-            "language": language.code,
-            "position": lesson.position,
-            "title_es": lesson.title_es,
-            "title_en": lesson.title_en,
-            "description_es": lesson.description_es,
-            "description_en": lesson.description_en,
-            "status": lesson.status,
-            "signs": [summaries[sid] for sid in lesson_sign_ids if sid in summaries],
-            "exercises": exercise_views,
-        }
-        return View(_shape(LessonOut, payload), refs)
+                view, key = built
+                parts.views.append(view)
+                parts.keys.append(key)
+        return parts
 
     def _exercise(
         self,
@@ -237,7 +251,8 @@ class CatalogReader:
         summaries: dict[str, dict[str, Any]],
         letters: dict[str, Sign],
         media: Any,
-    ) -> dict[str, Any] | None:
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(the exercise as the viewer sees it, its answer key); None when it cannot be shown whole."""
         view: dict[str, Any] = {
             "id": exercise.id,
             "slug": exercise.slug,
@@ -245,31 +260,107 @@ class CatalogReader:
             "kind": exercise.kind,
             "prompt_es": exercise.prompt_es,
             "prompt_en": exercise.prompt_en,
-            "sign_id": exercise.sign_id,
+            "media": None,
+            "meaning_es": None,
+            "meaning_en": None,
+            "sign": None,
             "choices": [],
             "word": exercise.word,
             "letters": [],
         }
+        key: dict[str, Any] = {
+            "id": exercise.id,
+            "kind": exercise.kind,
+            "position": exercise.position,
+            "sign_id": exercise.sign_id,
+            "gloss": None,
+            "meaning_es": None,
+            "meaning_en": None,
+            "options": [],
+            "letters": [],
+            "word": exercise.word,
+        }
+        if self.include_drafts:
+            view["sign_id"] = exercise.sign_id
         if exercise.kind == "fingerspell":
             for letter in fingerspelling_letters(exercise.word):
                 sign = letters.get(letter)
                 if sign is None or not self._visible(sign):
                     return None
                 view["letters"].append({"letter": letter.upper(), "sign_id": sign.id, "media": media(sign)})
-            return view
-        if exercise.sign_id not in summaries:
+                key["letters"].append(letter.upper())
+            return view, key
+        target = summaries.get(exercise.sign_id or "")
+        if target is None:
             return None
-        if exercise.kind in MULTIPLE_CHOICE:
-            options = [exercise.sign_id, *(str(d) for d in exercise.distractor_ids)]
-            if any(option not in summaries for option in options):
+        key.update({field: target[field] for field in ("gloss", "meaning_es", "meaning_en")})
+        if exercise.kind == "perform_sign":
+            view["sign"] = target
+        elif exercise.kind in MULTIPLE_CHOICE:
+            sign_ids = [target["id"], *(str(d) for d in exercise.distractor_ids)]
+            if any(sid not in summaries for sid in sign_ids):
                 return None
-            # A stable order per exercise so the right answer is not always first.
-            options.sort(key=lambda sid: hashlib.sha256(f"{exercise.id}:{sid}".encode()).digest())
-            view["choices"] = [
-                {key: summaries[sid][key] for key in ("id", "gloss", "meaning_es", "meaning_en", "media")}
-                for sid in options
-            ]
-        return view
+            options = sorted((self.options.of(exercise.id, sid), sid) for sid in sign_ids)  # opaque, so no hint
+            watch = exercise.kind == "watch_choose_meaning"
+            if watch:
+                view["media"] = target["media"]
+            else:
+                view["meaning_es"], view["meaning_en"] = target["meaning_es"], target["meaning_en"]
+            for option_id, sid in options:
+                option = summaries[sid]
+                choice = {
+                    "id": option_id,
+                    "meaning_es": option["meaning_es"] if watch else None,
+                    "meaning_en": option["meaning_en"] if watch else None,
+                    "media": None if watch else option["media"],
+                }
+                if self.include_drafts:
+                    choice.update(sign_id=sid, gloss=option["gloss"], correct=sid == target["id"])
+                view["choices"].append(choice)
+                key["options"].append(
+                    {
+                        "id": option_id,
+                        "sign_id": sid,
+                        "gloss": option["gloss"],
+                        "meaning_es": option["meaning_es"],
+                        "meaning_en": option["meaning_en"],
+                        "correct": sid == target["id"],
+                    }
+                )
+        return view, key
+
+    # -- answer key ----------------------------------------------------------------------------------------
+
+    async def answer_key(self, lesson_id: str) -> View:
+        """The published lesson's exercises with their answers (the user service grades attempts with it). A
+        lesson that exists but is not published (or whose level or language is not) is a 409, not a 404, so
+        the caller can tell a learner why."""
+
+        async def load() -> View:
+            lesson = await self.repo.lesson(lesson_id)
+            level = await self.repo.level(lesson.level_id) if lesson else None
+            language = await self.repo.language(level.language_id) if level else None
+            if lesson is None or level is None or language is None:
+                raise _not_found("lesson", lesson_id)
+            if not all(row.status == PUBLISHED for row in (lesson, level, language)):
+                raise ConflictError(
+                    f"la lección no está publicada / the lesson is not published: {lesson_id}",
+                    code="lesson_not_published",
+                )
+            parts = await self._lesson_parts(lesson, language)
+            course_lessons, course_exercises = await self.repo.course_size(language.id)
+            payload = {
+                "lesson_id": lesson.id,
+                "level_id": level.id,
+                "language": language.code,
+                "sign_ids": parts.sign_ids,
+                "exercises": parts.keys,
+                "course_lessons": course_lessons,
+                "course_exercises": course_exercises,
+            }
+            return View(_shape(AnswerKeyOut, payload))
+
+        return await self._cached(("answer-key", lesson_id), load)
 
     # -- sign and dictionary -------------------------------------------------------------------------------
 
@@ -334,6 +425,15 @@ class CatalogReader:
             return View(_shape(DictionaryPageOut, payload), refs)
 
         return await self._cached(key, load)
+
+
+@dataclass
+class _LessonParts:
+    sign_ids: list[str]
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    views: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    refs: list[MediaRef] = field(default_factory=list)
 
 
 def _shape(model: type[BaseModel], payload: dict[str, Any]) -> dict[str, Any]:

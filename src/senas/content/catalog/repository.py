@@ -111,6 +111,20 @@ class CatalogRepository:
             query = query.where(Lesson.status == PUBLISHED)
         return list(await self.session.scalars(query))
 
+    async def course_size(self, language_id: str) -> tuple[int, int]:
+        """(published lessons in published levels of the language, their exercises)."""
+        published = (
+            select(Lesson.id)
+            .join(Level, Level.id == Lesson.level_id)
+            .where(Level.language_id == language_id, Level.status == PUBLISHED, Lesson.status == PUBLISHED)
+            .subquery()
+        )
+        lessons = await self.session.scalar(select(func.count()).select_from(published))
+        exercises = await self.session.scalar(
+            select(func.count(Exercise.id)).where(Exercise.lesson_id.in_(select(published.c.id)))
+        )
+        return int(lessons or 0), int(exercises or 0)
+
     async def lesson_sign_ids(self, lesson_ids: Sequence[str], *, include_drafts: bool) -> dict[str, list[str]]:
         if not lesson_ids:
             return {}

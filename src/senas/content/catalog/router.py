@@ -59,7 +59,8 @@ async def get_level(level_id: str, request: Request, context: ReadDep) -> Respon
 @router.get(
     "/lessons/{lesson_id}",
     summary="A lesson with its signs, exercises and time-limited media URLs",
-    responses=_doc(schemas.LessonOut),
+    # Learners get LessonOut (no answers); authors previewing get LessonPreviewOut (with them).
+    responses=_doc(schemas.LessonOut | schemas.LessonPreviewOut),
 )
 async def get_lesson(lesson_id: str, request: Request, context: ReadDep) -> Response:
     return await _send(request, context, await context.reader.lesson(lesson_id))

@@ -307,12 +307,17 @@ class SignOut(SignSummaryOut):
     template_version: str | None
 
 
+# What a learner reads of an exercise says what to do, never which choice is right: choices carry opaque option ids
+# (not sign ids; see ``answers.OptionIds``) and only what the learner chooses among — the meanings when the sign is
+# watched, the videos when the meaning is read. The answers are graded by the user service, which takes them from
+# the answer-key route; authors previewing a lesson see them too (``PreviewExerciseOut``).
+
+
 class ChoiceOut(_Out):
-    id: str
-    gloss: str
-    meaning_es: str
-    meaning_en: str
-    media: Media
+    id: str = Field(description="opaque option id, the one to send as the answer")
+    meaning_es: str | None = Field(description="watch_choose_meaning: a meaning to choose")
+    meaning_en: str | None
+    media: Media = Field(description="meaning_choose_video: a video to choose")
 
 
 class LetterOut(_Out):
@@ -321,20 +326,39 @@ class LetterOut(_Out):
     media: Media
 
 
-class ExerciseOut(_Out):
+class _ExerciseBase(_Out):
     id: str
     slug: str
     position: int
     kind: ExerciseKind
     prompt_es: str
     prompt_en: str
-    sign_id: str | None = Field(description="the right answer / the sign to perform")
-    choices: list[ChoiceOut]
+    media: Media = Field(description="watch_choose_meaning: the sign to watch")
+    meaning_es: str | None = Field(description="meaning_choose_video: the meaning whose video to find")
+    meaning_en: str | None
+    sign: SignSummaryOut | None = Field(description="perform_sign: the sign to perform")
     word: str | None
     letters: list[LetterOut]
 
 
-class LessonOut(_Out):
+class ExerciseOut(_ExerciseBase):
+    choices: list[ChoiceOut]
+
+
+class PreviewChoiceOut(ChoiceOut):
+    sign_id: str
+    gloss: str
+    correct: bool
+
+
+class PreviewExerciseOut(_ExerciseBase):
+    """An exercise as an author previews it: with its sign and which choice is right."""
+
+    sign_id: str | None = Field(description="the right answer / the sign to perform")
+    choices: list[PreviewChoiceOut]
+
+
+class _LessonBase(_Out):
     id: str
     slug: str
     level_id: str
@@ -346,7 +370,51 @@ class LessonOut(_Out):
     description_en: str
     status: str
     signs: list[SignSummaryOut]
+
+
+class LessonOut(_LessonBase):
     exercises: list[ExerciseOut]
+
+
+class LessonPreviewOut(_LessonBase):
+    """``?preview=true`` (authors): drafts included, and every exercise with its answer."""
+
+    exercises: list[PreviewExerciseOut]
+
+
+# -- the answer key (``GET /content/internal/lessons/{id}/answer-key``: the user service, and authors) ----------------
+
+
+class KeyOptionOut(_Out):
+    id: str
+    sign_id: str
+    gloss: str
+    meaning_es: str
+    meaning_en: str
+    correct: bool
+
+
+class KeyExerciseOut(_Out):
+    id: str
+    kind: ExerciseKind
+    position: int
+    sign_id: str | None = Field(description="the sign asked about, or to perform (none for fingerspelling)")
+    gloss: str | None
+    meaning_es: str | None
+    meaning_en: str | None
+    options: list[KeyOptionOut] = Field(description="the choices (choice exercises), the right one marked")
+    letters: list[str] = Field(description="fingerspell: the letters to spell, in order")
+    word: str | None
+
+
+class AnswerKeyOut(_Out):
+    lesson_id: str
+    level_id: str
+    language: str
+    sign_ids: list[str] = Field(description="the lesson's signs (what joins the learner's review deck)")
+    exercises: list[KeyExerciseOut] = Field(description="exactly the exercises learners are shown, in order")
+    course_lessons: int = Field(description="published lessons of the lesson's language")
+    course_exercises: int = Field(description="their exercises: with course_lessons, what the course can give")
 
 
 class LessonInLevelOut(_Out):

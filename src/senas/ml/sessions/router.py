@@ -23,7 +23,10 @@ def _out(service: SessionService, session: PracticeSession) -> SessionOut:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=SessionOut,
-    responses={404: {}},
+    responses={
+        404: {"description": "No such sign (`sign_not_found`)"},
+        409: {"description": "The sign has no reference to practise with yet (`no_template`)"},
+    },
     summary="Start a practice session",
 )
 async def start_session(body: StartSession, user: CurrentUser, service: SessionServiceDep) -> SessionOut:
@@ -53,7 +56,14 @@ async def get_session(session_id: str, user: CurrentUser, service: SessionServic
     return _out(service, await service.owned(user.user_id, session_id))
 
 
-@router.post("/{session_id}/landmarks", response_model=SessionOut, summary="Score landmarks computed on the device")
+@router.post(
+    "/{session_id}/landmarks",
+    response_model=SessionOut,
+    responses={
+        409: {"description": "The session takes a video (`wrong_mode`), or is finished (`session_finished`)"},
+    },
+    summary="Score landmarks computed on the device",
+)
 async def submit_landmarks(
     session_id: str, body: SubmitLandmarks, user: CurrentUser, service: SessionServiceDep
 ) -> SessionOut:

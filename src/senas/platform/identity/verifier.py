@@ -12,6 +12,7 @@ import jwt
 
 from senas.platform.identity import InvalidToken, Principal
 from senas.platform.identity.revocation import TokenRevocations
+from senas.platform.identity.verified_tokens import MAX_AGE_SECONDS, VerifiedTokens
 
 JwksSource = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -33,6 +34,8 @@ class JwtVerifier:
         cache_seconds: float = 3600.0,
         min_refresh_interval: float = 30.0,
         revocations: TokenRevocations | None = None,
+        remember_seconds: float = MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = jwks
         self.issuer = issuer
@@ -47,6 +50,8 @@ class JwtVerifier:
         self._lock = asyncio.Lock()
         # Tokens of a user whose roles changed (or who was otherwise signed out everywhere) since they were issued.
         self.revocations = revocations
+        self.clock = clock
+        self._checked = VerifiedTokens(max_age=remember_seconds)
 
     async def _refresh(self, seen_fetch: float) -> None:
         async with self._lock:
@@ -67,6 +72,22 @@ class JwtVerifier:
             raise InvalidToken("token signed with an unknown key") from None
 
     async def verify(self, token: str) -> Principal:
+        now = self.clock()
+        checked = self._checked.recall(token, now)
+        if checked is None:
+            checked = await self._check(token)
+            self._checked.remember(token, checked, now)
+        # Asked on every request, remembered signature or not: a role change voids the user's tokens at once.
+        if self.revocations is not None and await self.revocations.is_revoked(
+            checked.user_id, checked.issued_at or 0.0
+        ):
+            raise InvalidToken(
+                "el token ya no es válido (cambiaron tus permisos); inicia sesión de nuevo / "
+                "the token is no longer valid (your permissions changed); sign in again"
+            )
+        return checked
+
+    async def _check(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -96,13 +117,7 @@ class JwtVerifier:
             raise InvalidToken("token meant for another audience")
         if claims.get("token_use") != self.token_use:
             raise InvalidToken(f"not an {self.token_use} token")
-        principal = principal_from_claims(claims)
-        if self.revocations is not None and await self.revocations.is_revoked(principal.user_id, float(claims["iat"])):
-            raise InvalidToken(
-                "el token ya no es válido (cambiaron tus permisos); inicia sesión de nuevo / "
-                "the token is no longer valid (your permissions changed); sign in again"
-            )
-        return principal
+        return principal_from_claims(claims)  # iat and exp are required above
 
 
 def _audience_matches(value: Any, expected: str) -> bool:

@@ -47,12 +47,20 @@ def check_key(value: object, what: str) -> str:
 
 
 def number_size(value: int | float) -> int:
-    digits = repr(abs(value)).replace(".", "").replace("e", "").replace("+", "").replace("-", "").strip("0")
+    if type(value) is int:  # the common case, without the float spelling's '.', 'e' and signs to remove
+        digits = str(abs(value)).strip("0")
+    else:
+        digits = repr(abs(value)).replace(".", "").replace("e", "").replace("+", "").replace("-", "").strip("0")
     return (len(digits) + 1) // 2 + 1
 
 
 def value_size(value: object, depth: int) -> int:
     """Validate one attribute value (JSON-like, as DynamoDB can hold it) and return its approximate size."""
+    # Exact types first (every item is checked on every write): strings, ints, then the rest as before.
+    if type(value) is str:
+        return len(value) if value.isascii() else utf8_len(value, "a string value")
+    if type(value) is int:
+        return number_size(value)
     if value is None or isinstance(value, bool):
         return 1
     if isinstance(value, int):

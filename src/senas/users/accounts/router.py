@@ -75,7 +75,12 @@ async def delete_me(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.put("/{user_id}/roles", response_model=RolesOut, tags=["admin"])
+@router.put(
+    "/{user_id}/roles",
+    response_model=RolesOut,
+    tags=["admin"],
+    responses={409: {"description": "An admin cannot remove their own admin role; roles the provider refuses"}},
+)
 async def set_roles(user_id: str, body: RolesIn, admin: Admin, accounts: AccountsDep) -> RolesOut:
     roles = await accounts.set_roles(admin, user_id, set(body.roles))
     return RolesOut(user_id=user_id, roles=roles)

@@ -26,7 +26,7 @@ class AchievementsOut(BaseModel):
 
 @router.get("/me/achievements", response_model=AchievementsOut)
 async def my_achievements(user: CurrentUser, progress: ProgressDep) -> AchievementsOut:
-    earned = {str(item["code"]): item for item in await progress.achievements.earned(user.user_id)}
+    earned = {str(item["code"]): item for item in await progress.achievements_earned(user.user_id)}
     return AchievementsOut(
         achievements=[
             AchievementOut(

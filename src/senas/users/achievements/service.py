@@ -16,17 +16,16 @@ from senas.platform.tables import Condition, Put
 from senas.users import keys
 from senas.users.achievements.rules import RULES, Rule, Totals
 from senas.users.context import PRODUCER, UsersContext
-from senas.users.outbox import Outbox, outbox_put
+from senas.users.outbox import outbox_put
 from senas.users.progress.repository import ProgressRepository
 
 log = structlog.get_logger(__name__)
 
 
 class AchievementsService:
-    def __init__(self, context: UsersContext, repository: ProgressRepository, outbox: Outbox) -> None:
+    def __init__(self, context: UsersContext, repository: ProgressRepository) -> None:
         self.context = context
         self.repository = repository
-        self.outbox = outbox
 
     async def earned(self, user_id: str) -> list[dict[str, Any]]:
         return await self.repository.items_with_prefix(user_id, "ACH#")

@@ -140,7 +140,7 @@ async def begin_enrolment(
     "/auth/mfa/confirm",
     response_model=ConfirmOut,
     response_model_exclude_none=True,
-    responses=RATE_LIMITED_RESPONSE,
+    responses={409: {"description": "No enrolment started (`mfa_not_started`)"}, **RATE_LIMITED_RESPONSE},
     dependencies=[Depends(rate_limited("mfa_confirm"))],
 )
 async def confirm_enrolment(

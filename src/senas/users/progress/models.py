@@ -1,29 +1,28 @@
-"""What one progress event is (an exercise answer, a lesson completion, a scored practice session, a review)
-and what recording it gave."""
+"""A lesson attempt (``USER#<id>/LESSONATTEMPT#<attempt id>``): the lesson's exercises with their answer keys, taken
+from the content service when the attempt starts (never sent to the learner), and the server's verdict on each
+answer. Completing it turns the verdicts into a score and XP."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import json
+import secrets
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fsrs import Rating
 
-EventKind = Literal["exercise", "lesson", "practice", "review"]
+from senas.contracts.content_api import AnswerKey
+from senas.platform.tables import Item
+from senas.users import keys
+from senas.users.progress import xp
 
-STAT_FIELDS = (
-    "xp",
-    "exercises",
-    "correct_exercises",
-    "lesson_completions",
-    "lessons_completed",
-    "perfect_lessons",
-    "practice_sessions",
-    "camera_passes",
-    "reviews",
-    "signs_practised",
-    "levels_completed",
-)
+COMPLETED_ATTEMPT_TTL_SECONDS = 30 * 86400  # as long as the idempotency records that may replay its completion
+OPEN_ATTEMPT_GRACE_SECONDS = 86400  # an open attempt is kept a day past its window, then the table forgets it
+DIRECTIONS = {"watch_choose_meaning": "sign_to_meaning", "meaning_choose_video": "meaning_to_sign"}
+CHOICE_KINDS = frozenset(DIRECTIONS)
+_shuffle = secrets.SystemRandom().shuffle
 
 
 @dataclass(frozen=True)
@@ -34,27 +33,116 @@ class CardReview:
     must_exist: bool = False  # a review answer addresses an existing card; others create it
 
 
+def snapshot_exercise(exercise: Any) -> dict[str, Any]:
+    """One exercise of the answer key as the attempt keeps it, its options in an order of this attempt's own."""
+    options = [option.id for option in exercise.options]
+    _shuffle(options)
+    right = [option.id for option in exercise.options if option.correct]
+    return {
+        "id": exercise.id,
+        "kind": exercise.kind,
+        "sign_id": exercise.sign_id,
+        "options": options,
+        "correct_option": right[0] if right else None,
+        "letters": list(exercise.letters),
+        "answer": {"gloss": exercise.gloss, "meaning_es": exercise.meaning_es, "meaning_en": exercise.meaning_en},
+        "revealed": [
+            {
+                "option_id": option.id,
+                "gloss": option.gloss,
+                "meaning_es": option.meaning_es,
+                "meaning_en": option.meaning_en,
+            }
+            for option in exercise.options
+        ],
+    }
+
+
 @dataclass(frozen=True)
-class ProgressEvent:
+class LessonAttempt:
     user_id: str
-    kind: EventKind
-    dedupe_key: str  # "req:<Idempotency-Key>", "practice:<session id>", "review:<card>:<version>"
-    request_hash: str
-    occurred_at: datetime
-    details: dict[str, Any] = field(default_factory=dict)  # logged with the attempt
-    lesson_id: str | None = None
-    score: float | None = None
-    perfect: bool = False
-    correct: bool | None = None
-    passed: bool | None = None
-    card: CardReview | None = None
+    attempt_id: str
+    lesson_id: str
+    level_id: str
+    started_at: datetime
+    expires_at: datetime
+    exercises: list[dict[str, Any]]
+    sign_ids: list[str]
+    lesson_max_xp: int
+    course_max_xp: int
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    status: Literal["open", "completed"] = "open"
+    outcome: dict[str, Any] | None = None
+    version: int = 0  # 0: not stored yet
 
+    @classmethod
+    def start(cls, user_id: str, key: AnswerKey, now: datetime, window_seconds: int) -> LessonAttempt:
+        return cls(
+            user_id=user_id,
+            attempt_id=secrets.token_hex(16),
+            lesson_id=key.lesson_id,
+            level_id=key.level_id,
+            started_at=now,
+            expires_at=now + timedelta(seconds=window_seconds),
+            exercises=[snapshot_exercise(exercise) for exercise in key.exercises],
+            sign_ids=list(key.sign_ids),
+            lesson_max_xp=xp.lesson_max_xp(len(key.exercises)),
+            course_max_xp=xp.course_max_xp(key.course_lessons, key.course_exercises),
+            version=1,
+        )
 
-@dataclass(frozen=True)
-class Outcome:
-    event_id: str
-    kind: EventKind
-    xp_awarded: int
-    replayed: bool
-    first_completion: bool | None = None
-    card_due: str | None = None
+    def exercise(self, exercise_id: str) -> dict[str, Any] | None:
+        return next((exercise for exercise in self.exercises if exercise["id"] == exercise_id), None)
+
+    def is_open_at(self, now: datetime) -> bool:
+        return self.status == "open" and now < self.expires_at
+
+    def answered(self, exercise_id: str, result: dict[str, Any]) -> LessonAttempt:
+        return replace(self, results={**self.results, exercise_id: result}, version=self.version + 1)
+
+    def completed(self, outcome: dict[str, Any]) -> LessonAttempt:
+        return replace(self, status="completed", outcome=outcome, version=self.version + 1)
+
+    def to_item(self) -> Item:
+        ttl = COMPLETED_ATTEMPT_TTL_SECONDS if self.status == "completed" else OPEN_ATTEMPT_GRACE_SECONDS
+        window_left = max(0.0, (self.expires_at - self.started_at).total_seconds())
+        return {
+            "pk": keys.user(self.user_id),
+            "sk": keys.lesson_attempt(self.attempt_id),
+            "attempt_id": self.attempt_id,
+            "lesson_id": self.lesson_id,
+            "level_id": self.level_id,
+            "started_at": keys.iso(self.started_at),
+            "window_ends_at": keys.iso(self.expires_at),
+            # The snapshot and the verdicts are kept as JSON text: the item is written on every answer, and one
+            # string is checked and stored at once where a nest of maps is walked value by value.
+            "exercises": json.dumps(self.exercises, separators=(",", ":"), ensure_ascii=False),
+            "sign_ids": self.sign_ids,
+            "lesson_max_xp": self.lesson_max_xp,
+            "course_max_xp": self.course_max_xp,
+            "results": json.dumps(self.results, separators=(",", ":")),
+            "status": self.status,
+            "outcome": self.outcome,
+            "version": self.version,
+            # The table's TTL runs on the wall clock, whatever instant the attempt is dated.
+            "expires_at": int(time.time() + ttl + (0 if self.status == "completed" else window_left)),
+        }
+
+    @classmethod
+    def from_item(cls, user_id: str, item: Item) -> LessonAttempt:
+        return cls(
+            user_id=user_id,
+            attempt_id=str(item["attempt_id"]),
+            lesson_id=str(item["lesson_id"]),
+            level_id=str(item["level_id"]),
+            started_at=datetime.fromisoformat(str(item["started_at"])),
+            expires_at=datetime.fromisoformat(str(item["window_ends_at"])),
+            exercises=list(json.loads(item["exercises"])),
+            sign_ids=list(item.get("sign_ids", [])),
+            lesson_max_xp=int(item["lesson_max_xp"]),
+            course_max_xp=int(item["course_max_xp"]),
+            results=dict(json.loads(item.get("results") or "{}")),
+            status=item["status"],
+            outcome=item.get("outcome"),
+            version=int(item["version"]),
+        )

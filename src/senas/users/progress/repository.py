@@ -1,10 +1,11 @@
 """All queries of UserProgress for progress events, streaks, lessons, levels, cards and the leaderboard.
 
-Recording an event is one ``transact_write``: the idempotency record (absent-condition), the attempt log, the
-XP and counters (atomic ``Add``), the day's and week's XP, and the state the event changes (lesson best,
-review card, first-practice marker) under version or absent conditions. A duplicate key cancels the whole
-transaction, so XP can never be counted twice; a concurrent change of the same lesson or card cancels it too,
-and the caller re-reads and tries again, so no XP is lost.
+Recording an event is one ``transact_write`` (planned by ``ledger.py`` and the event's service): the idempotency
+record (absent-condition), the attempt log, the XP and counters (atomic ``Add``), the day's XP and the streak
+(versioned), and the state the event changes (lesson attempt, lesson best, review card, first-practice marker)
+under version or absent conditions. A duplicate key cancels the whole transaction, so XP can never be counted
+twice; a concurrent change of the same item cancels it too, and the caller re-reads and tries again, so no XP is
+lost.
 """
 
 from __future__ import annotations
@@ -40,12 +41,6 @@ class ProgressRepository:
     async def streak(self, user_id: str) -> Streak:
         return Streak.from_item(await self.item(user_id, keys.STREAK))
 
-    async def save_streak(self, user_id: str, streak: Streak, *, previous_version: int) -> None:
-        """Raises ConditionFailed when another event moved the streak first."""
-        condition = Condition.item_absent() if previous_version == 0 else Condition.version_is(previous_version)
-        item = {"pk": keys.user(user_id), "sk": keys.STREAK, **streak.to_fields()}
-        await self.table.put(item, condition=condition)
-
     async def transact(self, ops: list[WriteOp]) -> None:
         await self.table.transact_write(ops)
 
@@ -69,18 +64,13 @@ class ProgressRepository:
                 return
             cursor = page.cursor
 
+    async def card_ids_of_sign(self, user_id: str, sign_id: str) -> set[str]:
+        """The learner's cards of one sign (one per direction at most)."""
+        page = await self.table.query(keys.user(user_id), sk=KeyRange.prefix(keys.card(f"{sign_id}:")), limit=10)
+        return {str(item["card_id"]) for item in page.items}
+
     async def completed_lessons(self, user_id: str) -> dict[str, Item]:
         return {str(item["lesson_id"]): item for item in await self.items_with_prefix(user_id, "LESSON#")}
-
-    async def delete(self, user_id: str, sk: str) -> None:
-        await self.table.delete(keys.user(user_id), sk)
-
-    async def put_if_absent(self, item: Item) -> bool:
-        try:
-            await self.table.put(item, condition=Condition.item_absent())
-        except ConditionFailed:
-            return False
-        return True
 
     # ---- review cards
 

@@ -1,33 +1,15 @@
-"""Bodies of the progress routes."""
+"""Bodies of the progress routes: lesson attempts (start, answer, complete) and the summary."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from senas.users.reviews.cards import SIGN_ID
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 IDEMPOTENCY_KEY = r"^[A-Za-z0-9_.:-]{8,128}$"
-
-
-class ExerciseResultIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    lesson_id: str = Field(pattern=ID)
-    exercise_id: str = Field(pattern=ID)
-    correct: bool
-    sign_id: str | None = Field(None, pattern=SIGN_ID, description="the sign the exercise asked about")
-    direction: Literal["sign_to_meaning", "meaning_to_sign", "perform"] | None = None
-
-
-class LessonCompletionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    lesson_id: str = Field(pattern=ID)
-    score: int = Field(ge=0, le=100, description="percentage of exercises right")
-    mistakes: int = Field(0, ge=0, le=1000)
+ATTEMPT_ID = r"^[0-9a-f]{32}$"
+Letter = Annotated[str, Field(max_length=8, description="one spelled letter as the learner gave it ('' if none)")]
 
 
 class StreakOut(BaseModel):
@@ -40,13 +22,97 @@ class StreakOut(BaseModel):
     today: str  # the learner's local date
 
 
-class EventOut(BaseModel):
-    event_id: str
-    xp_awarded: int
+# -- attempts ------------------------------------------------------------------------------------------------------
+
+
+class AttemptExerciseOut(BaseModel):
+    exercise_id: str
+    kind: str
+    option_ids: list[str] = Field(
+        description="choice exercises: the lesson's choices (by their option id) in this attempt's order"
+    )
+    answered: bool
+    correct: bool | None = Field(None, description="the server's verdict, once answered")
+
+
+class AttemptOut(BaseModel):
+    attempt_id: str
+    lesson_id: str
+    status: Literal["open", "completed"]
+    started_at: str
+    expires_at: str = Field(description="answers (and practice sessions for perform exercises) count until then")
+    exercises: list[AttemptExerciseOut]
+    replayed: bool = Field(description="true when this answers a repeated Idempotency-Key: the same attempt")
+
+
+class AnswerIn(BaseModel):
+    """What the learner chose — exactly one of: ``option_id`` (choice exercises), ``letters`` (fingerspelling:
+    the letters spelled, in order), ``practice_session_id`` (perform: a practice session of the exercise's sign,
+    scored, made during this attempt)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exercise_id: str = Field(pattern=ID)
+    option_id: str | None = Field(None, pattern=ID)
+    letters: Annotated[list[Letter], Field(max_length=64)] | None = None
+    practice_session_id: str | None = Field(None, pattern=ID)
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> AnswerIn:
+        given = [name for name in ("option_id", "letters", "practice_session_id") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of option_id, letters, practice_session_id")
+        return self
+
+
+class OptionTextOut(BaseModel):
+    option_id: str
+    gloss: str
+    meaning_es: str
+    meaning_en: str
+
+
+class CorrectAnswerOut(BaseModel):
+    """The right answer, for feedback (sent once the learner has answered)."""
+
+    option_id: str | None = Field(None, description="choice exercises: the right option")
+    gloss: str | None = None
+    meaning_es: str | None = None
+    meaning_en: str | None = None
+    letters: list[str] | None = Field(None, description="fingerspelling: the letters of the word")
+    options: list[OptionTextOut] | None = Field(None, description="choice exercises: what every option was")
+
+
+class AnswerOut(BaseModel):
+    attempt_id: str
+    exercise_id: str
+    correct: bool
+    correct_answer: CorrectAnswerOut
+    answered: int = Field(description="exercises of the attempt answered so far")
+    total: int
+    replayed: bool = Field(description="true when this answers a repeated Idempotency-Key: the first verdict")
+
+
+class CompletionOut(BaseModel):
+    attempt_id: str
+    lesson_id: str
+    score: int = Field(description="percentage right of the exercises graded (a skipped perform exercise is not)")
+    correct: int
+    answered: int
+    total: int
+    perfect: bool = Field(description="every exercise answered, all right")
+    first_completion: bool
+    xp_awarded: int = Field(description="XP this call awarded: 0 on a replay")
+    original_xp_awarded: int | None = Field(
+        None, description="on a replay (repeated Idempotency-Key): what the first call awarded"
+    )
+    xp_capped: bool = Field(description="the lesson's or the course's daily XP bound cut the award")
     replayed: bool
-    first_completion: bool | None = None
     xp_total: int
     streak: StreakOut
+
+
+# -- summary -------------------------------------------------------------------------------------------------------
 
 
 class LevelProgressOut(BaseModel):

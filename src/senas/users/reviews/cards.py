@@ -6,6 +6,7 @@ choose the video) and ``perform`` (sign it on camera). A card's id is ``<sign_id
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,11 @@ def card_id(sign_id: str, direction: str) -> str:
 def parse_card_id(value: str) -> tuple[str, str] | None:
     match = _CARD_ID.match(value)
     return None if match is None else (match.group(1), match.group(2))
+
+
+def _card_number(user_id: str, sign_id: str, direction: str) -> int:
+    digest = hashlib.sha256(f"{user_id}\x00{sign_id}\x00{direction}".encode()).digest()
+    return int.from_bytes(digest[:6], "big")  # fsrs keeps it as an int (JSON-safe well below 2**53)
 
 
 def rating_for_practice(score: float, passed: bool) -> Rating:
@@ -81,7 +87,9 @@ class ReviewCard:
 
     @classmethod
     def new(cls, user_id: str, sign_id: str, direction: str, now: datetime) -> ReviewCard:
-        card = Card(due=now)
+        # An id of our own: without one, fsrs numbers a card by the current millisecond and sleeps a millisecond
+        # so that the next one differs — a pause of the whole event loop for every new card.
+        card = Card(card_id=_card_number(user_id, sign_id, direction), due=now)
         return cls(user_id=user_id, sign_id=sign_id, direction=direction, fsrs=dict(card.to_dict()))
 
     def reviewed(self, rating: Rating, at: datetime) -> ReviewCard:

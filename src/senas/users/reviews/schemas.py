@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from senas.users.reviews.cards import RatingName
 
@@ -29,6 +29,7 @@ class AnswerIn(BaseModel):
 
 class AnswerOut(BaseModel):
     card_id: str
-    xp_awarded: int
+    xp_awarded: int = Field(description="XP this call awarded: 0 on a replay")
+    original_xp_awarded: int | None = Field(None, description="on a replay: what the first answer awarded")
     replayed: bool
     next_due: str | None

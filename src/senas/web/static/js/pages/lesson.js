@@ -1,6 +1,9 @@
 // The lesson player: first the lesson's signs (with speed, loop and mirror), then its exercises one by one —
-// choose the meaning, choose the video, fingerspell, perform on camera — each answer recorded (XP, streak and
-// spaced review follow from it on the server), and the completion at the end.
+// choose the meaning, choose the video, fingerspell, perform on camera — played as an attempt the server grades.
+// The lesson as read names no right answer: starting the exercises starts an attempt (POST …/attempts, which
+// gives this attempt's order of each exercise's choices), each answer sends what the learner chose and shows the
+// server's verdict with the right answer, and completing the attempt gives the score, the XP and the streak (review
+// cards, achievements and the leaderboard follow on the server).
 
 import { api, ApiError, errorText, newIdempotencyKey } from "../api.js";
 import { onLeave } from "../app.js";
@@ -10,11 +13,6 @@ import { lang, pick, t } from "../i18n.js";
 import { choiceMedia, signMedia } from "../media.js";
 import { setStats } from "../state.js";
 
-const DIRECTIONS = {
-  watch_choose_meaning: "sign_to_meaning",
-  meaning_choose_video: "meaning_to_sign",
-  perform_sign: "perform",
-};
 const MAX_OPTIONS = 4;
 // A letter signed on camera counts when the recogniser names it with at least this confidence (0–1): below it,
 // the top guesses are too close to call and the learner is asked to sign it again.
@@ -29,10 +27,9 @@ class LessonPlayer {
   constructor(page, lesson) {
     this.page = page;
     this.lesson = lesson;
-    this.signs = new Map(lesson.signs.map((sign) => [sign.id, sign]));
+    this.attempt = null; // the server's attempt: its id and each exercise's order of choices
+    this.order = new Map();
     this.index = 0;
-    this.correct = 0;
-    this.answered = 0;
     this.skipped = 0;
     this.xp = 0;
     this.stage = h("div", { class: "lesson-stage" });
@@ -52,7 +49,20 @@ class LessonPlayer {
   intro() {
     const description = pick(this.lesson, "description");
     const begin = h("button", { type: "button", class: "button primary", dataset: { testid: "begin" } }, t("lesson_begin"));
-    begin.addEventListener("click", () => this.show(0));
+    const problem = h("p", { class: "error", role: "alert", hidden: true });
+    begin.addEventListener("click", async () => {
+      begin.disabled = true;
+      problem.hidden = true;
+      try {
+        await this.startAttempt();
+      } catch (error) {
+        problem.textContent = errorText(error);
+        problem.hidden = false;
+        begin.disabled = false;
+        return;
+      }
+      this.show(0);
+    });
     append(clear(this.page), 
       this.heading(),
       description ? h("p", { class: "lead" }, description) : null,
@@ -67,7 +77,31 @@ class LessonPlayer {
         h("ul", { class: "sign-grid" }, this.lesson.signs.map((sign) => h("li", {}, signMedia(sign)))),
       ),
       this.lesson.exercises.length ? begin : null,
+      problem,
     );
+  }
+
+  // The attempt the server grades: one per play of the lesson (a new key each time the exercises start).
+  async startAttempt() {
+    this.attempt = await api(`/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts`, {
+      method: "POST",
+      idempotencyKey: newIdempotencyKey(),
+    });
+    this.order = new Map(this.attempt.exercises.map((item) => [item.exercise_id, item.option_ids]));
+  }
+
+  // The exercise's choices in this attempt's order (any the attempt does not name, after them).
+  ordered(exercise) {
+    const order = this.order.get(exercise.id) || [];
+    const byId = new Map(exercise.choices.map((choice) => [choice.id, choice]));
+    const first = order.filter((id) => byId.has(id)).map((id) => byId.get(id));
+    return [...first, ...exercise.choices.filter((choice) => !order.includes(choice.id))];
+  }
+
+  // Sends what the learner chose; the server's verdict comes back ({correct, correct_answer}).
+  submit(exercise, answer) {
+    const path = `/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts/${encodeURIComponent(this.attempt.attempt_id)}/answers`;
+    return api(path, { method: "POST", body: { exercise_id: exercise.id, ...answer }, idempotencyKey: newIdempotencyKey() });
   }
 
   show(index) {
@@ -125,79 +159,91 @@ class LessonPlayer {
     return button;
   }
 
-  async record(exercise, correct) {
-    const body = { lesson_id: this.lesson.id, exercise_id: exercise.id, correct };
-    if (exercise.sign_id) body.sign_id = exercise.sign_id;
-    if (DIRECTIONS[exercise.kind]) body.direction = DIRECTIONS[exercise.kind];
-    const event = await api("/users/me/progress/exercise-results", {
-      method: "POST",
-      body,
-      idempotencyKey: newIdempotencyKey(),
-    });
-    this.xp += event.xp_awarded;
-    setStats(event);
-  }
-
-  // Marks the buttons (text as well as colour), records the answer and offers to continue.
-  async answer(exercise, correct, feedback, answerText) {
-    this.answered += 1;
-    if (correct) this.correct += 1;
+  // Shows the server's verdict (text as well as colour) and offers to continue.
+  verdict(feedback, correct, answerText) {
     feedback.className = `exercise-feedback ${correct ? "right" : "wrong"}`;
     feedback.textContent = correct ? t("correct") : t("incorrect", { answer: answerText });
-    try {
-      await this.record(exercise, correct);
-    } catch (error) {
-      append(feedback, h("span", { class: "error" }, ` ${errorText(error)}`));
-    }
+    this.offerContinue();
+  }
+
+  offerContinue() {
     const next = this.continueButton();
     append(this.stage, next);
     next.focus();
+  }
+
+  // The answer could not be graded (no connection, the server busy): say so, and let the learner try again.
+  failed(feedback, error) {
+    feedback.className = "exercise-feedback";
+    clear(feedback);
+    append(feedback, h("span", { class: "error", role: "alert" }, errorText(error)));
   }
 
   choiceButtons(buttons, label) {
     return h("div", { class: "choices", role: "group", "aria-label": label }, buttons);
   }
 
-  lockChoices(buttons, rightButton, pickedButton) {
+  setDisabled(buttons, disabled) {
     for (const button of buttons) {
-      button.disabled = true;
-      button.setAttribute("aria-disabled", "true");
+      button.disabled = disabled;
+      if (disabled) button.setAttribute("aria-disabled", "true");
+      else button.removeAttribute("aria-disabled");
     }
-    rightButton.classList.add("right");
-    append(rightButton, h("span", { class: "mark" }, " ✓"));
+  }
+
+  markChoices(rightButton, pickedButton) {
+    if (rightButton) {
+      rightButton.classList.add("right");
+      append(rightButton, h("span", { class: "mark" }, " ✓"));
+    }
     if (pickedButton !== rightButton) {
       pickedButton.classList.add("wrong");
       append(pickedButton, h("span", { class: "mark" }, " ✗"));
     }
   }
 
-  chooseMeaning(exercise) {
-    const target = this.signs.get(exercise.sign_id) || exercise.choices.find((c) => c.id === exercise.sign_id);
-    const feedback = this.feedbackBox();
-    const answerText = pick(target, "meaning");
-    const buttons = shuffle(exercise.choices).map((choice) =>
-      h("button", { type: "button", class: "choice", dataset: { choiceId: choice.id } }, pick(choice, "meaning")),
-    );
-    const right = buttons.find((b) => b.dataset.choiceId === exercise.sign_id);
+  // A choice exercise: the buttons are locked while the server grades the pick; its verdict marks the right one.
+  // onVerdict(verdict, buttons) adds what the kind of exercise shows beside it; answerText(verdict, buttons) is
+  // the right answer in words.
+  choose(exercise, buttons, feedback, { onVerdict = () => {}, answerText }) {
     for (const button of buttons) {
-      button.addEventListener("click", () => {
-        this.lockChoices(buttons, right, button);
-        this.answer(exercise, button === right, feedback, answerText);
+      button.addEventListener("click", async () => {
+        this.setDisabled(buttons, true);
+        let verdict;
+        try {
+          verdict = await this.submit(exercise, { option_id: button.dataset.choiceId });
+        } catch (error) {
+          this.failed(feedback, error);
+          this.setDisabled(buttons, false);
+          return;
+        }
+        const right = buttons.find((b) => b.dataset.choiceId === verdict.correct_answer.option_id);
+        this.markChoices(right, button);
+        onVerdict(verdict, buttons);
+        this.verdict(feedback, verdict.correct, answerText(verdict, buttons, right));
       });
     }
+  }
+
+  chooseMeaning(exercise) {
+    const feedback = this.feedbackBox();
+    const buttons = this.ordered(exercise).map((choice) =>
+      h("button", { type: "button", class: "choice", dataset: { choiceId: choice.id } }, pick(choice, "meaning")),
+    );
+    this.choose(exercise, buttons, feedback, { answerText: (verdict) => pick(verdict.correct_answer, "meaning") });
     // The sign's text would give the answer away; it is asked for, so the alt text says what to do instead.
+    const watched = { gloss: "", meaning_es: "", meaning_en: "", media: exercise.media };
     append(this.stage, 
       this.prompt(exercise, t("choose_meaning")),
-      signMedia(target, { caption: false, alt: t("choose_meaning") }),
+      signMedia(watched, { caption: false, alt: t("choose_meaning") }),
       this.choiceButtons(buttons, pick(exercise, "prompt") || t("choose_meaning")),
       feedback,
     );
   }
 
   chooseVideo(exercise) {
-    const target = this.signs.get(exercise.sign_id) || exercise.choices.find((c) => c.id === exercise.sign_id);
     const feedback = this.feedbackBox();
-    const choices = shuffle(exercise.choices);
+    const choices = this.ordered(exercise);
     const buttons = choices.map((choice, i) =>
       h(
         "button",
@@ -206,18 +252,21 @@ class LessonPlayer {
         h("span", { class: "choice-label" }, t("option", { n: i + 1 })),
       ),
     );
-    const right = buttons.find((b) => b.dataset.choiceId === exercise.sign_id);
-    for (const button of buttons) {
-      button.addEventListener("click", () => {
-        this.lockChoices(buttons, right, button);
-        // Now that it is answered, every option shows its sign's text.
-        buttons.forEach((b, j) => append(b, h("span", { class: "choice-caption" }, `${choices[j].gloss} — ${pick(choices[j], "meaning")}`)));
-        this.answer(exercise, button === right, feedback, t("option", { n: buttons.indexOf(right) + 1 }));
-      });
-    }
+    this.choose(exercise, buttons, feedback, {
+      // Now that it is answered, every option shows its sign's text (the server says which sign each one was).
+      onVerdict: (verdict) => {
+        const texts = new Map((verdict.correct_answer.options || []).map((option) => [option.option_id, option]));
+        for (const button of buttons) {
+          const option = texts.get(button.dataset.choiceId);
+          if (option) append(button, h("span", { class: "choice-caption" }, `${option.gloss} — ${pick(option, "meaning")}`));
+        }
+      },
+      answerText: (verdict, all, right) => t("option", { n: all.indexOf(right) + 1 }),
+    });
+    const meaning = pick(exercise, "meaning");
     append(this.stage, 
-      this.prompt(exercise, t("choose_video", { meaning: pick(target, "meaning") })),
-      this.choiceButtons(buttons, pick(exercise, "prompt") || t("choose_video", { meaning: pick(target, "meaning") })),
+      this.prompt(exercise, t("choose_video", { meaning })),
+      this.choiceButtons(buttons, pick(exercise, "prompt") || t("choose_video", { meaning })),
       demoNotice(choices),
       feedback,
     );
@@ -236,16 +285,17 @@ class LessonPlayer {
     const useCamera = h("button", { type: "button", class: "button", dataset: { testid: "fingerspell-use-camera" } }, t("fs_use_camera"));
     const useChoices = h("button", { type: "button", class: "button ghost", hidden: true }, t("fs_use_choices"));
     let position = 0;
-    let allRight = true;
+    const spelledLetters = []; // what the learner spelled, letter by letter: what the server grades
     let mode = "choose";
     let shown = 0; // which rendering of the step is current: a pending advance of an older one is dropped
     const pool = new Map();
     for (const sign of this.lesson.signs) if (sign.media) pool.set(sign.id, { id: sign.id, gloss: sign.gloss, media: sign.media });
     for (const letter of letters) pool.set(letter.sign_id, { id: letter.sign_id, gloss: letter.letter, media: letter.media });
 
-    const advance = (right, delay) => {
+    const advance = (given, delay) => {
       const letter = letters[position];
-      if (!right) allRight = false;
+      const right = sameLetter(given, letter.letter);
+      spelledLetters.push(given);
       append(spelled, h("span", { class: right ? "right" : "wrong" }, letter.letter));
       position += 1;
       const expected = shown;
@@ -254,23 +304,28 @@ class LessonPlayer {
       }, delay);
     };
 
-    const finish = () => {
+    const finish = async () => {
       this.stopCamera();
       clear(cameraBox);
       useCamera.hidden = true;
       useChoices.hidden = true;
       modeStatus.textContent = "";
-      feedback.className = `exercise-feedback ${allRight ? "right" : "wrong"}`;
-      feedback.textContent = `${t("fingerspell_done")} ${allRight ? t("correct") : ""}`;
-      this.answered += 1;
-      if (allRight) this.correct += 1;
-      this.record(exercise, allRight)
-        .catch((error) => append(feedback, h("span", { class: "error" }, ` ${errorText(error)}`)))
-        .finally(() => {
-          const next = this.continueButton();
-          append(this.stage, next);
-          next.focus();
-        });
+      feedback.textContent = t("working");
+      for (;;) {
+        try {
+          const verdict = await this.submit(exercise, { letters: spelledLetters });
+          const correct = verdict.correct;
+          feedback.className = `exercise-feedback ${correct ? "right" : "wrong"}`;
+          feedback.textContent = `${t("fingerspell_done")} ${correct ? t("correct") : t("incorrect", { answer: verdict.correct_answer.letters.join(" ") })}`;
+          this.offerContinue();
+          return;
+        } catch (error) {
+          this.failed(feedback, error);
+          const again = h("button", { type: "button", class: "button" }, t("fs_send_again"));
+          append(feedback, " ", again);
+          await new Promise((resolve) => again.addEventListener("click", resolve, { once: true }));
+        }
+      }
     };
 
     const letterLabel = () =>
@@ -288,11 +343,13 @@ class LessonPlayer {
           h("span", { class: "choice-label" }, t("option", { n: i + 1 })),
         ),
       );
+      // The word is the prompt, so which sign spells each letter is no secret: the choice is marked at once.
       const right = buttons[options.findIndex((o) => o.id === letter.sign_id)];
-      for (const button of buttons) {
+      for (const [i, button] of buttons.entries()) {
         button.addEventListener("click", () => {
-          this.lockChoices(buttons, right, button);
-          advance(button === right, button === right ? 400 : 1500);
+          this.setDisabled(buttons, true);
+          this.markChoices(right, button);
+          advance(options[i].gloss, button === right ? 400 : 1500);
         });
       }
       const label = letterLabel();
@@ -348,7 +405,7 @@ class LessonPlayer {
           append(result, recognition(recognised), h("p", { class: `verdict ${settled ? "right" : "wrong"}`, dataset: { testid: "fingerspell-verdict" } }, verdict));
         }
         if (settled) {
-          advance(true, 1200);
+          advance(recognised.letter, 1200);
           return;
         }
         capture.textContent = t("fs_capture_again");
@@ -361,7 +418,7 @@ class LessonPlayer {
         settled = true;
         capture.disabled = true;
         skip.disabled = true;
-        advance(false, 0);
+        advance("", 0);
       });
       append(
         step,
@@ -438,18 +495,26 @@ class LessonPlayer {
   }
 
   perform(exercise) {
-    const target = this.signs.get(exercise.sign_id);
+    const target = exercise.sign;
     const feedback = this.feedbackBox();
     const skip = h("button", { type: "button", class: "button ghost", dataset: { testid: "skip" } }, t("perform_skip"));
     let settled = false;
+    // The scored practice session is the answer: the server checks with the ML service that it is this learner's,
+    // of this sign, made during the attempt, and takes its verdict from there.
     this.camera = cameraPractice({
-      signId: exercise.sign_id,
+      signId: target.id,
       lessonId: this.lesson.id,
-      onResult: (session) => {
+      onResult: async (session) => {
         if (settled || session.status !== "scored") return;
         settled = true;
         skip.hidden = true;
-        this.answer(exercise, Boolean(session.passed), feedback, target ? `${target.gloss} — ${pick(target, "meaning")}` : "");
+        try {
+          const verdict = await this.submit(exercise, { practice_session_id: session.session_id });
+          this.verdict(feedback, verdict.correct, `${target.gloss} — ${pick(target, "meaning")}`);
+        } catch (error) {
+          this.failed(feedback, error);
+          this.offerContinue();
+        }
       },
     });
     skip.addEventListener("click", () => {
@@ -465,25 +530,23 @@ class LessonPlayer {
     });
     append(this.stage, 
       this.prompt(exercise, t("perform_lead")),
-      target ? signMedia(target) : null,
+      signMedia(target),
       this.camera.element,
       h("p", {}, skip),
       feedback,
     );
   }
 
+  // The server scores the attempt from its own verdicts; the page shows what it says.
   async complete() {
-    const score = this.answered ? Math.round((100 * this.correct) / this.answered) : 100;
-    const mistakes = this.answered - this.correct;
     append(clear(this.page), this.heading(), h("p", { role: "status" }, t("working")));
     let error = null;
+    let score = null;
+    const path = `/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts/${encodeURIComponent(this.attempt.attempt_id)}/complete`;
     try {
-      const event = await api("/users/me/progress/lesson-completions", {
-        method: "POST",
-        body: { lesson_id: this.lesson.id, score, mistakes },
-        idempotencyKey: newIdempotencyKey(),
-      });
-      this.xp += event.xp_awarded;
+      const event = await api(path, { method: "POST", idempotencyKey: newIdempotencyKey() });
+      this.xp = event.xp_awarded;
+      score = event.score;
       setStats(event);
     } catch (failure) {
       error = failure;
@@ -496,7 +559,7 @@ class LessonPlayer {
         "section",
         { class: "card lesson-result", dataset: { testid: "lesson-result" } },
         title,
-        h("p", {}, t("lesson_score", { score })),
+        score === null ? null : h("p", {}, t("lesson_score", { score })),
         h("p", { class: "xp-gain" }, t("lesson_xp", { xp: this.xp })),
         error ? h("p", { class: "error", role: "alert" }, errorText(error)) : null,
         h(
