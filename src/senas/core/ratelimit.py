@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from senas.platform.tables import Table
 from senas.platform.tables.counters import increment_expiring
@@ -93,26 +93,19 @@ class Decision:
     retry_after: int  # seconds until the window ends
 
 
+@dataclass(eq=False)  # compared and hashed by identity, as a service object
 class RateLimiter:
     """Counts hits per scope (e.g. a route) and client in a table shared by every process.
 
     ``now`` decides the windows (inject a clock to test them); ``ttl_now`` stamps ``expires_at`` and must be the
     clock the table's expiry runs on — the wall clock for the embedded tables and for DynamoDB."""
 
-    def __init__(
-        self,
-        table: Table,
-        *,
-        key_prefix: str = "RATELIMIT",
-        now: Callable[[], float] = time.time,
-        ttl_now: Callable[[], float] = time.time,
-        known: KnownWindows | None = None,
-    ) -> None:
-        self.table = table
-        self.key_prefix = key_prefix
-        self.now = now
-        self.ttl_now = ttl_now
-        self.known = known
+    table: Table
+    _: KW_ONLY
+    key_prefix: str = "RATELIMIT"
+    now: Callable[[], float] = time.time
+    ttl_now: Callable[[], float] = time.time
+    known: KnownWindows | None = None
 
     def key(self, scope: str, client: str, budget: Budget, window: int) -> tuple[str, str]:
         # The window length is part of the sort key: changing a budget's window starts fresh counters.

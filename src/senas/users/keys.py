@@ -17,19 +17,32 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from senas.platform.tables.keys import KeyPrefix
 
-def user(user_id: str) -> str:
-    return f"USER#{user_id}"
-
+user = KeyPrefix("USER")  # (user id)
 
 PROFILE = "PROFILE"
 DELETED = "DELETED"
 STATS = "STATS"
 STREAK = "STREAK"
+OUTBOX_INDEX = "OUTBOX"
 
-
-def idempotency(key: str) -> str:
-    return f"IDEMPOTENCY#{key}"
+idempotency = KeyPrefix("IDEMPOTENCY")  # (idempotency key)
+lesson = KeyPrefix("LESSON")  # (lesson id)
+lesson_attempt = KeyPrefix("LESSONATTEMPT")  # (attempt id)
+practice_used = KeyPrefix("PRACTICEUSED")  # (practice session id)
+followup_done = KeyPrefix("FOLLOWUP")  # (message id, part)
+level = KeyPrefix("LEVEL")  # (level id)
+card = KeyPrefix("CARD")  # (card id: <sign>:<direction>)
+sign_seen = KeyPrefix("SIGN")  # (sign id)
+week_counter = KeyPrefix("WEEK")  # (iso week, language)
+leaderboard_item = KeyPrefix("LB")  # (iso week, language)
+leaderboard_partition = KeyPrefix("LB")  # (language, iso week): the GSI1 partition, another order on purpose
+achievement = KeyPrefix("ACH")  # (achievement code)
+outbox = KeyPrefix("OUTBOX")  # (message id)
+notification = KeyPrefix("NOTIF")  # (notification id)
+notification_key = KeyPrefix("NOTIFKEY")  # (natural key)
+due_partition = KeyPrefix("DUE")  # (user id)
 
 
 def attempt(at: datetime, key: str) -> str:
@@ -38,69 +51,6 @@ def attempt(at: datetime, key: str) -> str:
 
 def day(local: date) -> str:
     return f"DAY#{local.isoformat()}"
-
-
-def lesson(lesson_id: str) -> str:
-    return f"LESSON#{lesson_id}"
-
-
-def lesson_attempt(attempt_id: str) -> str:
-    return f"LESSONATTEMPT#{attempt_id}"
-
-
-def practice_used(session_id: str) -> str:
-    return f"PRACTICEUSED#{session_id}"
-
-
-def followup_done(message_id: str, part: str) -> str:
-    return f"FOLLOWUP#{message_id}#{part}"
-
-
-def level(level_id: str) -> str:
-    return f"LEVEL#{level_id}"
-
-
-def card(card_id: str) -> str:
-    return f"CARD#{card_id}"
-
-
-def sign_seen(sign_id: str) -> str:
-    return f"SIGN#{sign_id}"
-
-
-def week_counter(week: str, language: str) -> str:
-    return f"WEEK#{week}#{language}"
-
-
-def leaderboard_item(week: str, language: str) -> str:
-    return f"LB#{week}#{language}"
-
-
-def leaderboard_partition(language: str, week: str) -> str:
-    return f"LB#{language}#{week}"
-
-
-def achievement(code: str) -> str:
-    return f"ACH#{code}"
-
-
-def outbox(message_id: str) -> str:
-    return f"OUTBOX#{message_id}"
-
-
-OUTBOX_INDEX = "OUTBOX"
-
-
-def notification(notification_id: str) -> str:
-    return f"NOTIF#{notification_id}"
-
-
-def notification_key(natural_key: str) -> str:
-    return f"NOTIFKEY#{natural_key}"
-
-
-def due_partition(user_id: str) -> str:
-    return f"DUE#{user_id}"
 
 
 def iso(at: datetime) -> str:

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from senas.platform.tables.keys import KeyPrefix
+
 # A video session starts awaiting its upload (through the content service), a landmarks session awaiting the
 # device's landmarks (POST /ml/sessions/{id}/landmarks); both then go processing → scored | failed.
 Status = Literal["awaiting_upload", "awaiting_landmarks", "queued", "processing", "scored", "failed"]
@@ -71,17 +73,10 @@ SESSION_SK = "SESSION"
 REFERENCE_SK = "REFERENCE"
 
 
-def session_pk(session_id: str) -> str:
-    return f"SESSION#{session_id}"
-
-
-def user_partition(user_id: str) -> str:
-    return f"USER#{user_id}"
+session_pk = KeyPrefix("SESSION")  # (session id)
+user_partition = KeyPrefix("USER")  # (user id): GSI1, a learner's sessions
+asset_pk = KeyPrefix("ASSET")  # (media asset id)
 
 
 def sign_prefix(sign_id: str) -> str:
     return f"SIGN#{sign_id}#"
-
-
-def asset_pk(asset_id: str) -> str:
-    return f"ASSET#{asset_id}"

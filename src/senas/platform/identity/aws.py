@@ -203,23 +203,9 @@ class CognitoIdentity:
 
     async def verify_password(self, user_id: str, password: str) -> None:
         username = await self._username(user_id)
-        wrong = InvalidCredentials("la contraseña no es correcta / the password is not correct")
-        try:
-            response = await self._call(
-                "initiate_auth",
-                ClientId=self.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
-            )
-        except ClientError as exc:
-            code, message = error_code(exc), error_message(exc)
-            if code == "NotAuthorizedException" and "attempts exceeded" in message.lower():
-                raise LoginThrottled(
-                    "demasiados intentos; espera un poco / too many attempts; wait a little", THROTTLE_SECONDS
-                ) from None
-            if code in ("NotAuthorizedException", "UserNotFoundException"):
-                raise wrong from None
-            raise Unavailable(f"Cognito {code}: {message}") from None
+        response = await self._password_auth(
+            username, password, "la contraseña no es correcta / the password is not correct"
+        )
         # A challenge (MFA) also means the password was right. Tokens from this check are not for anyone.
         refresh = response.get("AuthenticationResult", {}).get("RefreshToken")
         if refresh:
@@ -286,8 +272,20 @@ class CognitoIdentity:
 
     async def login(self, email: str, password: str) -> LoginResult:
         username = email.strip().lower()
+        response = await self._password_auth(username, password, _WRONG_CREDENTIALS)
+        if "AuthenticationResult" in response:
+            return LoginResult(tokens=self._pair(response["AuthenticationResult"]))
+        challenge = str(response.get("ChallengeName", ""))
+        kind = {"SOFTWARE_TOKEN_MFA": "totp", "MFA_SETUP": "mfa_setup"}.get(challenge)
+        if kind is None:
+            raise Unavailable(f"Cognito asked for an unsupported challenge {challenge!r}")
+        return LoginResult(challenge=kind, session=_encode_session(username, challenge, str(response["Session"])))
+
+    async def _password_auth(self, username: str, password: str, wrong: str) -> dict[str, Any]:
+        """Cognito's USER_PASSWORD_AUTH: its answer (tokens or a challenge), or ``InvalidCredentials(wrong)``,
+        ``LoginThrottled`` (Cognito's own lock-out, or its API limits) or ``Unavailable``."""
         try:
-            response = await self._call(
+            return await self._call(
                 "initiate_auth",
                 ClientId=self.client_id,
                 AuthFlow="USER_PASSWORD_AUTH",
@@ -300,19 +298,12 @@ class CognitoIdentity:
                     "demasiados intentos; espera un poco / too many attempts; wait a little", THROTTLE_SECONDS
                 ) from None
             if code in ("NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"):
-                raise InvalidCredentials(_WRONG_CREDENTIALS) from None
+                raise InvalidCredentials(wrong) from None
             if code in ("TooManyRequestsException", "LimitExceededException"):
                 raise LoginThrottled(
                     "demasiados intentos; espera un poco / too many attempts; wait a little", 60
                 ) from None
             raise Unavailable(f"Cognito {code}: {message}") from None
-        if "AuthenticationResult" in response:
-            return LoginResult(tokens=self._pair(response["AuthenticationResult"]))
-        challenge = str(response.get("ChallengeName", ""))
-        kind = {"SOFTWARE_TOKEN_MFA": "totp", "MFA_SETUP": "mfa_setup"}.get(challenge)
-        if kind is None:
-            raise Unavailable(f"Cognito asked for an unsupported challenge {challenge!r}")
-        return LoginResult(challenge=kind, session=_encode_session(username, challenge, str(response["Session"])))
 
     async def answer_mfa_challenge(self, session: str, code: str) -> TokenPair:
         data = _decode_session(session)

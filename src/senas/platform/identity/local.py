@@ -439,15 +439,7 @@ class LocalIdentity:
         """Tokens of a new login: an access token and the first refresh token of a new family."""
         user_id = str(account["user_id"])
         now = await self._issue_time(user_id)
-        claims = access_token_claims(
-            user_id=user_id,
-            issuer=self.issuer,
-            roles=account["roles"],
-            ttl_seconds=self.access_ttl,
-            email=str(account["email"]),
-            mfa=mfa,
-            now=now,
-        )
+        access_token = self._access_token(account, mfa=mfa, now=now)
         refresh = secrets.token_urlsafe(32)
         family_id = uuid.uuid4().hex
         family: Item = {
@@ -464,7 +456,19 @@ class LocalIdentity:
                 Put(family, Cond.item_absent()),
             ]
         )
-        return TokenPair(access_token=self.signing_keys.sign(claims), refresh_token=refresh, expires_in=self.access_ttl)
+        return TokenPair(access_token=access_token, refresh_token=refresh, expires_in=self.access_ttl)
+
+    def _access_token(self, account: Item, *, mfa: bool, now: float) -> str:
+        claims = access_token_claims(
+            user_id=str(account["user_id"]),
+            issuer=self.issuer,
+            roles=account["roles"],
+            ttl_seconds=self.access_ttl,
+            email=str(account["email"]),
+            mfa=mfa,
+            now=now,
+        )
+        return self.signing_keys.sign(claims)
 
     def _token_item(self, refresh: str, user_id: str, family_id: str) -> Item:
         digest = _hash(refresh)
@@ -528,18 +532,8 @@ class LocalIdentity:
                 await self._revoke_family(user_id, family_id)
                 raise reused from None
             raise invalid from None
-        claims = access_token_claims(
-            user_id=user_id,
-            issuer=self.issuer,
-            roles=account["roles"],
-            ttl_seconds=self.access_ttl,
-            email=str(account["email"]),
-            mfa=bool(family["mfa"]),
-            now=await self._issue_time(user_id),
-        )
-        return TokenPair(
-            access_token=self.signing_keys.sign(claims), refresh_token=following, expires_in=self.access_ttl
-        )
+        access_token = self._access_token(account, mfa=bool(family["mfa"]), now=await self._issue_time(user_id))
+        return TokenPair(access_token=access_token, refresh_token=following, expires_in=self.access_ttl)
 
     async def logout(self, refresh_token: str) -> None:
         token = await self.table.get(f"REFRESH#{_hash(refresh_token)}", "REFRESH")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 
 from senas.platform.tables import Table
 
@@ -43,20 +44,14 @@ def revocation_key(user_id: str) -> tuple[str, str]:
     return f"{KEY_PREFIX}{user_id}", SORT_KEY
 
 
+@dataclass(eq=False)  # compared and hashed by identity, as a service object
 class TokenRevocations:
-    def __init__(
-        self,
-        table: Table,
-        *,
-        cache_seconds: float = 10.0,
-        clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.table = table
-        self.cache_seconds = cache_seconds
-        self.clock = clock
-        self.monotonic = monotonic
-        self._cache: dict[str, tuple[float, int | None]] = {}
+    table: Table
+    _: KW_ONLY
+    cache_seconds: float = 10.0
+    clock: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    _cache: dict[str, tuple[float, int | None]] = field(default_factory=dict, init=False, repr=False)
 
     async def revoke(self, user_id: str, *, at: float | None = None) -> int:
         """Void every access token of ``user_id`` issued up to ``at`` (now); returns the new ``not_before``."""

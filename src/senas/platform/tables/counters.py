@@ -7,7 +7,7 @@ import contextlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from senas.platform.errors import ConditionFailed
 from senas.platform.tables import Condition, Table
@@ -52,6 +52,7 @@ class BackoffState:
         return self.retry_after > 0
 
 
+@dataclass(eq=False)  # compared and hashed by identity, as a service object
 class BackoffCounter:
     """Failures per key in a table shared by every process, and the moment the next attempt is allowed.
 
@@ -61,20 +62,12 @@ class BackoffCounter:
     over a slightly longer one — a back-off a step shorter, never a count lost. ``now`` decides the waits (tests
     inject a clock); ``ttl_now`` stamps ``expires_at`` and must be the clock the table's expiry runs on."""
 
-    def __init__(
-        self,
-        table: Table,
-        prefix: str,
-        policy: Backoff,
-        *,
-        now: Callable[[], float] = time.time,
-        ttl_now: Callable[[], float] = time.time,
-    ) -> None:
-        self.table = table
-        self.prefix = prefix
-        self.policy = policy
-        self.now = now
-        self.ttl_now = ttl_now
+    table: Table
+    prefix: str
+    policy: Backoff
+    _: KW_ONLY
+    now: Callable[[], float] = time.time
+    ttl_now: Callable[[], float] = time.time
 
     def _pk(self, key: str) -> str:
         return f"{self.prefix}#{key}"

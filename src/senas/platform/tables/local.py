@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from senas.platform.errors import (
@@ -571,22 +572,13 @@ class _Rows:
             conn.executemany("DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?", removed)
 
 
+@dataclass(slots=True)
 class _Operation:
-    __slots__ = ("future", "keys", "loop", "work", "write")
-
-    def __init__(
-        self,
-        work: Callable[[Any], Any],
-        future: asyncio.Future[Any],
-        loop: asyncio.AbstractEventLoop,
-        write: bool,
-        keys: list[tuple[str, str, str]],
-    ) -> None:
-        self.work = work
-        self.future = future
-        self.loop = loop
-        self.write = write
-        self.keys = keys
+    work: Callable[[Any], Any]
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+    write: bool
+    keys: list[tuple[str, str, str]]
 
 
 def _settle_all(entries: list[tuple[_Operation, bool, Any]]) -> None:

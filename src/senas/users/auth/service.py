@@ -8,24 +8,13 @@ from contextlib import asynccontextmanager
 
 from senas.core.errors import (
     ConflictError,
+    DomainError,
     InvalidInputError,
     TooManyRequestsError,
     UnauthorizedError,
 )
 from senas.platform.identity import LoginResult, MfaEnrolment, Principal, TokenPair
-from senas.platform.identity.errors import (
-    EmailTaken,
-    IdentityError,
-    InvalidCredentials,
-    InvalidMfaCode,
-    InvalidSession,
-    InvalidSignUp,
-    LoginThrottled,
-    MfaNotStarted,
-    RefreshTokenInvalid,
-    RefreshTokenReused,
-    UnknownUser,
-)
+from senas.platform.identity import errors as idp
 from senas.users.accounts.service import AccountsService
 from senas.users.auth.login_guard import LoginGuard
 from senas.users.auth.rate_limits import epoch_of
@@ -35,35 +24,33 @@ from senas.users.clock import Clock
 from senas.users.context import UsersContext
 from senas.users.notifications.service import NotificationsService
 
+# What each identity-provider refusal is over HTTP; the first class that matches wins (subclasses before bases).
+_REFUSALS: tuple[tuple[type[idp.IdentityError], type[DomainError], str], ...] = (
+    (idp.EmailTaken, ConflictError, "email_taken"),
+    (idp.InvalidCredentials, UnauthorizedError, "invalid_credentials"),
+    (idp.InvalidMfaCode, UnauthorizedError, "invalid_mfa_code"),
+    (idp.MfaNotStarted, ConflictError, "mfa_not_started"),
+    (idp.InvalidSession, UnauthorizedError, "invalid_session"),
+    (idp.RefreshTokenReused, UnauthorizedError, "refresh_token_reused"),
+    (idp.RefreshTokenInvalid, UnauthorizedError, "invalid_refresh_token"),
+    (idp.UnknownUser, UnauthorizedError, "unknown_user"),
+    (idp.IdentityError, UnauthorizedError, "identity_error"),
+)
+
 
 @asynccontextmanager
 async def identity_errors() -> AsyncIterator[None]:
     try:
         yield
-    except InvalidSignUp as exc:
+    except idp.InvalidSignUp as exc:
         raise InvalidInputError(str(exc), code="invalid_input", extra={"fields": [{"field": exc.field}]}) from None
-    except EmailTaken as exc:
-        raise ConflictError(str(exc), code="email_taken") from None
-    except LoginThrottled as exc:
+    except idp.LoginThrottled as exc:
         raise TooManyRequestsError(
             str(exc), code="login_throttled", headers={"Retry-After": str(exc.retry_after)}
         ) from None
-    except InvalidCredentials as exc:
-        raise UnauthorizedError(str(exc), code="invalid_credentials") from None
-    except InvalidMfaCode as exc:
-        raise UnauthorizedError(str(exc), code="invalid_mfa_code") from None
-    except MfaNotStarted as exc:
-        raise ConflictError(str(exc), code="mfa_not_started") from None
-    except InvalidSession as exc:
-        raise UnauthorizedError(str(exc), code="invalid_session") from None
-    except RefreshTokenReused as exc:
-        raise UnauthorizedError(str(exc), code="refresh_token_reused") from None
-    except RefreshTokenInvalid as exc:
-        raise UnauthorizedError(str(exc), code="invalid_refresh_token") from None
-    except UnknownUser as exc:
-        raise UnauthorizedError(str(exc), code="unknown_user") from None
-    except IdentityError as exc:
-        raise UnauthorizedError(str(exc), code="identity_error") from None
+    except idp.IdentityError as exc:
+        error, code = next((error, code) for kind, error, code in _REFUSALS if isinstance(exc, kind))
+        raise error(str(exc), code=code) from None
 
 
 class AuthService:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from senas.contracts.content_api import ContentApi, ContentUnavailable
 from senas.users.accounts.models import Profile
 from senas.users.clock import Clock
+from senas.users.progress.ledger import streak_out
 from senas.users.progress.repository import ProgressRepository
 from senas.users.progress.schemas import LevelProgressOut, SignsOut, StreakOut, SummaryOut
 from senas.users.progress.streaks import local_day
@@ -14,16 +15,7 @@ from senas.users.reviews.cards import MASTERED_STABILITY_DAYS, ReviewCard
 async def streak_status(repository: ProgressRepository, profile: Profile, clock: Clock) -> StreakOut:
     today = local_day(clock.now(), profile.zone)
     streak = await repository.streak(profile.user_id)
-    today_xp = await repository.day_xp(profile.user_id, today)
-    return StreakOut(
-        current=streak.current(today),
-        best=streak.best,
-        freezes=streak.freezes,
-        today_xp=today_xp,
-        daily_goal_xp=profile.daily_goal_xp,
-        goal_met_today=today_xp >= profile.daily_goal_xp,
-        today=today.isoformat(),
-    )
+    return streak_out(streak, today, await repository.day_xp(profile.user_id, today), profile)
 
 
 async def summary(repository: ProgressRepository, content: ContentApi, profile: Profile, clock: Clock) -> SummaryOut:
