@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import errno
-from typing import Any
+from typing import Any, ClassVar
 
 import structlog
 from fastapi import FastAPI, Request
@@ -19,10 +19,21 @@ log = structlog.get_logger(__name__)
 
 
 class DomainError(Exception):
-    """Raised below the routers; the handler turns it into a response with ``status`` and ``code``."""
+    """Raised below the routers; the handler turns it into a response with ``status`` and ``code``.
+
+    A subclass names its status and code once, in its header (``class X(DomainError, status=404,
+    code="not_found")``); the same pair then names a framework HTTPException of that status, so an error says the
+    same ``error`` code whichever layer raised it."""
 
     status = 400
     code = "bad_request"
+    codes_by_status: ClassVar[dict[int, str]] = {400: "bad_request"}
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None and code is not None:
+            cls.status, cls.code = status, code
+            DomainError.codes_by_status.setdefault(status, code)
 
     def __init__(
         self,
@@ -40,65 +51,44 @@ class DomainError(Exception):
         self.headers = headers
 
 
-class NotFoundError(DomainError):
-    status = 404
-    code = "not_found"
+class NotFoundError(DomainError, status=404, code="not_found"):
+    """What the request names does not exist (or is not visible to this caller)."""
 
 
-class ConflictError(DomainError):
-    status = 409
-    code = "conflict"
+class ConflictError(DomainError, status=409, code="conflict"):
+    """The request contradicts the current state."""
 
 
-class UnauthorizedError(DomainError):
-    status = 401
-    code = "unauthorized"
+class UnauthorizedError(DomainError, status=401, code="unauthorized"):
+    """No valid credentials."""
 
 
-class ForbiddenError(DomainError):
-    status = 403
-    code = "forbidden"
+class ForbiddenError(DomainError, status=403, code="forbidden"):
+    """Valid credentials that do not allow this."""
 
 
-class PayloadTooLargeError(DomainError):
-    status = 413
-    code = "payload_too_large"
+class PayloadTooLargeError(DomainError, status=413, code="payload_too_large"):
+    """A body, file or image over its budget."""
 
 
-class UnsupportedMediaTypeError(DomainError):
-    status = 415
-    code = "unsupported_media_type"
+class UnsupportedMediaTypeError(DomainError, status=415, code="unsupported_media_type"):
+    """A body or file of a type the route does not take."""
 
 
-class InvalidInputError(DomainError):
-    status = 422
-    code = "invalid_input"
+class InvalidInputError(DomainError, status=422, code="invalid_input"):
+    """Well-formed but wrong in what it says."""
 
 
-class TooManyRequestsError(DomainError):
-    status = 429
-    code = "too_many_requests"
+class TooManyRequestsError(DomainError, status=429, code="too_many_requests"):
+    """Over a rate limit or quota; sent with ``Retry-After``."""
 
 
-class ServiceUnavailableError(DomainError):
-    status = 503
-    code = "unavailable"
+class ServiceUnavailableError(DomainError, status=503, code="unavailable"):
+    """A dependency cannot be reached right now; the request may succeed in a moment."""
 
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_input",
-    429: "too_many_requests",
-    503: "unavailable",
-}
+# Statuses only the framework raises (routing, content negotiation) have no domain error of their own.
+_HTTP_CODES = {**DomainError.codes_by_status, 405: "method_not_allowed", 406: "not_acceptable"}
 
 
 UNAVAILABLE_DETAIL = (

@@ -34,6 +34,18 @@ def app_client_name(settings: Settings) -> str:
     return settings.resource_name("app")
 
 
+def _found(describe: Callable[[], object], *missing: str) -> bool:
+    """Whether ``describe`` finds the resource: False on one of the ``missing`` error codes (each service names
+    "not there" its own way), any other error raised."""
+    try:
+        describe()
+    except ClientError as exc:
+        if error_code(exc) not in missing:
+            raise
+        return False
+    return True
+
+
 def table_definition(name: str) -> dict[str, Any]:
     """The one key design of every table (Terraform's modules/dynamodb-tables)."""
     return {
@@ -86,12 +98,8 @@ class Provisioner:
 
     def table(self, name: str) -> None:
         dynamodb = self.clients.client("dynamodb")
-        try:
-            dynamodb.describe_table(TableName=name)
-            created = False
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+        created = not _found(lambda: dynamodb.describe_table(TableName=name), "ResourceNotFoundException")
+        if created:
             try:
                 dynamodb.create_table(**table_definition(name))
             except ClientError as create_error:  # DynamoDB Local has no SSE: create without it
@@ -100,7 +108,6 @@ class Provisioner:
                 definition = table_definition(name)
                 definition.pop("SSESpecification")
                 dynamodb.create_table(**definition)
-            created = True
         dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
         ttl = dynamodb.describe_time_to_live(TableName=name).get("TimeToLiveDescription", {})
         if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
@@ -113,17 +120,12 @@ class Provisioner:
 
     def bucket(self, name: str) -> None:
         s3 = self.clients.client("s3")
-        try:
-            s3.head_bucket(Bucket=name)
-            created = False
-        except ClientError as exc:
-            if error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
-                raise
+        created = not _found(lambda: s3.head_bucket(Bucket=name), "404", "NoSuchBucket", "NotFound")
+        if created:
             params: dict[str, Any] = {"Bucket": name}
             if self.clients.region != "us-east-1":
                 params["CreateBucketConfiguration"] = {"LocationConstraint": self.clients.region}
             s3.create_bucket(**params)
-            created = True
         s3.put_bucket_encryption(
             Bucket=name,
             ServerSideEncryptionConfiguration={
@@ -337,14 +339,9 @@ class Provisioner:
 
     def secret(self, name: str, value: str) -> None:
         secrets = self.clients.client("secretsmanager")
-        try:
-            secrets.describe_secret(SecretId=name)
-            created = False
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+        created = not _found(lambda: secrets.describe_secret(SecretId=name), "ResourceNotFoundException")
+        if created:
             secrets.create_secret(Name=name, SecretString=value)
-            created = True
         self._note(f"secret {name}", created)
 
     # ---- everything

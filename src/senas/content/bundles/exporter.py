@@ -45,13 +45,7 @@ async def export_bundle(
         for sign in signs:
             counts["signs"] += 1
             entry: dict[str, Any] = {
-                "slug": sign.slug,
-                "gloss": sign.gloss,
-                "meaning_es": sign.meaning_es,
-                "meaning_en": sign.meaning_en,
-                "category": sign.category,
-                "handshape": sign.handshape,
-                "region": sign.region,
+                **sign.words(),
                 "description_es": sign.description_es,
                 "description_en": sign.description_en,
                 "status": sign.status,

@@ -111,6 +111,19 @@ class Sign(_Stamped, _Owned, _Described, Base):
     category_norm: Mapped[str] = mapped_column(String(80), default="")
     handshape_norm: Mapped[str] = mapped_column(String(80), default="")
 
+    def words(self) -> dict[str, str]:
+        """What the author wrote to name and place the sign: the part of it every listing and every bundle
+        repeats, in this order."""
+        return {
+            "slug": self.slug,
+            "gloss": self.gloss,
+            "meaning_es": self.meaning_es,
+            "meaning_en": self.meaning_en,
+            "category": self.category,
+            "handshape": self.handshape,
+            "region": self.region,
+        }
+
 
 class LessonSign(Base):
     """The signs a lesson teaches, in order."""

@@ -452,13 +452,7 @@ def _media_ref(asset: MediaAsset | None) -> MediaRef | None:
 def _sign_summary(sign: Sign, media: MediaRef | None) -> dict[str, Any]:
     return {
         "id": sign.id,
-        "slug": sign.slug,
-        "gloss": sign.gloss,
-        "meaning_es": sign.meaning_es,
-        "meaning_en": sign.meaning_en,
-        "category": sign.category,
-        "handshape": sign.handshape,
-        "region": sign.region,
+        **sign.words(),
         "status": sign.status,
         "template_status": sign.template_status,
         "media": media,

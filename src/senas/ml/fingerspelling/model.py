@@ -35,7 +35,7 @@ import numpy as np
 
 from senas.ml.fingerspelling.network import softmax, train_network
 from senas.ml.npz import npz_bytes, read_npz
-from senas.ml.recognition.augment import Hands, Ranges, other_people
+from senas.ml.recognition.augment import Hands, Ranges, imitated
 from senas.ml.recognition.handframe import DEPTH_SCALE, SHAPE_DIMS, describe
 
 ARTEFACT_FORMAT = 2
@@ -249,22 +249,6 @@ def three_blocks(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return fit, calibration, ~(fit | calibration)
 
 
-def augmented(
-    hands: Hands, labels: np.ndarray, copies: int, seed: int, ranges: Ranges, *, originals: bool = True
-) -> tuple[Hands, np.ndarray]:
-    """``copies`` transformed copies of each row, and the rows themselves unless ``originals`` is False (one
-    generator, so fixed by ``seed``)."""
-    rng = np.random.default_rng(seed)
-    sets = [hands] if originals else []
-    sets += [other_people(hands, rng, ranges) for _ in range(copies)]
-    joined = Hands(
-        np.concatenate([s.points for s in sets]),
-        np.concatenate([s.aspect for s in sets]),
-        np.concatenate([s.left for s in sets]),
-    )
-    return joined, np.tile(labels, len(sets))
-
-
 def train_classifier(
     hands: Hands,
     labels: np.ndarray,
@@ -279,11 +263,11 @@ def train_classifier(
     """Fit on the fit block (augmented), calibrate on the calibration block (augmented with another seed)."""
     ranges = ranges or Ranges()
     fit, calibration, _ = three_blocks(labels)
-    train_hands, train_labels = augmented(hands.take(fit), labels[fit], copies, seed, ranges)
+    train_hands, train_labels = imitated(hands.take(fit), labels[fit], copies, seed, ranges)
     fit_x = features(train_hands, orientation=orientation)
     mlp = train_network(fit_x, train_labels, hidden=hidden, epochs=epochs, seed=seed)
     model = HandshapeClassifier(mlp.labels, mlp.mean, mlp.std, mlp.w1, mlp.b1, mlp.w2, mlp.b2, orientation=orientation)
-    cal_hands, cal_labels = augmented(
+    cal_hands, cal_labels = imitated(
         hands.take(calibration), labels[calibration], CALIBRATION_COPIES, seed + 1, ranges, originals=False
     )
     cal_x = model.features(cal_hands)

@@ -255,3 +255,19 @@ def other_people(hands: Hands, rng: np.random.Generator, ranges: Ranges = DEFAUL
     hands = depth_noise(hands, rng, ranges)
     hands = drop_depth(hands, rng, ranges)
     return mirror(hands, rng, ranges, share=0.5)
+
+
+def imitated(
+    hands: Hands, labels: np.ndarray, copies: int, seed: int, ranges: Ranges = DEFAULT, *, originals: bool = True
+) -> tuple[Hands, np.ndarray]:
+    """``copies`` imitations of other people making each row (``other_people``), after the rows themselves unless
+    ``originals`` is False, with their labels; one generator, so the same ``seed`` gives the same rows."""
+    rng = np.random.default_rng(seed)
+    sets = [hands] if originals else []
+    sets += [other_people(hands, rng, ranges) for _ in range(copies)]
+    joined = Hands(
+        np.concatenate([s.points for s in sets]),
+        np.concatenate([s.aspect for s in sets]),
+        np.concatenate([s.left for s in sets]),
+    )
+    return joined, np.tile(labels, len(sets))

@@ -19,7 +19,7 @@ import numpy as np
 from senas.ml.recognition.body import REGION_NAMES, region_of
 from senas.ml.recognition.handframe import FINGER_NAMES, JOINTS, SHAPE_NAMES, SPREAD, orientation_changes
 from senas.ml.recognition.orientation import ORIENTATION_TOLERANCE
-from senas.ml.recognition.scoring_api import Feedback, Status
+from senas.ml.recognition.scoring_api import Feedback, Parameter, Status
 
 OK_SCORE = 75.0
 ALMOST_SCORE = 50.0
@@ -32,6 +32,10 @@ FINGER_WORDS = {
     "ring": ("el dedo anular", "your ring finger"),
     "little": ("el meñique", "your little finger"),
 }
+
+
+def _told(parameter: Parameter, status: Status, score: float, message_es: str, message_en: str) -> Feedback:
+    return Feedback(parameter=parameter, status=status, score=score, message_es=message_es, message_en=message_en)
 
 
 def status_of(score: float) -> Status:
@@ -121,13 +125,7 @@ def handshape_feedback(score: float, attempt: np.ndarray, template: np.ndarray, 
     (of the branch the attempt was compared on)."""
     status = status_of(score)
     if status == "ok":
-        return Feedback(
-            parameter="handshape",
-            status=status,
-            score=score,
-            message_es="La forma de la mano es correcta.",
-            message_en="Your handshape is right.",
-        )
+        return _told("handshape", status, score, "La forma de la mano es correcta.", "Your handshape is right.")
     found: list[Correction] = finger_corrections(attempt, template, tolerance)
     for extra in (thumb_correction(attempt, template, tolerance), spread_correction(attempt, template, tolerance)):
         if extra is not None:
@@ -142,7 +140,7 @@ def handshape_feedback(score: float, attempt: np.ndarray, template: np.ndarray, 
         # Off overall though no single finger, thumb or spread is beyond tolerance on its own.
         message_es = "Compara la forma de tu mano con la del vídeo de referencia, dedo a dedo."
         message_en = "Compare your handshape with the reference video, finger by finger."
-    return Feedback(parameter="handshape", status=status, score=score, message_es=message_es, message_en=message_en)
+    return _told("handshape", status, score, message_es, message_en)
 
 
 def orientation_feedback(
@@ -153,15 +151,9 @@ def orientation_feedback(
     status = status_of(score)
     changes = orientation_changes(attempt, template, left, ORIENTATION_TOLERANCE, palm_known=palm_known)
     if status == "ok" or not changes:
-        return Feedback(
-            parameter="orientation",
-            status=status,
-            score=score,
-            message_es="La orientación de la mano es correcta.",
-            message_en="Your hand's orientation is right.",
-        )
-    message_es, message_en = changes[0].message()
-    return Feedback(parameter="orientation", status=status, score=score, message_es=message_es, message_en=message_en)
+        right = "La orientación de la mano es correcta.", "Your hand's orientation is right."
+        return _told("orientation", status, score, *right)
+    return _told("orientation", status, score, *changes[0].message())
 
 
 # --- location, movement, hand -----------------------------------------------------------------------------------
@@ -172,12 +164,8 @@ def location_feedback(score: float, attempt: np.ndarray, template: np.ndarray) -
     from the learner's dominant side); without body landmarks the frame is the only reference."""
     status = status_of(score)
     if status == "ok":
-        return Feedback(
-            parameter="location",
-            status=status,
-            score=score,
-            message_es="La mano está en el lugar correcto.",
-            message_en="Your hand is in the right place.",
+        return _told(
+            "location", status, score, "La mano está en el lugar correcto.", "Your hand is in the right place."
         )
     dx, dy = (template - attempt).tolist()
     if abs(dy) >= abs(dx):
@@ -193,13 +181,7 @@ def location_feedback(score: float, attempt: np.ndarray, template: np.ndarray) -
                 "further to your right",
             )
         )
-    return Feedback(
-        parameter="location",
-        status=status,
-        score=score,
-        message_es=f"Coloca la mano {es}.",
-        message_en=f"Place your hand {en}.",
-    )
+    return _told("location", status, score, f"Coloca la mano {es}.", f"Place your hand {en}.")
 
 
 def body_location_feedback(
@@ -217,32 +199,24 @@ def body_location_feedback(
     target_es, at_target_es, target_en = REGION_NAMES[target]
     _, at_current_es, current_en = REGION_NAMES[current]
     if status == "ok":
-        return Feedback(
-            parameter="location",
-            status=status,
-            score=score,
-            message_es=f"La mano está en el lugar correcto: {at_target_es}.",
-            message_en=f"Your hand is in the right place: at {target_en}.",
+        right = (
+            f"La mano está en el lugar correcto: {at_target_es}.",
+            f"Your hand is in the right place: at {target_en}.",
         )
+        return _told("location", status, score, *right)
     if current == target:
         message_es = f"Acerca más la mano {target_es}, como en el vídeo de referencia."
         message_en = f"Bring your hand closer to {target_en}, as in the reference video."
     else:
         message_es = f"Lleva la mano {target_es}; ahora está {at_current_es}."
         message_en = f"Move your hand to {target_en}; it is at {current_en} now."
-    return Feedback(parameter="location", status=status, score=score, message_es=message_es, message_en=message_en)
+    return _told("location", status, score, message_es, message_en)
 
 
 def movement_feedback(score: float, attempt_extent: float, template_extent: float) -> Feedback:
     status = status_of(score)
     if status == "ok":
-        return Feedback(
-            parameter="movement",
-            status=status,
-            score=score,
-            message_es="El movimiento es correcto.",
-            message_en="Your movement is right.",
-        )
+        return _told("movement", status, score, "El movimiento es correcto.", "Your movement is right.")
     if template_extent > attempt_extent * 1.5:
         message_es = "Esta seña lleva movimiento: haz el recorrido completo del vídeo de referencia."
         message_en = "This sign moves: make the whole path shown in the reference video."
@@ -252,7 +226,7 @@ def movement_feedback(score: float, attempt_extent: float, template_extent: floa
     else:
         message_es = "El recorrido de la mano no coincide: fíjate en la dirección del movimiento."
         message_en = "Your hand's path differs: watch the direction of the movement."
-    return Feedback(parameter="movement", status=status, score=score, message_es=message_es, message_en=message_en)
+    return _told("movement", status, score, message_es, message_en)
 
 
 def hand_feedback(used: str, dominant: str) -> Feedback:

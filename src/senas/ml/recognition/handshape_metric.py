@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from senas.ml.npz import npz_bytes, read_npz
-from senas.ml.recognition.augment import Hands, Ranges, other_people
+from senas.ml.recognition.augment import Hands, Ranges, imitated
 from senas.ml.recognition.handframe import DEPTH_SCALE, FLEXION, REACH, SHAPE_DIMS, SHAPE_NAMES, SPREAD, THUMB_PLACE
 from senas.ml.recognition.handframe import describe as describe_hands
 
@@ -127,19 +127,6 @@ class HandshapeMetric:
 
 
 # --- fitting ------------------------------------------------------------------------------------------------------
-
-
-def imitated(hands: Hands, labels: np.ndarray, copies: int, seed: int, ranges: Ranges) -> tuple[Hands, np.ndarray]:
-    """The hands themselves and ``copies`` imitations of other people making them (one generator: fixed by
-    ``seed``)."""
-    rng = np.random.default_rng(seed)
-    sets = [hands, *(other_people(hands, rng, ranges) for _ in range(copies))]
-    joined = Hands(
-        np.concatenate([s.points for s in sets]),
-        np.concatenate([s.aspect for s in sets]),
-        np.concatenate([s.left for s in sets]),
-    )
-    return joined, np.tile(labels, len(sets))
 
 
 def fit_metric(
