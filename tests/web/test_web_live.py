@@ -120,3 +120,145 @@ def test_overlay_draws_the_hand_over_the_mirrored_view_with_a_hint(
     screenshot(page, "40-live-overlay")
     context.close()
     assert console.errors == []
+
+
+def _token(server: str, email: str) -> dict[str, str]:
+    login = httpx.post(f"{server}/users/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['tokens']['access_token']}"}
+
+
+def _record_and_score(page: Any) -> str:
+    """Presses record and waits for the score; the practice session's id (from the page's own POST)."""
+    with page.expect_response(
+        lambda response: response.url.endswith("/ml/sessions") and response.request.method == "POST",
+        timeout=SCORE_MS,
+    ) as started:
+        page.get_by_role("button", name="Grabar 3 segundos").click()
+    session_id = str(started.value.json()["session_id"])
+    outcome = page.locator(
+        "[data-testid='practice-score'], [data-testid='practice-failure'], [data-testid='camera-result'] .error"
+    )
+    outcome.first.wait_for(timeout=SCORE_MS)
+    assert page.get_by_test_id("practice-score").count() == 1, f"expected a score: {outcome.first.inner_text()}"
+    return session_id
+
+
+def _uploads(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Requests that carry (or prepare) a video: the content service's upload ticket, the signed PUT to storage,
+    or any body typed as video."""
+    return [
+        item
+        for item in log
+        if "/content/practice-uploads" in item["url"]
+        or ("/_blobs" in item["url"] and item["method"] != "GET")  # reading the reference sign's media is fine
+        or item["method"] == "PUT"
+        or item["type"].startswith("video/")
+    ]
+
+
+def test_privacy_mode_practice_is_scored_from_landmarks_without_uploading_video(
+    camera_browser: Any, hand_clip: Path, server: str, engine_installed: None, network: Any
+) -> None:
+    email = _learner(server)
+    context, page, console = new_page(camera_browser(hand_clip))
+    log = network(page)
+    _log_in(page, server, email, f"/practice/{_sign_b(server)}")
+    wait_page(page, "practice")
+    page.get_by_role("button", name="Activar la cámara").click()
+    page.get_by_test_id("camera-status").filter(has_text="Cámara lista").wait_for(timeout=ENGINE_MS)
+    note = page.get_by_test_id("privacy-mode")
+    assert note.get_attribute("data-mode") == "landmarks"  # on by default: WebAssembly and a camera are there
+    assert "el video no sale de tu dispositivo" in note.inner_text()
+    session_id = _record_and_score(page)
+
+    text = page.get_by_test_id("practice-score").inner_text()
+    assert "Configuración de la mano" in text
+    assert "Orientación de la mano" in text
+    assert page.get_by_test_id("practice-feedback").locator("li").count() >= 4
+    screenshot(page, "41-live-privacy-scored")
+    # the network log: landmarks went out once, no video and no upload ticket
+    sent = [
+        item
+        for item in log
+        if item["method"] == "POST" and item["url"].endswith(f"/ml/sessions/{session_id}/landmarks")
+    ]
+    assert len(sent) == 1
+    assert sent[0]["type"].startswith("application/json")
+    assert _uploads(log) == [], _uploads(log)
+    assert max(item["size"] for item in log) < 200_000  # landmarks are a few kilobytes a frame, never a clip
+    # the server scored a landmarks session, with the same scorer's components as a video
+    session = httpx.get(f"{server}/ml/sessions/{session_id}", headers=_token(server, email)).json()
+    assert session["mode"] == "landmarks"
+    assert session["status"] == "scored"
+    assert set(session["components"]) >= {"handshape", "orientation", "location", "movement"}
+    context.close()
+    assert console.errors == []
+
+
+def test_without_webassembly_the_video_path_is_used_and_the_page_says_why(
+    camera_browser: Any, hand_clip: Path, server: str, network: Any
+) -> None:
+    email = _learner(server)
+    context, page, console = new_page(camera_browser(hand_clip, webassembly=False))
+    log = network(page)
+    assert page.evaluate("typeof WebAssembly") == "undefined"
+    _log_in(page, server, email, f"/practice/{_sign_b(server)}")
+    wait_page(page, "practice")
+    page.get_by_role("button", name="Activar la cámara").click()
+    page.get_by_test_id("camera-status").filter(has_text="Cámara lista").wait_for()
+    note = page.get_by_test_id("privacy-mode")
+    assert note.get_attribute("data-mode") == "video"
+    assert "no puede ejecutar WebAssembly" in note.inner_text(), note.inner_text()
+    assert page.get_by_test_id("live-overlay").count() == 0
+    screenshot(page, "42-live-fallback-no-wasm")
+    session_id = _record_and_score(page)
+    assert [item for item in _uploads(log) if item["method"] == "PUT"], "the video was not uploaded"
+    session = httpx.get(f"{server}/ml/sessions/{session_id}", headers=_token(server, email)).json()
+    assert session["mode"] == "video"
+    assert session["status"] == "scored"
+    # the profile says the same, and the switch cannot be turned on here
+    page.goto(f"{server}/#/profile")
+    wait_page(page, "profile")
+    assert page.get_by_test_id("privacy-toggle").is_disabled()
+    assert "WebAssembly" in page.get_by_test_id("privacy-unavailable").inner_text()
+    context.close()
+    assert console.errors == []
+
+
+def test_the_same_clip_scores_alike_through_video_and_landmarks(
+    camera_browser: Any, hand_clip: Path, server: str, engine_installed: None, network: Any
+) -> None:
+    """The fake camera plays the same clip to both attempts: one recorded and uploaded as video (privacy mode
+    turned off in the profile), one sent as landmarks computed in the page."""
+    browser = camera_browser(hand_clip)
+    email = _learner(server)
+    scores: dict[str, dict[str, Any]] = {}
+    for privacy in (False, True):
+        context, page, console = new_page(browser)
+        context.add_init_script(f"localStorage.setItem('senas.privacyMode', '{'on' if privacy else 'off'}')")
+        log = network(page)
+        _log_in(page, server, email, f"/practice/{_sign_b(server)}")
+        wait_page(page, "practice")
+        page.get_by_role("button", name="Activar la cámara").click()
+        page.get_by_test_id("camera-status").filter(has_text="Cámara lista").wait_for(timeout=ENGINE_MS)
+        expected = "landmarks" if privacy else "video"
+        assert page.get_by_test_id("privacy-mode").get_attribute("data-mode") == expected
+        if not privacy:
+            assert "desactivado en tu perfil" in page.get_by_test_id("privacy-mode").inner_text()
+        session_id = _record_and_score(page)
+        assert bool(_uploads(log)) is not privacy
+        session = httpx.get(f"{server}/ml/sessions/{session_id}", headers=_token(server, email)).json()
+        assert session["mode"] == expected
+        scores[expected] = session
+        context.close()
+        assert console.errors == []
+    video, landmarks = scores["video"], scores["landmarks"]
+    print(
+        f"\nsame clip — video: {video['score']:.1f} {video['components']}"
+        f"\n            landmarks: {landmarks['score']:.1f} {landmarks['components']}"
+    )
+    assert abs(video["score"] - landmarks["score"]) <= AGREEMENT_POINTS
+    for name, value in video["components"].items():
+        assert abs(value - landmarks["components"][name]) <= AGREEMENT_POINTS, name
+    assert video["passed"] == landmarks["passed"]

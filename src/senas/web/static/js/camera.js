@@ -231,7 +231,8 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
         if (stopped) return;
       } else {
         /* --- end live landmarks --- */
-        const clip = await recordClip();
+        live.rest(true); /* --- live landmarks --- */
+        const clip = await recordClip().finally(() => live.rest(false)); /* --- live landmarks: rest --- */
         stopButton.hidden = true;
         if (stopped) return;
         sessionId = await upload(clip);

@@ -71,6 +71,11 @@ export function livePractice(camera) {
     if (tracker) tracker.stop();
   }
 
+  // The video path records with the engine at rest (see tracker.pause).
+  function rest(on) {
+    if (tracker) tracker.pause(on);
+  }
+
   const element = h("div", { class: "live-practice" }, note);
-  return { element, start, stop, attempt, mode: () => mode };
+  return { element, start, stop, attempt, rest, mode: () => mode };
 }

@@ -60,6 +60,7 @@ export function liveTracker(camera) {
   let body = null;
   let bodyAt = -Infinity;
   let verdict = null;
+  let paused = false;
 
   camera.element.append(overlay.element);
 
@@ -71,7 +72,7 @@ export function liveTracker(camera) {
 
   function step() {
     if (stopped) return;
-    if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA && video.videoWidth && video.currentTime !== lastTime) {
+    if (!paused && video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA && video.videoWidth && video.currentTime !== lastTime) {
       lastTime = video.currentTime;
       const stamp = Math.max(performance.now(), lastStamp + 1);
       lastStamp = stamp;
@@ -164,5 +165,12 @@ export function liveTracker(camera) {
     });
   }
 
-  return { hint, overlay, video, start, stop, listen, record, quality: () => verdict };
+  // While MediaRecorder records a clip for the video path the engine rests: on a busy main thread the recorder's
+  // frame timing goes irregular, and the server's decoder trusts the clip's frame rate.
+  function pause(on) {
+    paused = on;
+    if (on) overlay.clear();
+  }
+
+  return { hint, overlay, video, start, stop, listen, record, pause, quality: () => verdict };
 }
