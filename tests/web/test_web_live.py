@@ -15,11 +15,15 @@ from typing import Any
 import httpx
 import pytest
 from web_helpers import (
+    CLIP_FPS,
+    HANDS,
     ConsoleWatch,
+    letterbox,
     new_page,
     screenshot,
     skip_or_fail,
     wait_page,
+    write_y4m,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
@@ -27,6 +31,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 PASSWORD = "Manos-Que-Hablan-42"
 ENGINE_MS = 90_000  # compiling 13 MB of WebAssembly on a busy 2-core machine
 SCORE_MS = 120_000
+AUTHOR = f"web-live-author-{secrets.token_hex(3)}@example.com"
+# A photo serves as a letter of the live word when the recogniser names it at least this surely.
+CLEAR_CONFIDENCE = 0.9
+LETTER_SECONDS = 3
 # The same server scorer behind both paths: the overall score and each component must agree within this.
 AGREEMENT_POINTS = 5
 
@@ -262,3 +270,121 @@ def test_the_same_clip_scores_alike_through_video_and_landmarks(
     for name, value in video["components"].items():
         assert abs(value - landmarks["components"][name]) <= AGREEMENT_POINTS, name
     assert video["passed"] == landmarks["passed"]
+
+
+@pytest.fixture(scope="module")
+def author(server: str, grant_admin: Callable[[str], None]) -> dict[str, str]:
+    """An admin's headers (made admin by the operator, enrolling MFA at its first sign-in, as admins must)."""
+    try:
+        import pyotp
+    except ImportError:
+        skip_or_fail("pyotp is not installed (the users extra: pip install -e '.[dev]')")
+    signup = httpx.post(f"{server}/users/auth/signup", json={"email": AUTHOR, "password": PASSWORD})
+    assert signup.status_code == 201, signup.text
+    grant_admin(AUTHOR)
+    first = httpx.post(f"{server}/users/auth/login", json={"email": AUTHOR, "password": PASSWORD}).json()
+    secret = httpx.post(f"{server}/users/auth/mfa/enrol", json={"session": first["session"]}).json()["secret"]
+    done = httpx.post(
+        f"{server}/users/auth/mfa/confirm", json={"code": pyotp.TOTP(secret).now(), "session": first["session"]}
+    )
+    assert done.status_code == 200, done.text
+    return {"Authorization": f"Bearer {done.json()['tokens']['access_token']}"}
+
+
+def _jpeg(frame: Any) -> bytes:
+    try:
+        import cv2
+    except ImportError:
+        skip_or_fail("opencv is not installed (the ml extra: pip install -e '.[dev]')")
+    ok, encoded = cv2.imencode(".jpg", frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    return bytes(encoded.tobytes())
+
+
+@pytest.fixture(scope="module")
+def word_clip(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """(a word, a fake-camera clip that shows its letters one after the other, LETTER_SECONDS each, looping).
+
+    Which letter a photo is, is asked of the recogniser itself, on the very frame the camera will show (nothing
+    hard-coded about what the model answers): the first clear photo of each shared class gives a letter, and
+    the word is made of two different ones when the photos give two (else the one letter twice)."""
+    headers = _token(server, _learner(server))
+    letters: list[tuple[str, Any]] = []
+    for kind in ("four", "rock"):
+        for photo in sorted((HANDS / kind).glob("*.jpg")):
+            frame = letterbox(photo)
+            answer = httpx.post(
+                f"{server}/ml/fingerspelling/recognise",
+                content=_jpeg(frame),
+                headers={**headers, "Content-Type": "image/jpeg"},
+                timeout=60,
+            )
+            body = answer.json() if answer.status_code == 200 else {}
+            if body.get("sure") and body["confidence"] >= CLEAR_CONFIDENCE and body["letter"] not in dict(letters):
+                letters.append((str(body["letter"]), frame))
+                break
+    if not letters:
+        skip_or_fail(f"no shared hand photo is recognised with confidence >= {CLEAR_CONFIDENCE}")
+    if len(letters) == 1:
+        letters.append(letters[0])
+    frames = [frame for _, frame in letters for _ in range(CLIP_FPS * LETTER_SECONDS)]
+    clip = tmp_path_factory.mktemp("clips") / "live-word.y4m"
+    return "".join(letter for letter, _ in letters), write_y4m(clip, frames)
+
+
+def _lesson_spelling(server: str, author: dict[str, str], word: str) -> dict[str, Any]:
+    """A published lesson (at the end of the course) whose one exercise is fingerspelling ``word``."""
+    levels = httpx.get(f"{server}/content/languages/ase/levels").json()["levels"]
+    level_id = sorted(levels, key=lambda level: level["position"])[-1]["id"]
+    title = f"Deletreo en vivo {secrets.token_hex(3)}"
+    created = httpx.post(
+        f"{server}/content/author/levels/{level_id}/lessons",
+        json={"title_es": title, "title_en": title},
+        headers=author,
+    )
+    assert created.status_code == 201, created.text
+    lesson_id = created.json()["id"]
+    exercise = httpx.post(
+        f"{server}/content/author/lessons/{lesson_id}/exercises",
+        json={"kind": "fingerspell", "word": word},
+        headers=author,
+    )
+    assert exercise.status_code == 201, exercise.text
+    published = httpx.post(f"{server}/content/author/lessons/{lesson_id}/publish", headers=author)
+    assert published.status_code == 200, published.text
+    lesson: dict[str, Any] = httpx.get(f"{server}/content/lessons/{lesson_id}").json()
+    return lesson
+
+
+def test_a_word_is_fingerspelled_live_letter_after_letter(
+    camera_browser: Any,
+    server: str,
+    author: dict[str, str],
+    word_clip: tuple[str, Path],
+    engine_installed: None,
+    network: Any,
+) -> None:
+    word, clip = word_clip
+    lesson = _lesson_spelling(server, author, word.lower())
+    email = _learner(server)
+    context, page, console = new_page(camera_browser(clip))
+    log = network(page)
+    _log_in(page, server, email, f"/lesson/{lesson['id']}")
+    wait_page(page, "lesson")
+    page.get_by_test_id("begin").click()
+    page.locator(".lesson-stage[data-kind='fingerspell']").wait_for()
+    page.get_by_test_id("fingerspell-use-live").click()
+    page.get_by_test_id("fingerspell-mode").filter(has_text="Reconocimiento en vivo").wait_for(timeout=ENGINE_MS)
+    assert page.get_by_test_id("fingerspell-capture").count() == 0  # no button to press: it recognises by itself
+    page.get_by_test_id("fingerspell-live").filter(has_text="mantenla").wait_for(timeout=SCORE_MS)
+    screenshot(page, "43-live-fingerspell-holding")
+    feedback = page.get_by_test_id("feedback")
+    feedback.filter(has_text="Deletreo completo. ¡Correcto!").wait_for(timeout=SCORE_MS)
+    assert page.locator(".spelled .right").count() == len(word)
+    screenshot(page, "44-live-fingerspell-done")
+    # recognised from landmarks: JSON to the recogniser, never a photo
+    asked = [item for item in log if item["url"].endswith("/ml/fingerspelling/recognise")]
+    assert asked
+    assert all(item["type"].startswith("application/json") for item in asked)
+    context.close()
+    assert console.errors == []
