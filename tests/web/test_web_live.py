@@ -388,3 +388,37 @@ def test_a_word_is_fingerspelled_live_letter_after_letter(
     assert all(item["type"].startswith("application/json") for item in asked)
     context.close()
     assert console.errors == []
+
+
+@pytest.fixture(scope="module")
+def dark_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand photo of ``hand_clip`` in a room with hardly any light (a tenth of the brightness)."""
+    photos = sorted((HANDS / "four").glob("*.jpg"))
+    if not photos:
+        skip_or_fail(f"hand photos not found under {HANDS / 'four'} (the shared fixtures)")
+    dim = (letterbox(photos[0]) * 0.1).astype("uint8")
+    return write_y4m(tmp_path_factory.mktemp("clips") / "dark.y4m", [dim] * (CLIP_FPS * 2))
+
+
+@pytest.mark.parametrize(
+    ("clip_name", "quality", "words"),
+    [("empty_clip", "no_hand", "No se ve ninguna mano"), ("dark_clip", "dark", "muy poca luz")],
+)
+def test_the_hint_says_what_is_wrong_before_recording(
+    camera_browser: Any,
+    request: pytest.FixtureRequest,
+    server: str,
+    engine_installed: None,
+    clip_name: str,
+    quality: str,
+    words: str,
+) -> None:
+    context, page, console = _open_practice(camera_browser(request.getfixturevalue(clip_name)), server)
+    hint = page.locator(f"[data-testid='live-hint'][data-quality='{quality}']")
+    hint.wait_for(timeout=ENGINE_MS)
+    assert words in hint.inner_text()
+    if quality == "no_hand":
+        assert page.get_by_test_id("live-overlay").get_attribute("data-hands") == "0"
+    screenshot(page, f"45-live-hint-{quality}")
+    context.close()
+    assert console.errors == []
