@@ -238,15 +238,25 @@ def test_the_same_clip_scores_alike_through_video_and_landmarks(
     camera_browser: Any, hand_clip: Path, server: str, engine_installed: None, network: Any
 ) -> None:
     """The fake camera plays the same clip to both attempts: one recorded and uploaded as video (privacy mode
-    turned off in the profile), one sent as landmarks computed in the page."""
+    turned off in the profile, on this device), one sent as landmarks computed in the page (a new device: on)."""
     browser = camera_browser(hand_clip)
     email = _learner(server)
     scores: dict[str, dict[str, Any]] = {}
     for privacy in (False, True):
         context, page, console = new_page(browser)
-        context.add_init_script(f"localStorage.setItem('senas.privacyMode', '{'on' if privacy else 'off'}')")
         log = network(page)
-        _log_in(page, server, email, f"/practice/{_sign_b(server)}")
+        if privacy:
+            _log_in(page, server, email, f"/practice/{_sign_b(server)}")
+        else:
+            # the learner turns privacy mode off in the profile (kept on this device)
+            _log_in(page, server, email, "/profile")
+            wait_page(page, "profile")
+            toggle = page.get_by_label("Modo privado: calcular los puntos de la mano en este dispositivo")
+            assert toggle.is_checked()  # on by default
+            toggle.uncheck()
+            page.get_by_text("Preferencia guardada en este dispositivo.").wait_for()
+            screenshot(page, "46-live-profile-privacy-off")
+            page.goto(f"{server}/#/practice/{_sign_b(server)}")
         wait_page(page, "practice")
         page.get_by_role("button", name="Activar la cámara").click()
         page.get_by_test_id("camera-status").filter(has_text="Cámara lista").wait_for(timeout=ENGINE_MS)
