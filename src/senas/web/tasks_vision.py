@@ -117,6 +117,7 @@ def extract(data: bytes, folder: Path) -> None:
         if missing:
             raise InstallError(f"{PACKAGE}@{VERSION} lacks {sorted(missing)}")
         (staging / COMPLETE_MARK).write_text(f"{PACKAGE}@{VERSION} {INTEGRITY}\n", encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; the server may run as another user (a container)
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
