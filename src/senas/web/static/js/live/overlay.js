@@ -1,5 +1,7 @@
-// The hand skeleton drawn over the self-view. The canvas has the video's own size and is mirrored by CSS exactly
-// as the video is, so the landmarks (computed on the camera's unmirrored frame) are drawn in frame coordinates.
+// The hand skeleton drawn over the self-view. The canvas covers the self-view box and is mirrored by CSS exactly
+// as the video is; the landmarks (computed on the camera's unmirrored frame) are placed as the video's
+// `object-fit: cover` places the frame (scaled to fill the box, centred, the overflow cropped), so the skeleton
+// stays on the hand whatever the camera's aspect ratio.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -23,18 +25,23 @@ export function skeletonOverlay() {
   });
 
   function draw(video, hands, verdict) {
-    const width = video.videoWidth;
-    const height = video.videoHeight;
-    if (!width || !height) return;
+    const frameWidth = video.videoWidth;
+    const frameHeight = video.videoHeight;
+    const width = Math.round(canvas.clientWidth) || frameWidth;
+    const height = Math.round(canvas.clientHeight) || frameHeight;
+    if (!frameWidth || !frameHeight || !width || !height) return;
     if (canvas.width !== width) canvas.width = width;
     if (canvas.height !== height) canvas.height = height;
+    const scale = Math.max(width / frameWidth, height / frameHeight);
+    const left = (width - frameWidth * scale) / 2;
+    const top = (height - frameHeight * scale) / 2;
     const context = canvas.getContext("2d");
     context.clearRect(0, 0, width, height);
     context.lineWidth = Math.max(2, width / 160);
     context.strokeStyle = COLOURS[verdict] || COLOURS.ok;
     context.fillStyle = "#ffffff";
     for (const hand of hands) {
-      const points = hand.landmarks.map(([x, y]) => [x * width, y * height]);
+      const points = hand.landmarks.map(([x, y]) => [left + x * frameWidth * scale, top + y * frameHeight * scale]);
       context.beginPath();
       for (const [a, b] of CONNECTIONS) {
         context.moveTo(points[a][0], points[a][1]);
