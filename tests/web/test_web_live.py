@@ -432,3 +432,52 @@ def test_the_hint_says_what_is_wrong_before_recording(
     screenshot(page, f"45-live-hint-{quality}")
     context.close()
     assert console.errors == []
+
+
+def test_live_fingerspelling_says_not_sure_and_does_not_advance(
+    camera_browser: Any,
+    server: str,
+    author: dict[str, str],
+    word_clip: tuple[str, Path],
+    engine_installed: None,
+) -> None:
+    """When the recogniser is not sure (its `sure: false` answer, forced here for every request the page makes),
+    the page says so, names no letter and does not move on."""
+    word, clip = word_clip
+    lesson = _lesson_spelling(server, author, word.lower())
+    email = _learner(server)
+    context, page, console = new_page(camera_browser(clip))
+    not_sure = {
+        "letter": word[0],
+        "confidence": 0.41,
+        "top3": [{"letter": word[0], "confidence": 0.41}, {"letter": "X", "confidence": 0.3}],
+        "model_version": "test",
+        "hand": "right",
+        "sure": False,
+        "answer": None,
+        "not_sure_reason": "low_confidence",
+        "message_es": "No estoy seguro",
+        "message_en": "Not sure",
+    }
+    asked: list[str] = []
+
+    def answer_not_sure(route: Any) -> None:
+        asked.append(route.request.headers.get("content-type", ""))
+        route.fulfill(status=200, json=not_sure)
+
+    page.route("**/ml/fingerspelling/recognise", answer_not_sure)
+    _log_in(page, server, email, f"/lesson/{lesson['id']}")
+    wait_page(page, "lesson")
+    page.get_by_test_id("begin").click()
+    page.get_by_test_id("fingerspell-use-live").click()
+    status = page.locator("[data-testid='fingerspell-live'][data-state='not_sure']")
+    status.wait_for(timeout=ENGINE_MS)
+    assert "No estoy seguro" in status.inner_text()
+    page.wait_for_timeout(3000)  # several answers later: still the first letter, nothing spelled
+    assert page.locator(".spelled span").count() == 0
+    assert page.locator(".fingerspell-step h3").filter(has_text="Letra 1 de").count() == 1
+    assert len(asked) >= 3
+    assert all(kind.startswith("application/json") for kind in asked)
+    screenshot(page, "47-live-fingerspell-not-sure")
+    context.close()
+    assert console.errors == []
