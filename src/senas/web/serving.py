@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from senas.web.landmark_assets import landmark_routes
+
 WEB_ROOT = Path(__file__).resolve().parent
 STATIC_ROOT = WEB_ROOT / "static"
 
@@ -51,7 +53,8 @@ def content_security_policy(public_url: str) -> str:
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self'",
+            # 'wasm-unsafe-eval': compiling WebAssembly (the in-browser landmark engine); no JS eval.
+            "script-src 'self' 'wasm-unsafe-eval'",
             "style-src 'self'",
             f"img-src 'self' data: blob:{other}",
             f"media-src 'self' blob:{other}",
@@ -146,5 +149,8 @@ def web_routes(public_url: str) -> list[BaseRoute]:
     return [
         Route("/", index, methods=["GET", "HEAD"]),
         Route("/index.html", index, methods=["GET", "HEAD"]),
+        # --- live landmarks --- (before /static/{path}: these files live outside static/)
+        *landmark_routes(headers),
+        # --- end live landmarks ---
         Route("/static/{path:path}", static, methods=["GET", "HEAD"]),
     ]

@@ -499,6 +499,12 @@ function readStored() {
   }
 }
 
+// Feature modules register their own texts (Spanish first, with English) instead of editing the tables above:
+// addTexts({es: {...}, en: {...}}) merges them into the dictionaries.
+export function addTexts(table) {
+  for (const language of ["es", "en"]) Object.assign(DICT[language], (table && table[language]) || {});
+}
+
 export function lang() {
   return current;
 }

@@ -11,7 +11,13 @@ import { cameraPractice, selfViewCamera } from "../camera.js";
 import { append, clear, h, shuffle } from "../dom.js";
 import { lang, pick, t } from "../i18n.js";
 import { choiceMedia, signMedia } from "../media.js";
-import { setStats } from "../state.js";
+import { setStats, state } from "../state.js";
+/* --- live landmarks --- */
+import { liveSupport } from "../live/engine.js";
+import { liveLetterStep } from "../live/letters.js";
+import { reasonText } from "../live/practice.js";
+import { liveTracker } from "../live/tracker.js";
+/* --- end live landmarks --- */
 
 const MAX_OPTIONS = 4;
 // A letter signed on camera counts when the recogniser names it with at least this confidence (0–1): below it,
@@ -34,10 +40,13 @@ class LessonPlayer {
     this.xp = 0;
     this.stage = h("div", { class: "lesson-stage" });
     this.camera = null;
+    this.tracker = null; // the live landmark tracker on this.camera, if any
     onLeave(() => this.stopCamera());
   }
 
   stopCamera() {
+    if (this.tracker) this.tracker.stop(); /* --- live landmarks --- */
+    this.tracker = null; /* --- live landmarks --- */
     if (this.camera) this.camera.stop();
     this.camera = null;
   }
@@ -284,6 +293,10 @@ class LessonPlayer {
     const modeStatus = h("p", { class: "camera-status", role: "status", "aria-live": "polite", dataset: { testid: "fingerspell-mode" } });
     const useCamera = h("button", { type: "button", class: "button", dataset: { testid: "fingerspell-use-camera" } }, t("fs_use_camera"));
     const useChoices = h("button", { type: "button", class: "button ghost", hidden: true }, t("fs_use_choices"));
+    /* --- live landmarks --- live recognition first where the browser can compute landmarks */
+    const useLive = h("button", { type: "button", class: "button primary", dataset: { testid: "fingerspell-use-live" }, hidden: !liveSupport().ok }, t("fs_use_live"));
+    let liveStep = null;
+    /* --- end live landmarks --- */
     let position = 0;
     const spelledLetters = []; // what the learner spelled, letter by letter: what the server grades
     let mode = "choose";
@@ -309,6 +322,7 @@ class LessonPlayer {
       clear(cameraBox);
       useCamera.hidden = true;
       useChoices.hidden = true;
+      useLive.hidden = true; /* --- live landmarks --- */
       modeStatus.textContent = "";
       feedback.textContent = t("working");
       for (;;) {
@@ -430,14 +444,42 @@ class LessonPlayer {
       return label;
     };
 
+    /* --- live landmarks --- */
+    const liveLetter = () => {
+      const letter = letters[position];
+      const label = letterLabel();
+      const skip = h("button", { type: "button", class: "button ghost", dataset: { testid: "fingerspell-skip-letter" } }, t("fs_skip_letter"));
+      const hand = (state.profile && state.profile.dominant_hand) || "right";
+      liveStep = liveLetterStep({
+        tracker: this.tracker,
+        letter: letter.letter,
+        dominantHand: hand,
+        onSettled: (seen) => {
+          skip.disabled = true;
+          append(step, h("p", { class: "verdict right", dataset: { testid: "fingerspell-verdict" } }, t("fs_match", { letter: letter.letter })));
+          advance(seen, 600);
+        },
+      });
+      skip.addEventListener("click", () => {
+        liveStep.stop();
+        skip.disabled = true;
+        advance("", 0);
+      });
+      append(step, label, h("p", { class: "hint" }, t("fs_live_hint", { letter: letter.letter })), liveStep.element, h("div", { class: "camera-buttons" }, skip));
+      return label;
+    };
+    /* --- end live landmarks --- */
+
     const showLetter = () => {
       shown += 1;
+      if (liveStep) liveStep.stop(); /* --- live landmarks --- */
+      liveStep = null; /* --- live landmarks --- */
       clear(step);
       if (position >= letters.length) {
         finish();
         return;
       }
-      const label = mode === "camera" ? cameraLetter() : chooseLetter();
+      const label = mode === "live" ? liveLetter() : mode === "camera" ? cameraLetter() : chooseLetter();
       if (position > 0) label.focus();
     };
 
@@ -462,17 +504,52 @@ class LessonPlayer {
       }
       mode = "camera";
       useCamera.hidden = true;
+      useLive.hidden = true; /* --- live landmarks --- */
       useChoices.hidden = false;
       modeStatus.textContent = t("fs_camera_ready");
       showLetter();
       const capture = step.querySelector("[data-testid='fingerspell-capture']");
       if (capture) capture.focus();
     });
+    /* --- live landmarks --- the camera with the landmark engine; without the engine, the still-photo path */
+    useLive.addEventListener("click", async () => {
+      useLive.disabled = true;
+      useCamera.disabled = true;
+      modeStatus.textContent = t("fs_camera_starting");
+      this.stopCamera();
+      const camera = selfViewCamera();
+      this.camera = camera;
+      append(clear(cameraBox), camera.element);
+      const outcome = await camera.turnOn();
+      if (this.camera !== camera || !step.isConnected) return;
+      if (!outcome.ok) {
+        this.stopCamera();
+        clear(cameraBox);
+        useLive.disabled = false;
+        useCamera.disabled = false;
+        modeStatus.textContent = t("fs_camera_fallback", { reason: cameraProblem(outcome.reason) });
+        return;
+      }
+      const tracker = liveTracker(camera);
+      this.tracker = tracker;
+      append(cameraBox, tracker.hint);
+      const live = await tracker.start();
+      if (this.tracker !== tracker || !step.isConnected) return;
+      mode = live.ok ? "live" : "camera";
+      modeStatus.textContent = live.ok ? t("fs_live_ready") : `${t("fs_live_unavailable", { reason: reasonText(live.reason) })} ${t("fs_camera_ready")}`;
+      useLive.hidden = true;
+      useCamera.hidden = true;
+      useChoices.hidden = false;
+      showLetter();
+    });
+    /* --- end live landmarks --- */
     useChoices.addEventListener("click", () => {
       mode = "choose";
       this.stopCamera();
       clear(cameraBox);
       useChoices.hidden = true;
+      useLive.hidden = !liveSupport().ok; /* --- live landmarks --- */
+      useLive.disabled = false; /* --- live landmarks --- */
       useCamera.hidden = false;
       useCamera.disabled = false;
       modeStatus.textContent = "";
@@ -484,7 +561,7 @@ class LessonPlayer {
     append(this.stage, 
       this.prompt(exercise, exercise.word),
       h("p", { class: "hint" }, t("fingerspell_lead", { word: exercise.word })),
-      h("div", { class: "camera-buttons" }, useCamera, useChoices),
+      h("div", { class: "camera-buttons" }, useLive, useCamera, useChoices), /* useLive: live landmarks */
       modeStatus,
       spelled,
       cameraBox,
