@@ -8,6 +8,11 @@ import { applyStatic, lang, setLang, t } from "./i18n.js";
 import { startNotifications, stopNotifications } from "./notifications.js";
 import { loadProfile, refreshStats, renderStats, resetState, state } from "./state.js";
 import { refreshUnread, renderUnread, resetUnread } from "./unread.js";
+/* --- mobile/offline --- */
+import { enhanceNav } from "./mobile/nav.js";
+import { forgetOffline, rememberUser, sendQueued, startOffline } from "./offline/connection.js";
+import { setStats } from "./state.js";
+/* --- end mobile/offline --- */
 
 const ROUTES = [
   { pattern: /^\/?$/, page: "home" },
@@ -26,6 +31,10 @@ const ROUTES = [
 ];
 
 const IN_PROGRESS = new Set(["lesson", "practice", "review"]);
+// --- mobile/offline --- Pages that work with no connection for a learner whose session could not be renewed
+// (its refresh token is kept, the server unreachable): a lesson they opened before, from the offline cache.
+const OFFLINE_PAGES = new Set(["lesson"]);
+// --- end mobile/offline ---
 
 // Pages register what must stop when the learner leaves them (a camera, a polling loop).
 const leaving = [];
@@ -72,6 +81,7 @@ function renderNav() {
       ]
     : [link("#/dictionary", "nav_dictionary"), link("#/login", "nav_login"), link("#/signup", "nav_signup")];
   append(nav, h("ul", {}, items));
+  enhanceNav(nav, path); // mobile: bottom bar and "more" menu on narrow screens
 }
 
 export async function logout() {
@@ -80,6 +90,7 @@ export async function logout() {
     api("/users/auth/logout", { method: "POST", body: { refresh_token: token }, auth: false }).catch(() => {});
   }
   stopNotifications();
+  forgetOffline(); // mobile/offline: this learner's unsent writes and kept lessons go with the session
   forgetTokens();
   resetState();
   resetUnread();
@@ -89,8 +100,10 @@ export async function logout() {
 // After sign-in (or a resumed session): profile, numbers in the header, the unread count, the live stream.
 export async function enterSession() {
   await loadProfile();
+  rememberUser(state.profile.user_id); // mobile/offline: writes made offline in this tab are this learner's
   await Promise.all([refreshStats().catch(() => {}), refreshUnread().catch(() => {})]);
   startNotifications();
+  sendQueued({ signedIn: isSignedIn, onCompleted: setStats }); // mobile/offline: anything left from offline
 }
 
 let routing = 0;
@@ -127,7 +140,7 @@ export async function route() {
     document.title = `${t("not_found")} — Señas`;
     return;
   }
-  if (match.auth && !isSignedIn()) {
+  if (match.auth && !isSignedIn() && !(hasSession() && OFFLINE_PAGES.has(match.page))) {
     navigate(`#/login?next=${encodeURIComponent(path)}`);
     return;
   }
@@ -179,6 +192,17 @@ async function start() {
     else route();
   });
   onAuthChange(() => renderNav());
+  /* --- mobile/offline --- */
+  startOffline({
+    onBack: async () => {
+      if (!isSignedIn() && hasSession()) {
+        if (await refreshTokens().catch(() => false)) await enterSession().catch(() => {});
+      } else {
+        await sendQueued({ signedIn: isSignedIn, onCompleted: setStats });
+      }
+    },
+  });
+  /* --- end mobile/offline --- */
   window.addEventListener("hashchange", route);
   if (hasSession()) {
     try {

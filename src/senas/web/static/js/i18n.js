@@ -573,3 +573,11 @@ export function formatDate(iso) {
     return iso;
   }
 }
+
+/* --- addTexts --- */
+// Features add their own texts from their own modules (kept out of the big tables above so that features developed
+// side by side do not edit the same lines): addTexts({es: {...}, en: {...}}) merges into the dictionaries.
+export function addTexts(table) {
+  for (const code of Object.keys(DICT)) Object.assign(DICT[code], (table && table[code]) || {});
+}
+/* --- end addTexts --- */

@@ -7,6 +7,7 @@
 
 import { append, h, uid } from "./dom.js";
 import { pick, t } from "./i18n.js";
+import { reducedMotion } from "./mobile/device.js"; // device: reduced motion starts media paused
 
 const SPEEDS = [0.5, 0.75, 1];
 
@@ -24,7 +25,7 @@ export function signMedia(sign, options = {}) {
       src: media.url,
       muted: true,
       playsinline: true,
-      autoplay: true,
+      autoplay: !reducedMotion(),
       loop: true,
       preload: "metadata",
       "aria-label": name,
@@ -38,6 +39,7 @@ export function signMedia(sign, options = {}) {
     const box = h("div", { class: "media-box" }, img);
     append(figure, box);
     const player = new SvgPlayer();
+    player.paused = reducedMotion();
     const widgets = controls ? timelineControls(player, figure) : null;
     if (widgets) append(figure, widgets.group);
     inlineSvg(media.url, name)
@@ -74,8 +76,23 @@ export function choiceMedia(item) {
   const media = item.media;
   if (!media) return h("span", { class: "media-missing" }, t("media_none"));
   if (media.content_type.startsWith("video/")) {
-    const video = h("video", { src: media.url, muted: true, autoplay: true, loop: true, playsinline: true, class: "choice-frame" });
+    const still = reducedMotion();
+    const video = h("video", { src: media.url, muted: true, autoplay: !still, loop: true, playsinline: true, class: "choice-frame" });
     video.muted = true;
+    if (still) {
+      // Paused by default; it plays while the learner points at or focuses its choice.
+      video.preload = "metadata";
+      const play = () => video.play().catch(() => {});
+      const stop = () => video.pause();
+      video.addEventListener("pointerenter", play);
+      video.addEventListener("pointerleave", stop);
+      queueMicrotask(() => {
+        const button = video.closest("button");
+        if (!button) return;
+        button.addEventListener("focus", play);
+        button.addEventListener("blur", stop);
+      });
+    }
     return video;
   }
   return h("img", { src: media.url, alt: "", class: "choice-frame", decoding: "async" });
@@ -132,7 +149,7 @@ function timelineControls(player, figure) {
 
 // play/pause, speed, loop and mirror, for any player with {paused, play, pause, setRate, setLoop, onState}.
 function playerControls(player, figure) {
-  const play = h("button", { type: "button", class: "button small" }, t("media_pause"));
+  const play = h("button", { type: "button", class: "button small", dataset: { testid: "media-play" } }, reducedMotion() ? t("media_play") : t("media_pause"));
   play.addEventListener("click", () => {
     if (player.paused) player.play();
     else player.pause();

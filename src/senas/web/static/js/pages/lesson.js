@@ -5,13 +5,18 @@
 // server's verdict with the right answer, and completing the attempt gives the score, the XP and the streak (review
 // cards, achievements and the leaderboard follow on the server).
 
-import { api, ApiError, errorText, newIdempotencyKey } from "../api.js";
+import { api, ApiError, errorText, isSignedIn } from "../api.js";
 import { onLeave } from "../app.js";
 import { cameraPractice, selfViewCamera } from "../camera.js";
 import { append, clear, h, shuffle } from "../dom.js";
 import { lang, pick, t } from "../i18n.js";
 import { choiceMedia, signMedia } from "../media.js";
 import { setStats } from "../state.js";
+/* --- mobile/offline --- */
+import { attemptWrite, startAttempt } from "../offline/attempts.js";
+import { isOffline, sendQueued } from "../offline/connection.js";
+import { keepLesson } from "../offline/lessons.js";
+/* --- end mobile/offline --- */
 
 const MAX_OPTIONS = 4;
 // A letter signed on camera counts when the recogniser names it with at least this confidence (0–1): below it,
@@ -19,7 +24,9 @@ const MAX_OPTIONS = 4;
 const MIN_LETTER_CONFIDENCE = 0.6;
 
 export async function render(page, { params }) {
-  const lesson = await api(`/content/lessons/${encodeURIComponent(params[0])}`, { auth: false });
+  const path = `/content/lessons/${encodeURIComponent(params[0])}`;
+  const lesson = await api(path, { auth: false });
+  keepLesson(path, lesson).catch(() => {}); // offline: an opened lesson stays readable without a connection
   new LessonPlayer(page, lesson).intro();
 }
 
@@ -83,10 +90,8 @@ class LessonPlayer {
 
   // The attempt the server grades: one per play of the lesson (a new key each time the exercises start).
   async startAttempt() {
-    this.attempt = await api(`/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts`, {
-      method: "POST",
-      idempotencyKey: newIdempotencyKey(),
-    });
+    // offline: without a connection the attempt starts anyway, its writes queued (offline/attempts.js)
+    this.attempt = await startAttempt(this.lesson.id);
     this.order = new Map(this.attempt.exercises.map((item) => [item.exercise_id, item.option_ids]));
   }
 
@@ -99,9 +104,21 @@ class LessonPlayer {
   }
 
   // Sends what the learner chose; the server's verdict comes back ({correct, correct_answer}).
+  // Offline the answer is queued instead: {offline: true}, no verdict yet.
   submit(exercise, answer) {
-    const path = `/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts/${encodeURIComponent(this.attempt.attempt_id)}/answers`;
-    return api(path, { method: "POST", body: { exercise_id: exercise.id, ...answer }, idempotencyKey: newIdempotencyKey() });
+    return attemptWrite(this.lesson.id, this.attempt, "answers", { exercise_id: exercise.id, ...answer });
+  }
+
+  // offline: the answer is kept, to be graded when the connection returns.
+  savedOffline(feedback, pickedButton) {
+    if (pickedButton) {
+      pickedButton.classList.add("picked");
+      append(pickedButton, h("span", { class: "visually-hidden" }, ` (${t("offline_choice_saved")})`));
+    }
+    feedback.className = "exercise-feedback saved-offline";
+    feedback.dataset.state = "saved-offline";
+    feedback.textContent = t("offline_saved");
+    this.offerContinue();
   }
 
   show(index) {
@@ -133,10 +150,11 @@ class LessonPlayer {
     }[exercise.kind];
     this.stage.dataset.kind = exercise.kind;
     render();
+    window.scrollTo(0, 0); // mobile: each exercise starts at the top of the screen, where it fits whole
     const first = this.stage.querySelector("h2");
     if (first) {
       first.tabIndex = -1;
-      first.focus();
+      first.focus({ preventScroll: true });
     }
   }
 
@@ -215,6 +233,10 @@ class LessonPlayer {
         } catch (error) {
           this.failed(feedback, error);
           this.setDisabled(buttons, false);
+          return;
+        }
+        if (verdict.offline) {
+          this.savedOffline(feedback, button);
           return;
         }
         const right = buttons.find((b) => b.dataset.choiceId === verdict.correct_answer.option_id);
@@ -314,6 +336,10 @@ class LessonPlayer {
       for (;;) {
         try {
           const verdict = await this.submit(exercise, { letters: spelledLetters });
+          if (verdict.offline) {
+            this.savedOffline(feedback, null);
+            return;
+          }
           const correct = verdict.correct;
           feedback.className = `exercise-feedback ${correct ? "right" : "wrong"}`;
           feedback.textContent = `${t("fingerspell_done")} ${correct ? t("correct") : t("incorrect", { answer: verdict.correct_answer.letters.join(" ") })}`;
@@ -530,6 +556,7 @@ class LessonPlayer {
     });
     append(this.stage, 
       this.prompt(exercise, t("perform_lead")),
+      isOffline() ? h("p", { class: "notice" }, t("offline_perform_needs_network")) : null,
       signMedia(target),
       this.camera.element,
       h("p", {}, skip),
@@ -542,9 +569,12 @@ class LessonPlayer {
     append(clear(this.page), this.heading(), h("p", { role: "status" }, t("working")));
     let error = null;
     let score = null;
-    const path = `/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts/${encodeURIComponent(this.attempt.attempt_id)}/complete`;
     try {
-      const event = await api(path, { method: "POST", idempotencyKey: newIdempotencyKey() });
+      const event = await attemptWrite(this.lesson.id, this.attempt, "complete");
+      if (event.offline) {
+        this.completedOffline();
+        return;
+      }
       this.xp = event.xp_awarded;
       score = event.score;
       setStats(event);
@@ -571,6 +601,24 @@ class LessonPlayer {
       ),
     );
     title.focus();
+  }
+
+  // offline: the attempt is kept whole; its score and XP come when the queue is sent (at once if the connection is
+  // already back).
+  completedOffline() {
+    const title = h("h2", { tabindex: -1 }, t("offline_lesson_saved"));
+    append(clear(this.page), 
+      this.heading(),
+      h(
+        "section",
+        { class: "card lesson-result saved-offline", dataset: { testid: "lesson-result", state: "saved-offline" } },
+        title,
+        h("p", {}, t("offline_lesson_saved_lead")),
+        h("p", { class: "actions" }, h("a", { class: "button", href: "#/course" }, t("lesson_back"))),
+      ),
+    );
+    title.focus();
+    sendQueued({ signedIn: isSignedIn, onCompleted: setStats });
   }
 
   async nextLesson() {

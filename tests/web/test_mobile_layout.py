@@ -1,0 +1,165 @@
+"""The phone layout in real Chromium at 390×844 with touch (issue 20): a new learner signs up, opens the first
+lesson and answers its first exercise without ever scrolling (sign media and every choice inside the screen), with a
+compact header and a bottom navigation bar whose targets are at least 44 px; the desktop layout keeps its header
+navigation. Screenshots at phone and desktop sizes go to test-artifacts/."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+from web_helpers import DESKTOP, LEARNER_PASSWORD, TIMEOUT_MS, ConsoleWatch, screenshot, wait_page
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def phone_page(browser: Any, **options: Any) -> tuple[Any, Any, ConsoleWatch]:
+    """A page as on a phone: 390×844 CSS px, 3× pixels, touch, the mobile viewport meta honoured."""
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True, locale="es-ES", **options
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    watch = ConsoleWatch()
+    watch.attach(page)
+    return context, page, watch
+
+
+def sign_up_by_touch(page: Any, server: str) -> str:
+    email = f"web-{secrets.token_hex(5)}@example.com"
+    page.goto(f"{server}/#/signup")
+    wait_page(page, "signup")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(LEARNER_PASSWORD)
+    page.get_by_label("Nombre visible").fill("Ana")
+    page.get_by_label("Lengua de señas").select_option("ase")
+    page.get_by_label("Derecha").tap()
+    page.get_by_role("button", name="Crear cuenta").tap()
+    wait_page(page, "course")
+    return email
+
+
+def _box(locator: Any) -> dict[str, float]:
+    box = locator.bounding_box()
+    assert box is not None, locator
+    return dict(box)
+
+
+def _inside_screen(page: Any, locator: Any, what: str) -> None:
+    """Wholly visible without scrolling: above the bottom bar, inside the 390×844 screen."""
+    box = _box(locator)
+    bar_top = page.evaluate("document.getElementById('bottom-nav').getBoundingClientRect().top")
+    assert box["y"] >= 0, (what, box)
+    assert box["x"] >= 0, (what, box)
+    assert box["x"] + box["width"] <= PHONE["width"] + 0.5, (what, box)
+    bottom = box["y"] + box["height"]
+    assert bottom <= bar_top + 0.5, f"{what} ends at {bottom:.0f} px, under the bar at {bar_top:.0f}"
+
+
+def _small_targets(page: Any, selector: str) -> list[str]:
+    small: list[str] = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+          .filter((el) => el.offsetParent !== null)
+          .map((el) => [el, el.getBoundingClientRect()])
+          .filter(([, r]) => r.width < 44 || r.height < 44)
+          .map(([el, r]) => `${el.textContent.trim().slice(0, 30)} ${Math.round(r.width)}×${Math.round(r.height)}`)""",
+        selector,
+    )
+    return small
+
+
+def test_phone_sign_up_to_first_exercise_answered_without_scrolling(chromium: Any, server: str) -> None:
+    context, page, console = phone_page(chromium)
+    page.goto(server)
+    page.wait_for_selector("main[data-page='home'] h1")
+    screenshot(page, "mobile-01-phone-home")
+    sign_up_by_touch(page, server)
+
+    # compact header: one line; the sections are in the bottom bar (the header's list is hidden)
+    header = _box(page.locator(".site-header"))
+    assert header["height"] <= 64, header
+    assert page.locator("#nav").is_hidden()
+    bar = page.get_by_test_id("bottom-nav")
+    assert bar.is_visible()
+    assert _box(bar)["y"] + _box(bar)["height"] <= PHONE["height"] + 0.5
+    assert bar.get_by_role("link", name="Curso").get_attribute("aria-current") == "page"
+    assert _small_targets(page, "#bottom-nav a, #bottom-nav button, .site-header a, .site-header button") == []
+    screenshot(page, "mobile-02-phone-course")
+
+    # the rest of the sections in the "More" menu
+    more = page.get_by_test_id("nav-more")
+    more.tap()
+    assert more.get_attribute("aria-expanded") == "true"
+    menu = page.locator("#more-menu")
+    assert menu.get_by_role("link", name="Logros").is_visible()
+    assert menu.get_by_role("button", name="Salir").is_visible()
+    assert _small_targets(page, "#more-menu a, #more-menu button") == []
+    screenshot(page, "mobile-03-phone-more-menu")
+    more.tap()
+    assert menu.is_hidden()
+
+    page.locator("li.lesson a").first.tap()
+    wait_page(page, "lesson")
+    # "Begin" is reachable without scrolling (it sticks above the bottom bar)
+    begin = page.get_by_test_id("begin")
+    assert page.evaluate("window.scrollY") == 0
+    _inside_screen(page, begin, "the begin button")
+    begin.tap()
+    stage = page.locator(".lesson-stage[data-kind='watch_choose_meaning']")
+    stage.locator(".choice").first.wait_for()
+    assert page.evaluate("window.scrollY") == 0
+    # everything the exercise needs is on the first screen: the question, the sign, every choice
+    _inside_screen(page, stage.locator(".prompt"), "the question")
+    _inside_screen(page, stage.locator(".media-frame"), "the sign's media")
+    choices = stage.locator(".choice")
+    assert choices.count() >= 2
+    for index in range(choices.count()):
+        _inside_screen(page, choices.nth(index), f"choice {index + 1}")
+    assert _small_targets(page, ".lesson-stage button") == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "mobile-04-phone-exercise")
+
+    choices.first.tap()
+    feedback = page.get_by_test_id("feedback")
+    page.wait_for_function("(el) => el.textContent.trim().length > 0", arg=feedback.element_handle())
+    assert page.evaluate("window.scrollY") == 0  # answered where it was asked
+    _inside_screen(page, feedback, "the verdict")
+    page.get_by_test_id("continue").wait_for()
+    screenshot(page, "mobile-05-phone-answered")
+    context.close()
+    assert console.errors == []
+
+
+def test_desktop_keeps_the_header_navigation(chromium: Any, server: str) -> None:
+    context = chromium.new_context(viewport=DESKTOP, locale="es-ES")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    console = ConsoleWatch()
+    console.attach(page)
+    sign_up_by_touch_free(page, server)
+    assert page.locator("#nav").get_by_role("link", name="Repaso").is_visible()
+    assert page.locator("#nav").get_by_role("link", name="Logros").is_visible()
+    assert page.get_by_test_id("bottom-nav").is_hidden()
+    assert page.locator(".stat-goal").is_visible()
+    screenshot(page, "mobile-06-desktop-course")
+    page.locator("li.lesson a").first.click()
+    wait_page(page, "lesson")
+    page.get_by_test_id("begin").click()
+    page.locator(".lesson-stage .choice").first.wait_for()
+    screenshot(page, "mobile-07-desktop-exercise")
+    context.close()
+    assert console.errors == []
+
+
+def sign_up_by_touch_free(page: Any, server: str) -> None:
+    page.goto(f"{server}/#/signup")
+    wait_page(page, "signup")
+    page.get_by_label("Correo electrónico").fill(f"web-{secrets.token_hex(5)}@example.com")
+    page.get_by_label("Contraseña").fill(LEARNER_PASSWORD)
+    page.get_by_label("Nombre visible").fill("Ana")
+    page.get_by_label("Lengua de señas").select_option("ase")
+    page.get_by_role("button", name="Crear cuenta").click()
+    wait_page(page, "course")
