@@ -6,26 +6,15 @@ navigation. Screenshots at phone and desktop sizes go to test-artifacts/."""
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from mobile_helpers import PHONE, phone_page, signed_in_learner, wait_js
 from web_helpers import DESKTOP, LEARNER_PASSWORD, TIMEOUT_MS, ConsoleWatch, screenshot, wait_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-
-PHONE = {"width": 390, "height": 844}
-
-
-def phone_page(browser: Any, **options: Any) -> tuple[Any, Any, ConsoleWatch]:
-    """A page as on a phone: 390×844 CSS px, 3× pixels, touch, the mobile viewport meta honoured."""
-    context = browser.new_context(
-        viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True, locale="es-ES", **options
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    watch = ConsoleWatch()
-    watch.attach(page)
-    return context, page, watch
 
 
 def sign_up_by_touch(page: Any, server: str) -> str:
@@ -163,3 +152,39 @@ def sign_up_by_touch_free(page: Any, server: str) -> None:
     page.get_by_label("Lengua de señas").select_option("ase")
     page.get_by_role("button", name="Crear cuenta").click()
     wait_page(page, "course")
+
+
+def test_phone_camera_view_and_controls_fit_in_portrait(camera_browser: Any, hand_clip: Path, server: str) -> None:
+    """Camera practice held upright: the self-view fills the width without being cropped, and with its controls it
+    fits one screen above the bottom bar."""
+    browser = camera_browser(hand_clip)
+    context, page, console = phone_page(browser)
+    signed_in_learner(page, server)
+    items = httpx.get(f"{server}/content/languages/ase/dictionary", params={"q": "letra b"}).json()["items"]
+    sign_id = next(item["id"] for item in items if item["gloss"] == "B")
+    page.goto(f"{server}/#/practice/{sign_id}")
+    wait_page(page, "practice")
+    page.get_by_role("button", name="Activar la cámara").tap()
+    page.get_by_test_id("camera-status").filter(has_text="Cámara lista").wait_for()
+    video = page.locator("video.selfview")
+    wait_js(page, "() => document.querySelector('video.selfview').videoWidth > 0")
+    camera = page.locator(".camera.card")
+    camera.evaluate("(el) => el.scrollIntoView({ block: 'start' })")
+    record = page.get_by_role("button", name="Grabar 3 segundos")
+    _inside_screen(page, video, "the self-view")
+    _inside_screen(page, record, "the record button")
+    # not cropped: the preview shows the whole frame the camera records
+    shown = page.evaluate(
+        """() => {
+          const v = document.querySelector('video.selfview');
+          const r = v.getBoundingClientRect();
+          return { fit: getComputedStyle(v).objectFit, box: r.width / r.height, frame: v.videoWidth / v.videoHeight };
+        }"""
+    )
+    assert shown["fit"] == "contain"
+    assert shown["box"] == pytest.approx(shown["frame"], rel=0.03), shown
+    assert _small_targets(page, ".camera-buttons button") == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "mobile-08-phone-camera")
+    context.close()
+    assert console.errors == []

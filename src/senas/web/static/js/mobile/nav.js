@@ -68,7 +68,11 @@ function copyOf(item, withIcon) {
   if (!original) return null;
   if (original.tagName === "A") {
     const link = original.cloneNode(true);
-    link.removeAttribute("id");
+    // The copy is not the header's item: it must not answer to the header's ids and test ids.
+    for (const el of [link, ...link.querySelectorAll("[id], [data-testid]")]) {
+      el.removeAttribute("id");
+      delete el.dataset.testid;
+    }
     if (withIcon && ICONS[original.getAttribute("href")]) link.prepend(icon(original.getAttribute("href")));
     link.addEventListener("click", () => closeMenu());
     return h("li", {}, link);
