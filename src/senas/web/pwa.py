@@ -37,9 +37,12 @@ class Shell:
 def shell_files(static_root: Path = STATIC_ROOT) -> list[Path]:
     """The static files the worker precaches: known small types, no hidden files or folders, nothing big."""
     chosen = []
+    root = static_root.resolve()
     for path in sorted(static_root.rglob("*")):
         relative = path.relative_to(static_root)
         if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(root):  # a link out of the folder: the server would not serve it
             continue
         if path.suffix in SHELL_SUFFIXES and path.stat().st_size <= SHELL_MAX_BYTES:
             chosen.append(path)
