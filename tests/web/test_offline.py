@@ -66,16 +66,33 @@ def test_the_shell_and_an_opened_lesson_load_with_the_network_cut(chromium: Any,
     )
     screenshot(page, "mobile-10-phone-offline-lesson")
 
+    # a page that needs the server says so, and lists the lessons kept offline, which open
+    page.get_by_test_id("bottom-nav").get_by_role("link", name="Diccionario").tap()
+    wait_page(page, "offline")  # the dictionary searches the server
+    page.goto(f"{server}/#/course")
+    wait_page(page, "offline")
+    assert page.get_by_test_id("offline-page").is_visible()
+    kept = page.get_by_test_id("offline-lessons").get_by_role("link")
+    assert kept.all_inner_texts() == [lesson["title_es"]]
+    screenshot(page, "mobile-11-phone-offline-course")
+    kept.first.tap()
+    wait_page(page, "lesson")
+    assert lesson["title_es"] in page.inner_text("main h1")
+
     # a new tab with no connection: the app shell opens (no session in it: the landing page)
     other = context.new_page()
     other.goto(server)
     other.wait_for_selector("main[data-page='home'] h1")
     assert other.get_by_test_id("offline-banner").is_visible()
-    screenshot(other, "mobile-11-phone-offline-home")
+    screenshot(other, "mobile-11b-phone-offline-home")
     other.close()
 
+    # back online on the offline page: the session is renewed and the page asked for appears
+    page.goto(f"{server}/#/achievements")
+    wait_page(page, "offline")
     context.set_offline(False)
     page.wait_for_selector("[data-testid='offline-banner']", state="hidden")
+    wait_page(page, "achievements")
     context.close()
     # The failed requests of the offline reload (the session renewal, the header's numbers) are the browser's own
     # network errors, not the app's: only script errors count here.

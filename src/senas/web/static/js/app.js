@@ -10,7 +10,7 @@ import { loadProfile, refreshStats, renderStats, resetState, state } from "./sta
 import { refreshUnread, renderUnread, resetUnread } from "./unread.js";
 /* --- mobile/offline --- */
 import { enhanceNav } from "./mobile/nav.js";
-import { forgetOffline, rememberUser, sendQueued, startOffline } from "./offline/connection.js";
+import { forgetOffline, isOffline, rememberUser, sendQueued, startOffline } from "./offline/connection.js";
 import { setStats } from "./state.js";
 /* --- end mobile/offline --- */
 
@@ -130,8 +130,13 @@ export async function route() {
       break;
     }
   }
+  // mobile/offline: a session that could not be renewed for lack of a connection
+  const offlineSession = !isSignedIn() && hasSession() && isOffline();
   if (match && match.page === "home") {
-    match = isSignedIn() ? ROUTES.find((r) => r.page === "course") : { page: "home", module: "./pages/home.js" };
+    match = isSignedIn() || offlineSession ? ROUTES.find((r) => r.page === "course") : { page: "home", module: "./pages/home.js" };
+  }
+  if (match && match.auth && offlineSession && !OFFLINE_PAGES.has(match.page)) {
+    match = { page: "offline", module: "./offline/page.js" }; // mobile/offline: the lessons kept offline instead
   }
   clear(main);
   main.dataset.page = match ? match.page : "not-found";
@@ -155,7 +160,17 @@ export async function route() {
     append(clear(main), page);
   } catch (error) {
     if (ticket !== routing) return;
-    append(clear(main), h("p", { class: "error", role: "alert" }, errorText(error)));
+    if (isOffline()) {
+      // mobile/offline: a page that could not load for lack of a connection says so, with the lessons kept offline
+      const offline = await import("./offline/page.js");
+      const page = h("div", { class: "page page-offline" });
+      await offline.render(page);
+      if (ticket !== routing) return;
+      main.dataset.page = "offline";
+      append(clear(main), page);
+    } else {
+      append(clear(main), h("p", { class: "error", role: "alert" }, errorText(error)));
+    }
   }
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} — Señas` : "Señas";
@@ -196,7 +211,11 @@ async function start() {
   startOffline({
     onBack: async () => {
       if (!isSignedIn() && hasSession()) {
-        if (await refreshTokens().catch(() => false)) await enterSession().catch(() => {});
+        if (await refreshTokens().catch(() => false)) {
+          await enterSession().catch(() => {});
+          // the offline stand-in page gives way to the page the learner asked for
+          if (document.getElementById("main").dataset.page === "offline") route();
+        }
       } else {
         await sendQueued({ signedIn: isSignedIn, onCompleted: setStats });
       }

@@ -55,6 +55,24 @@ export async function isLessonKept(path) {
   return Boolean(await cache.match(new URL(path, location.href).href));
 }
 
+// The lessons kept for offline use ({id, title_es, title_en}), in the order they were opened.
+export async function keptLessons() {
+  if (!("caches" in globalThis)) return [];
+  const cache = await caches.open(CACHE);
+  const lessons = [];
+  for (const request of await cache.keys()) {
+    if (!new URL(request.url).pathname.startsWith("/content/lessons/")) continue;
+    const response = await cache.match(request);
+    try {
+      const lesson = await response.json();
+      lessons.push({ id: lesson.id, title_es: lesson.title_es, title_en: lesson.title_en });
+    } catch {
+      // not a lesson's JSON: skipped
+    }
+  }
+  return lessons;
+}
+
 // Signing out forgets what this learner opened (the next person on the device starts clean).
 export async function forgetLessons() {
   if ("caches" in globalThis) await caches.delete(CACHE);

@@ -15,6 +15,9 @@ export const TEXTS = {
     offline_sent_body: "Se enviaron {n} respuestas guardadas sin conexión. XP ganada: {xp}.",
     offline_dropped: "{n} respuestas guardadas sin conexión no se pudieron contar (el intento caducó).",
     offline_unavailable: "Esta página necesita conexión. Las lecciones que abriste siguen disponibles.",
+    offline_title: "Sin conexión",
+    offline_kept: "Lecciones disponibles sin conexión",
+    offline_kept_none: "Todavía no abriste ninguna lección con conexión: ábrela una vez y quedará disponible.",
   },
   en: {
     offline_banner: "You are offline. You can go on with the lessons you opened: your answers are saved and sent when the connection returns.",
@@ -28,6 +31,9 @@ export const TEXTS = {
     offline_sent_body: "{n} answers saved offline were sent. XP earned: {xp}.",
     offline_dropped: "{n} answers saved offline could not be counted (the attempt expired).",
     offline_unavailable: "This page needs a connection. The lessons you opened are still available.",
+    offline_title: "Offline",
+    offline_kept: "Lessons available offline",
+    offline_kept_none: "You have not opened any lesson with a connection yet: open one once and it stays available.",
   },
 };
 
