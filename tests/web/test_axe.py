@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mobile_helpers import PHONE, first_lesson
+from mobile_helpers import PHONE, first_lesson, wait_until_kept
 from web_helpers import DESKTOP, TIMEOUT_MS, log_in, sign_up_learner, wait_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -104,6 +104,15 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
     ]:
         _visit(page, server, hash_path, name)
         problems += _audit(page, name)
+    # offline: the banner and the page that lists the lessons kept offline
+    _visit(page, server, f"#/lesson/{lesson['id']}", "lesson")
+    wait_until_kept(page, lesson["id"])
+    context.set_offline(True)
+    page.reload()
+    wait_page(page, "lesson")
+    problems += _audit(page, "lesson offline")
+    _visit(page, server, "#/course", "offline")
+    problems += _audit(page, "offline page")
     # The audit can fail: a nameless button added to the page is reported as critical.
     page.evaluate("() => document.querySelector('main').append(document.createElement('button'))")
     assert any("critical button-name" in problem for problem in _audit(page, "self-check")), "axe did not run"

@@ -165,6 +165,9 @@ def test_a_lesson_played_offline_is_sent_once_when_back_online(chromium: Any, se
     assert after["xp_total"] == counted["xp_total"]
     assert after["lessons_completed"] == 1
     page.get_by_test_id("toast").filter(has_text="Resultados enviados").first.wait_for()
+    # the saved-offline card now shows what the server made of the lesson
+    assert result.get_attribute("data-state") == "sent"
+    assert f"{counted['xp_total']} XP" in result.inner_text()
     header_xp = "(xp) => document.querySelector('#stats [data-testid=xp]')?.textContent.includes(xp + ' XP')"
     wait_js(page, header_xp, after["xp_total"])
     screenshot(page, "mobile-13-phone-sent")

@@ -83,7 +83,9 @@ export async function sendQueued({ signedIn, onCompleted }) {
   const outcome = await flushWrites(user).catch(() => null);
   if (!outcome) return null;
   if (outcome.sent) {
-    const xp = outcome.completions.reduce((sum, done) => sum + ((done && done.xp_awarded) || 0), 0);
+    // A completion whose first reply was lost comes back as a replay: what it earned is the first award.
+    const earned = (done) => (done ? (done.replayed ? done.original_xp_awarded : done.xp_awarded) || 0 : 0);
+    const xp = outcome.completions.reduce((sum, done) => sum + earned(done), 0);
     const last = outcome.completions[outcome.completions.length - 1];
     if (last) onCompleted(last);
     toast(t("offline_sent_title"), t("offline_sent_body", { n: outcome.sent, xp }), "success");

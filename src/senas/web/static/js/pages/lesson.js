@@ -618,6 +618,21 @@ class LessonPlayer {
       ),
     );
     title.focus();
+    // When the queue is sent (now or later), the card shows what the server made of this lesson.
+    const card = this.page.querySelector(".lesson-result");
+    const onSent = (event) => {
+      const done = event.detail.completions.find((item) => item && item.lesson_id === this.lesson.id);
+      if (!done || !card.isConnected) return;
+      document.removeEventListener("senas:offline-sent", onSent);
+      const xp = done.replayed ? done.original_xp_awarded || 0 : done.xp_awarded;
+      card.dataset.state = "sent";
+      append(
+        card,
+        h("p", { role: "status" }, t("lesson_score", { score: done.score })),
+        h("p", { class: "xp-gain" }, t("lesson_xp", { xp })),
+      );
+    };
+    document.addEventListener("senas:offline-sent", onSent);
     sendQueued({ signedIn: isSignedIn, onCompleted: setStats });
   }
 
