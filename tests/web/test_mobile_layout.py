@@ -5,6 +5,7 @@ navigation. Screenshots at phone and desktop sizes go to test-artifacts/."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from mobile_helpers import PHONE, phone_page, signed_in_learner, wait_js
-from web_helpers import DESKTOP, LEARNER_PASSWORD, TIMEOUT_MS, ConsoleWatch, screenshot, wait_page
+from web_helpers import DESKTOP, LEARNER_PASSWORD, SCREENSHOTS, TIMEOUT_MS, ConsoleWatch, screenshot, wait_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -110,6 +111,18 @@ def test_phone_sign_up_to_first_exercise_answered_without_scrolling(chromium: An
     assert _small_targets(page, ".lesson-stage button") == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "mobile-04-phone-exercise")
+    last = _box(choices.nth(choices.count() - 1))
+    figures = {
+        "viewport": PHONE,
+        "header_height_px": round(header["height"]),
+        "bottom_bar_top_px": round(page.evaluate("document.getElementById('bottom-nav').getBoundingClientRect().top")),
+        "media_bottom_px": round(
+            _box(stage.locator(".media-frame"))["y"] + _box(stage.locator(".media-frame"))["height"]
+        ),
+        "last_choice_bottom_px": round(last["y"] + last["height"]),
+        "choices": choices.count(),
+    }
+    (SCREENSHOTS.parent / "mobile-layout-figures.json").write_text(json.dumps(figures, indent=2))
 
     choices.first.tap()
     feedback = page.get_by_test_id("feedback")
