@@ -173,3 +173,28 @@ def test_a_lesson_played_offline_is_sent_once_when_back_online(chromium: Any, se
     screenshot(page, "mobile-13-phone-sent")
     context.close()
     assert [error for error in console.errors if error.startswith("pageerror")] == []
+
+
+def test_signing_out_forgets_the_queued_writes_and_the_kept_lessons(chromium: Any, server: str) -> None:
+    context, page, console = phone_page(chromium)
+    learner = signed_in_learner(page, server, "Shared phone")
+    lesson = first_lesson(server)
+    _open_lesson_online(page, server, lesson["id"])
+    # the progress service unreachable (the rest answers): the lesson's writes are queued
+    context.route("**/users/me/lessons/**", lambda route: route.abort("internetdisconnected"))
+    page.get_by_test_id("begin").tap()
+    stage = page.locator(".lesson-stage")
+    stage.locator(".choice").first.tap()
+    page.get_by_test_id("feedback").filter(has_text="Guardado sin conexión").wait_for()
+    rows = queued(page)
+    assert len(rows) == 2, rows  # the start and one answer
+    assert {row["user"] for row in rows} == {learner.user_id}
+
+    page.get_by_test_id("nav-more").tap()
+    page.locator("#more-menu").get_by_role("button", name="Salir").tap()
+    page.wait_for_selector("main[data-page='home'] h1")
+    wait_js(page, "async () => !(await caches.keys()).includes('senas-lessons')")
+    assert queued(page) == []
+    assert _progress(server, learner.headers)["xp_total"] == 0
+    context.close()
+    assert [error for error in console.errors if error.startswith("pageerror")] == []
