@@ -62,12 +62,15 @@ async function networkFirst(request) {
   }
 }
 
-async function page(request) {
+// The app's page from the network, or (offline) from the shell; other pages (the API docs) are not the app's.
+async function page(request, path) {
   try {
     return await fetch(request);
-  } catch {
+  } catch (error) {
+    if (path !== "/" && path !== "/index.html") throw error;
     const cached = await caches.match("/", { cacheName: SHELL_CACHE });
-    return cached || Response.error();
+    if (cached) return cached;
+    throw error;
   }
 }
 
@@ -77,7 +80,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
-    event.respondWith(page(request));
+    event.respondWith(page(request, url.pathname));
     return;
   }
   if (SHELL_PATHS.has(url.pathname) && !url.search) {
