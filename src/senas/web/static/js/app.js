@@ -68,7 +68,8 @@ function renderNav() {
     renderUnread(item);
     return h("li", {}, item);
   };
-  const items = isSignedIn()
+  // mobile/offline: a session kept while offline still shows the learner's sections (they say what needs a connection)
+  const items = isSignedIn() || (hasSession() && isOffline())
     ? [
         link("#/course", "nav_course"),
         link("#/review", "nav_review"),
@@ -223,6 +224,7 @@ async function start() {
   });
   /* --- end mobile/offline --- */
   window.addEventListener("hashchange", route);
+  window.addEventListener("offline", () => renderNav()); // mobile/offline: see renderNav
   if (hasSession()) {
     try {
       if (await refreshTokens()) await enterSession();
