@@ -77,8 +77,17 @@ def test_the_precache_holds_every_file_index_html_loads() -> None:
         assert f"/static/{module.relative_to(STATIC_ROOT).as_posix()}" in files, module
 
 
+def _web_root(tmp_path: Path) -> Path:
+    """A web root like the package's: the page, the worker and an (empty) static folder."""
+    (tmp_path / "static").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>x</title>")
+    (tmp_path / "sw.js").write_bytes(WORKER_SOURCE.read_bytes())
+    return tmp_path
+
+
 def test_the_precache_leaves_out_big_and_unknown_files(tmp_path: Path) -> None:
-    static = tmp_path / "static"
+    web = _web_root(tmp_path)
+    static = web / "static"
     (static / "js" / "live").mkdir(parents=True)
     (static / "js" / "app.js").write_text("export {};")
     (static / "js" / "live" / "new-small.js").write_text("export const x = 1;")  # appears later: picked up
@@ -88,24 +97,26 @@ def test_the_precache_leaves_out_big_and_unknown_files(tmp_path: Path) -> None:
     (static / "models" / "weights.bin").write_bytes(b"\0" * 10)
     (static / ".hidden.js").write_text("secret")
     (static / "styles.css").write_text("body {}")
-    files = set(shell(static).files)
+    files = set(shell(web).files)
     assert files == {"/", "/static/js/app.js", "/static/js/live/new-small.js", "/static/styles.css"}
 
 
 def test_the_cache_version_follows_the_content(tmp_path: Path) -> None:
-    static = tmp_path / "static"
-    static.mkdir()
-    module = static / "app.js"
+    web = _web_root(tmp_path)
+    module = web / "static" / "app.js"
     module.write_text("export const version = 1;")
-    first = shell(static).version
-    assert shell(static).version == first  # stable while nothing changes
+    first = shell(web).version
+    assert shell(web).version == first  # stable while nothing changes
     module.write_text("export const version = 2;")
-    second = shell(static).version
+    second = shell(web).version
     assert second != first
-    (static / "extra.css").write_text("p {}")
-    assert shell(static).version not in (first, second)
-    script = worker_script(static).decode()
-    assert _shell_config(script)["version"] == shell(static).version
+    (web / "static" / "extra.css").write_text("p {}")
+    third = shell(web).version
+    assert third not in (first, second)
+    (web / "index.html").write_text("<!doctype html><title>y</title>")
+    assert shell(web).version not in (first, second, third)
+    script = worker_script(web).decode()
+    assert _shell_config(script)["version"] == shell(web).version
 
 
 def test_the_worker_never_handles_writes_and_keeps_no_private_reads() -> None:

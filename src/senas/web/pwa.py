@@ -20,7 +20,8 @@ from pathlib import Path
 
 WEB_ROOT = Path(__file__).resolve().parent
 STATIC_ROOT = WEB_ROOT / "static"
-WORKER_SOURCE = WEB_ROOT / "sw.js"
+WORKER_NAME = "sw.js"
+WORKER_SOURCE = WEB_ROOT / WORKER_NAME
 # What the shell is made of: the page, its modules and styles, its images and the manifest.
 SHELL_SUFFIXES = frozenset({".html", ".js", ".css", ".svg", ".png", ".ico", ".webmanifest"})
 # Above this a file is not part of the shell (a phone on a slow connection installs the app in seconds).
@@ -34,8 +35,9 @@ class Shell:
     files: tuple[str, ...]
 
 
-def shell_files(static_root: Path = STATIC_ROOT) -> list[Path]:
+def shell_files(web_root: Path = WEB_ROOT) -> list[Path]:
     """The static files the worker precaches: known small types, no hidden files or folders, nothing big."""
+    static_root = web_root / "static"
     chosen = []
     root = static_root.resolve()
     for path in sorted(static_root.rglob("*")):
@@ -49,12 +51,14 @@ def shell_files(static_root: Path = STATIC_ROOT) -> list[Path]:
     return chosen
 
 
-def shell(static_root: Path = STATIC_ROOT, worker: Path = WORKER_SOURCE) -> Shell:
-    """The URLs to precache and their version: a hash over each file's name and content, and the worker's code."""
-    digest = hashlib.sha256(worker.read_bytes())
+def shell(web_root: Path = WEB_ROOT) -> Shell:
+    """The URLs to precache and their version: a hash over the page, each file's name and content, and the
+    worker's code."""
+    static_root = web_root / "static"
+    digest = hashlib.sha256((web_root / WORKER_NAME).read_bytes())
+    digest.update((web_root / "index.html").read_bytes())
     urls = ["/"]
-    digest.update((WEB_ROOT / "index.html").read_bytes())
-    for path in shell_files(static_root):
+    for path in shell_files(web_root):
         relative = path.relative_to(static_root).as_posix()
         digest.update(relative.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -62,18 +66,19 @@ def shell(static_root: Path = STATIC_ROOT, worker: Path = WORKER_SOURCE) -> Shel
     return Shell(version=digest.hexdigest()[:16], files=tuple(urls))
 
 
-def worker_script(static_root: Path = STATIC_ROOT, worker: Path = WORKER_SOURCE) -> bytes:
+def worker_script(web_root: Path = WEB_ROOT) -> bytes:
     """The worker's code with its shell filled in (JSON is a valid JavaScript expression); read again only when a
     file of the shell (or the worker) changed."""
-    watched = [worker, WEB_ROOT / "index.html", *shell_files(static_root)]
+    watched = [web_root / WORKER_NAME, web_root / "index.html", *shell_files(web_root)]
     signature = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in watched)
-    return _worker_script(static_root, worker, signature)
+    return _worker_script(web_root, signature)
 
 
 @lru_cache(maxsize=8)
-def _worker_script(static_root: Path, worker: Path, signature: tuple[tuple[str, int, int], ...]) -> bytes:
-    current = shell(static_root, worker)
+def _worker_script(web_root: Path, signature: tuple[tuple[str, int, int], ...]) -> bytes:
+    current = shell(web_root)
     config = json.dumps({"version": current.version, "files": list(current.files)}, separators=(",", ":"))
+    worker = web_root / WORKER_NAME
     source = worker.read_text(encoding="utf-8")
     if SHELL_PLACEHOLDER not in source:
         raise RuntimeError(f"{worker} lost its {SHELL_PLACEHOLDER} placeholder")

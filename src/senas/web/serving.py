@@ -152,7 +152,7 @@ def web_routes(public_url: str) -> list[BaseRoute]:
     # --- pwa --- the service worker, at the root so that its scope is the whole app; revalidated on every
     # check (no-cache + ETag), which is how the browser learns about a new version of the shell.
     async def service_worker(request: Request) -> Response:
-        body = worker_script()
+        body = worker_script(WEB_ROOT)
         etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
         common = {"ETag": etag, "Cache-Control": "no-cache", **headers}
         if _not_modified(request, etag):
