@@ -40,6 +40,35 @@ def test_reduced_motion_starts_animations_paused(chromium: Any, server: str) -> 
     play.tap()
     wait_js(page, "() => document.querySelector('.sign-grid svg.media-frame').getCurrentTime() > 0.2")
     assert figure.get_by_role("button", name="Pausar").is_visible()
+
+    # the animated signs offered as choices hold still too, and play while the learner points at one
+    kinds = [exercise["kind"] for exercise in lesson["exercises"]]
+    target = kinds.index("meaning_choose_video")
+    page.get_by_test_id("begin").tap()
+    for exercise in lesson["exercises"][:target]:
+        page.locator(f".lesson-stage[data-kind='{exercise['kind']}']").wait_for()
+        if exercise["kind"] == "perform_sign":
+            page.get_by_test_id("skip").tap()
+        else:
+            assert exercise["choices"], f"no simple way through a {exercise['kind']} exercise here"
+            page.locator(".lesson-stage .choice").first.tap()
+        page.get_by_test_id("continue").tap()
+    stage = page.locator(".lesson-stage[data-kind='meaning_choose_video']")
+    stage.wait_for()
+    choices = len(lesson["exercises"][target]["choices"])
+    wait_js(page, "(n) => document.querySelectorAll('.lesson-stage svg.choice-frame.still').length === n", choices)
+    assert stage.locator("img.choice-frame").count() == 0
+    still = (
+        "() => [...document.querySelectorAll('.lesson-stage svg.choice-frame.still')].map((s) => s.getCurrentTime())"
+    )
+    held = page.evaluate(still)
+    page.wait_for_timeout(600)
+    assert page.evaluate(still) == held
+    screenshot(page, "mobile-20b-phone-reduced-motion-choices")
+    stage.locator(".choice").first.hover()
+    wait_js(
+        page, "(t0) => document.querySelector('.lesson-stage svg.choice-frame.still').getCurrentTime() !== t0", held[0]
+    )
     context.close()
 
     # without the preference, the same animation plays on its own

@@ -95,7 +95,34 @@ export function choiceMedia(item) {
     }
     return video;
   }
-  return h("img", { src: media.url, alt: "", class: "choice-frame", decoding: "async" });
+  const img = h("img", { src: media.url, alt: "", class: "choice-frame", decoding: "async" });
+  if (media.content_type === "image/svg+xml" && reducedMotion()) holdStill(img, media.url);
+  return img;
+}
+
+// Reduced motion, for an animated SVG in a choice: an <img> animates by itself, so it is put inline, held still
+// half-way through its cycle (where the hand is shaped, rather than at rest), and played only while the learner
+// points at or focuses its choice. Hidden until then; if inlining fails, the <img> shows as before.
+function holdStill(img, url) {
+  img.classList.add("awaiting-still");
+  inlineSvg(url, "")
+    .then((svg) => {
+      svg.pauseAnimations();
+      svg.setCurrentTime(cycleLength(svg) / 2);
+      svg.setAttribute("class", "choice-frame still");
+      svg.setAttribute("aria-hidden", "true"); // the choice's label names it
+      svg.removeAttribute("role");
+      svg.removeAttribute("aria-label");
+      img.replaceWith(svg);
+      const play = () => svg.unpauseAnimations();
+      const stop = () => svg.pauseAnimations();
+      const button = svg.closest("button") || svg;
+      button.addEventListener("pointerenter", play);
+      button.addEventListener("pointerleave", stop);
+      button.addEventListener("focus", play);
+      button.addEventListener("blur", stop);
+    })
+    .catch(() => img.classList.remove("awaiting-still"));
 }
 
 function mirrorToggle(figure) {
