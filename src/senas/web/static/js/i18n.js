@@ -579,3 +579,4 @@ export function formatDate(iso) {
     return iso;
   }
 }
+

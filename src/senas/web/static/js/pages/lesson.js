@@ -5,7 +5,7 @@
 // server's verdict with the right answer, and completing the attempt gives the score, the XP and the streak (review
 // cards, achievements and the leaderboard follow on the server).
 
-import { api, ApiError, errorText, newIdempotencyKey } from "../api.js";
+import { api, ApiError, errorText, isSignedIn } from "../api.js";
 import { onLeave } from "../app.js";
 import { cameraPractice, selfViewCamera } from "../camera.js";
 import { append, clear, h, shuffle } from "../dom.js";
@@ -18,6 +18,11 @@ import { liveLetterStep } from "../live/letters.js";
 import { reasonText } from "../live/practice.js";
 import { liveTracker } from "../live/tracker.js";
 /* --- end live landmarks --- */
+/* --- mobile/offline --- */
+import { attemptWrite, startAttempt } from "../offline/attempts.js";
+import { isOffline, sendQueued } from "../offline/connection.js";
+import { keepLesson } from "../offline/lessons.js";
+/* --- end mobile/offline --- */
 
 const MAX_OPTIONS = 4;
 // A letter signed on camera counts when the recogniser names it with at least this confidence (0–1): below it,
@@ -25,7 +30,9 @@ const MAX_OPTIONS = 4;
 const MIN_LETTER_CONFIDENCE = 0.6;
 
 export async function render(page, { params }) {
-  const lesson = await api(`/content/lessons/${encodeURIComponent(params[0])}`, { auth: false });
+  const path = `/content/lessons/${encodeURIComponent(params[0])}`;
+  const lesson = await api(path, { auth: false });
+  keepLesson(path, lesson).catch(() => {}); // offline: an opened lesson stays readable without a connection
   new LessonPlayer(page, lesson).intro();
 }
 
@@ -92,10 +99,8 @@ class LessonPlayer {
 
   // The attempt the server grades: one per play of the lesson (a new key each time the exercises start).
   async startAttempt() {
-    this.attempt = await api(`/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts`, {
-      method: "POST",
-      idempotencyKey: newIdempotencyKey(),
-    });
+    // offline: without a connection the attempt starts anyway, its writes queued (offline/attempts.js)
+    this.attempt = await startAttempt(this.lesson.id);
     this.order = new Map(this.attempt.exercises.map((item) => [item.exercise_id, item.option_ids]));
   }
 
@@ -108,9 +113,21 @@ class LessonPlayer {
   }
 
   // Sends what the learner chose; the server's verdict comes back ({correct, correct_answer}).
+  // Offline the answer is queued instead: {offline: true}, no verdict yet.
   submit(exercise, answer) {
-    const path = `/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts/${encodeURIComponent(this.attempt.attempt_id)}/answers`;
-    return api(path, { method: "POST", body: { exercise_id: exercise.id, ...answer }, idempotencyKey: newIdempotencyKey() });
+    return attemptWrite(this.lesson.id, this.attempt, "answers", { exercise_id: exercise.id, ...answer });
+  }
+
+  // offline: the answer is kept, to be graded when the connection returns.
+  savedOffline(feedback, pickedButton) {
+    if (pickedButton) {
+      pickedButton.classList.add("picked");
+      append(pickedButton, h("span", { class: "visually-hidden" }, ` (${t("offline_choice_saved")})`));
+    }
+    feedback.className = "exercise-feedback saved-offline";
+    feedback.dataset.state = "saved-offline";
+    feedback.textContent = t("offline_saved");
+    this.offerContinue();
   }
 
   show(index) {
@@ -142,10 +159,11 @@ class LessonPlayer {
     }[exercise.kind];
     this.stage.dataset.kind = exercise.kind;
     render();
+    window.scrollTo(0, 0); // mobile: each exercise starts at the top of the screen, where it fits whole
     const first = this.stage.querySelector("h2");
     if (first) {
       first.tabIndex = -1;
-      first.focus();
+      first.focus({ preventScroll: true });
     }
   }
 
@@ -224,6 +242,10 @@ class LessonPlayer {
         } catch (error) {
           this.failed(feedback, error);
           this.setDisabled(buttons, false);
+          return;
+        }
+        if (verdict.offline) {
+          this.savedOffline(feedback, button);
           return;
         }
         const right = buttons.find((b) => b.dataset.choiceId === verdict.correct_answer.option_id);
@@ -328,6 +350,10 @@ class LessonPlayer {
       for (;;) {
         try {
           const verdict = await this.submit(exercise, { letters: spelledLetters });
+          if (verdict.offline) {
+            this.savedOffline(feedback, null);
+            return;
+          }
           const correct = verdict.correct;
           feedback.className = `exercise-feedback ${correct ? "right" : "wrong"}`;
           feedback.textContent = `${t("fingerspell_done")} ${correct ? t("correct") : t("incorrect", { answer: verdict.correct_answer.letters.join(" ") })}`;
@@ -607,6 +633,7 @@ class LessonPlayer {
     });
     append(this.stage, 
       this.prompt(exercise, t("perform_lead")),
+      isOffline() ? h("p", { class: "notice" }, t("offline_perform_needs_network")) : null,
       signMedia(target),
       this.camera.element,
       h("p", {}, skip),
@@ -619,9 +646,12 @@ class LessonPlayer {
     append(clear(this.page), this.heading(), h("p", { role: "status" }, t("working")));
     let error = null;
     let score = null;
-    const path = `/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts/${encodeURIComponent(this.attempt.attempt_id)}/complete`;
     try {
-      const event = await api(path, { method: "POST", idempotencyKey: newIdempotencyKey() });
+      const event = await attemptWrite(this.lesson.id, this.attempt, "complete");
+      if (event.offline) {
+        this.completedOffline();
+        return;
+      }
       this.xp = event.xp_awarded;
       score = event.score;
       setStats(event);
@@ -648,6 +678,39 @@ class LessonPlayer {
       ),
     );
     title.focus();
+  }
+
+  // offline: the attempt is kept whole; its score and XP come when the queue is sent (at once if the connection is
+  // already back).
+  completedOffline() {
+    const title = h("h2", { tabindex: -1 }, t("offline_lesson_saved"));
+    append(clear(this.page), 
+      this.heading(),
+      h(
+        "section",
+        { class: "card lesson-result saved-offline", dataset: { testid: "lesson-result", state: "saved-offline" } },
+        title,
+        h("p", {}, t("offline_lesson_saved_lead")),
+        h("p", { class: "actions" }, h("a", { class: "button", href: "#/course" }, t("lesson_back"))),
+      ),
+    );
+    title.focus();
+    // When the queue is sent (now or later), the card shows what the server made of this lesson.
+    const card = this.page.querySelector(".lesson-result");
+    const onSent = (event) => {
+      const done = event.detail.completions.find((item) => item && item.lesson_id === this.lesson.id);
+      if (!done || !card.isConnected) return;
+      document.removeEventListener("senas:offline-sent", onSent);
+      const xp = done.replayed ? done.original_xp_awarded || 0 : done.xp_awarded;
+      card.dataset.state = "sent";
+      append(
+        card,
+        h("p", { role: "status" }, t("lesson_score", { score: done.score })),
+        h("p", { class: "xp-gain" }, t("lesson_xp", { xp })),
+      );
+    };
+    document.addEventListener("senas:offline-sent", onSent);
+    sendQueued({ signedIn: isSignedIn, onCompleted: setStats });
   }
 
   async nextLesson() {
