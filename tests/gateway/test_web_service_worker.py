@@ -60,7 +60,7 @@ async def test_csp_lets_the_worker_and_manifest_load_and_nothing_more(web: httpx
     directives = {part.split()[0]: part.split()[1:] for part in csp.split(";")}
     assert directives["worker-src"] == ["'self'"]
     assert directives["manifest-src"] == ["'self'"]
-    assert directives["script-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'", "'wasm-unsafe-eval'"]  # WebAssembly only (live landmarks)
     assert directives["default-src"] == ["'self'"]
     assert "'unsafe-inline'" not in csp
     assert "'unsafe-eval'" not in csp
