@@ -34,7 +34,9 @@ SCORE_MS = 120_000
 AUTHOR = f"web-live-author-{secrets.token_hex(3)}@example.com"
 # A photo serves as a letter of the live word when the recogniser names it at least this surely.
 CLEAR_CONFIDENCE = 0.9
-LETTER_SECONDS = 3
+# Each letter stays in view this long: two sure answers 700 ms apart must fit in it even when a busy machine takes a
+# second or more per answer (3 s was seen to be too short there: the first letter held, the word never completed).
+LETTER_SECONDS = 6
 # The same server scorer behind both paths: the overall score and each component must agree within this.
 AGREEMENT_POINTS = 5
 
