@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 from fractions import Fraction
+from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -83,3 +85,119 @@ def test_a_short_browser_recording_is_measured_by_its_own_frame_interval() -> No
         _decode(_webm_without_rate([i * 40 for i in range(8)]))
     assert refused.value.code == "too_short"
     assert "0.3" in refused.value.reason_en
+
+
+# -- a draft sign's reference video, practised by its author, drawn and calibrated ---------------------------------
+
+DRAFT_ID = "sign-draft-hola"
+SIGNS = {  # published demo letters, as tests/ml/conftest.py's stand-in serves them
+    f"sign-{c}": {"id": f"sign-{c}", "gloss": c.upper(), "slug": f"letra-{c}", "language": "ase"} for c in "abw"
+}
+
+
+def _content_with_a_draft(author_token: str) -> Any:
+    """The content stub plus one draft sign: hidden from the public route, shown to its author's preview, and
+    changeable by its author only."""
+    from fastapi import FastAPI, Header, HTTPException
+
+    app = FastAPI()
+    draft = {"id": DRAFT_ID, "gloss": "HOLA-BORRADOR", "slug": "hola-borrador", "language": "ase"}
+
+    @app.get("/content/signs/{sign_id}")
+    async def sign(sign_id: str, preview: bool = False, authorization: str = Header("")) -> dict[str, str]:
+        if sign_id == DRAFT_ID and preview and authorization == f"Bearer {author_token}":
+            return draft
+        if sign_id not in SIGNS:
+            raise HTTPException(404, "no such sign")
+        return SIGNS[sign_id]
+
+    @app.get("/content/author/signs/{sign_id}")
+    async def author_sign(sign_id: str, authorization: str = Header("")) -> dict[str, Any]:
+        if sign_id not in (DRAFT_ID, *SIGNS):
+            raise HTTPException(404, "no such sign")
+        return {
+            **(draft if sign_id == DRAFT_ID else SIGNS[sign_id]),
+            "may_change": authorization == f"Bearer {author_token}" and sign_id == DRAFT_ID,
+        }
+
+    return app
+
+
+@pytest.mark.slow
+async def test_a_draft_sign_gets_its_template_is_practised_by_its_author_drawn_and_calibrated(
+    ml_platform: Any, ml_root: Any, mint_token: Any
+) -> None:
+    from ml_media import HANDS, read_rgb, require, still_clip
+
+    from senas.contracts.media import VideoUploaded
+    from senas.core.consumer import Delivery
+    from senas.ml.app import create_app
+    from senas.ml.video.worker import VideoWorker
+    from senas.platform import catalog
+
+    require(HANDS.is_dir(), f"the fixture photos are not at {HANDS}")
+    author = mint_token("teacher-1", roles=("teacher",))
+    learner = mint_token("learner-1", roles=("learner",))
+    other_teacher = mint_token("teacher-2", roles=("teacher",))
+    ml_platform.services.register_in_process("content", _content_with_a_draft(author))
+
+    # the reference upload names its draft sign: the worker builds the template without reading the sign
+    clip = still_clip(read_rgb(HANDS / "four" / "four-02.jpg"))
+    uploads = ml_platform.blobs.store(ml_platform.settings.resource_name(catalog.CONTENT_ASSETS))
+    await uploads.put("signs/draft/ref.mp4", clip, content_type="video/mp4")
+    message = VideoUploaded(
+        upload_id="asset-draft",
+        purpose="reference",
+        bucket=catalog.CONTENT_ASSETS,
+        key="signs/draft/ref.mp4",
+        content_type="video/mp4",
+        size=len(clip),
+        sign_id=DRAFT_ID,
+        asset_id="asset-draft",
+        language="ase",
+        slug="hola-borrador",
+        gloss="HOLA-BORRADOR",
+    )
+    ml_context = ml_root.context
+    await VideoWorker(ml_context).handle(message.to_envelope("content"), Delivery("video-processing", "r", 1, 5))
+    runtime = ml_context.runtime
+    assert runtime.bank.find(key="ase/hola-borrador") is not None
+
+    app = create_app(ml_root, run_consumers=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ml.test") as client:
+            as_author = {"Authorization": f"Bearer {author}"}
+            # what the system saw in the reference video, frame by frame
+            seen = await client.get("/ml/author/references/asset-draft/landmarks", headers=as_author)
+            assert seen.status_code == 200, seen.text
+            body = seen.json()
+            assert body["frames_with_hand"] > 0
+            drawn = [frame for frame in body["frames"] if frame["hands"]]
+            assert len(drawn[0]["hands"][0]["points"]) == 21
+            assert all(0 <= x <= 1.2 and 0 <= y <= 1.2 for x, y in drawn[0]["hands"][0]["points"])
+
+            # a learner cannot practise the draft; its author can — scored, and marked as not progress
+            refused = await client.post(
+                "/ml/sessions",
+                json={"sign_id": DRAFT_ID, "mode": "video"},
+                headers={"Authorization": f"Bearer {learner}"},
+            )
+            assert refused.status_code == 404
+            started = await client.post("/ml/sessions", json={"sign_id": DRAFT_ID, "mode": "video"}, headers=as_author)
+            assert started.status_code == 201, started.text
+            assert started.json()["preview"] is True
+
+            # calibration: refused to another teacher, done for the author, figure stored in the template
+            other = await client.post(
+                f"/ml/author/signs/{DRAFT_ID}/calibrate", headers={"Authorization": f"Bearer {other_teacher}"}
+            )
+            assert (other.status_code, other.json()["error"]) == (403, "not_owner")
+            calibrated = await client.post(f"/ml/author/signs/{DRAFT_ID}/calibrate", headers=as_author)
+            assert calibrated.status_code == 200, calibrated.text
+            figure = calibrated.json()
+            assert 50 <= figure["threshold"] <= 80
+            assert figure["genuine"] > 0
+            assert figure["impostors"] > 0
+            index = await runtime.templates.index()
+            assert index.templates["ase/hola-borrador"].pass_threshold == figure["threshold"]
