@@ -159,6 +159,16 @@ def test_every_interface_text_exists_in_spanish_and_english() -> None:
     key = re.compile(r"^\s{4}(\w+):", re.MULTILINE)
     spanish, english = set(key.findall(spanish_block)), set(key.findall(english_block))
     assert spanish == english, f"only in one language: {sorted(spanish ^ english)}"
+    # --- studio: texts a feature registers from its own module through i18n.js's addTexts({es, en}) ---
+    for module in (STATIC_ROOT / "js").rglob("*.js"):
+        text = module.read_text(encoding="utf-8")
+        if "import { addTexts }" not in text:
+            continue
+        own_es, own_en = text.split("addTexts({", 1)[1].split("\n  en: {", 1)
+        added_es, added_en = set(key.findall(own_es)), set(key.findall(own_en))
+        assert added_es == added_en, f"{module.name}: only in one language: {sorted(added_es ^ added_en)}"
+        spanish |= added_es
+    # --- end studio ---
     used: set[str] = set()
     for module in (STATIC_ROOT / "js").rglob("*.js"):
         text = module.read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from senas.core.auth import Author, CurrentUser
 from senas.core.errors import UnauthorizedError
@@ -21,6 +21,8 @@ async def get_studio(context: ContextDep) -> StudioService:
 
 
 StudioDep = Annotated[StudioService, Depends(get_studio)]
+# Ids name blobs and other services' paths: only the characters ids are made of.
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 @router.get(
@@ -29,7 +31,7 @@ StudioDep = Annotated[StudioService, Depends(get_studio)]
     responses={404: {"description": "No landmarks for that asset (not processed, or failed)"}},
     summary="What the system saw in a reference video, frame by frame (authors)",
 )
-async def reference_landmarks(asset_id: str, _: Author, studio: StudioDep) -> LandmarksOut:
+async def reference_landmarks(asset_id: IdPath, _: Author, studio: StudioDep) -> LandmarksOut:
     return await studio.reference_landmarks(asset_id)
 
 
@@ -43,7 +45,7 @@ async def reference_landmarks(asset_id: str, _: Author, studio: StudioDep) -> La
     },
     summary="Measure and store the sign's pass threshold (`senas ml templates calibrate`, one sign)",
 )
-async def calibrate(sign_id: str, request: Request, _: Author, studio: StudioDep) -> CalibrationOut:
+async def calibrate(sign_id: IdPath, request: Request, _: Author, studio: StudioDep) -> CalibrationOut:
     scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("inicia sesión para continuar / sign in to continue", code="not_authenticated")

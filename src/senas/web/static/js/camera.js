@@ -13,6 +13,7 @@ import { api, ApiError, errorText } from "./api.js";
 import { append, clear, h, sleep } from "./dom.js";
 import { lang, t } from "./i18n.js";
 import { state } from "./state.js";
+import { practiceOverlay } from "./studio/overlay.js"; /* studio */
 
 const RECORD_MS = 3000;
 const COUNTDOWN_S = 3;
@@ -217,6 +218,12 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
       const session = await follow(sessionId);
       if (!session) return;
       showResult(session);
+      /* --- studio: the result's overlay (their recording with the hand drawn, beside the reference's) --- */
+      if (session.status === "scored") {
+        const overlay = await practiceOverlay(session, clip);
+        if (overlay && !stopped) append(result, overlay);
+      }
+      /* --- end studio --- */
       onResult(session);
     } catch (error) {
       stopButton.hidden = true;

@@ -573,3 +573,13 @@ export function formatDate(iso) {
     return iso;
   }
 }
+
+// Features add their own texts from their own modules: addTexts({es: {...}, en: {...}}) merges them into the
+// dictionaries (a key already there is kept, so a feature cannot change another's words by accident).
+export function addTexts(table) {
+  for (const language of ["es", "en"]) {
+    for (const [key, text] of Object.entries((table && table[language]) || {})) {
+      if (!(key in DICT[language])) DICT[language][key] = text;
+    }
+  }
+}
