@@ -201,3 +201,33 @@ async def test_a_draft_sign_gets_its_template_is_practised_by_its_author_drawn_a
             assert figure["impostors"] > 0
             index = await runtime.templates.index()
             assert index.templates["ase/hola-borrador"].pass_threshold == figure["threshold"]
+
+
+def test_the_overlay_highlights_what_to_fix_first() -> None:
+    from senas.ml.sessions.models import PracticeSession
+    from senas.ml.studio.service import weakest
+
+    base = {
+        "session_id": "s",
+        "user_id": "u",
+        "sign_id": "x",
+        "sign_key": "ase/x",
+        "gloss": "X",
+        "language": "ase",
+        "mode": "video",
+        "dominant_hand": "right",
+        "status": "scored",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "updated_at": "2026-01-01T00:00:00+00:00",
+        "components": {"handshape": 90.0, "orientation": 40.0, "location": 70.0, "movement": 95.0},
+    }
+
+    def feedback(*items: tuple[str, str, float | None]) -> list[dict[str, Any]]:
+        return [{"parameter": p, "status": s, "score": score} for p, s, score in items]
+
+    all_ok = PracticeSession(**base, feedback=feedback(("handshape", "ok", 90.0), ("movement", "ok", 95.0)))
+    assert weakest(all_ok) is None  # nothing to highlight when everything is right
+    almost = PracticeSession(**base, feedback=feedback(("location", "almost", 70.0), ("hand", "almost", None)))
+    assert weakest(almost) == "location"  # the lower score first (the hand has none: counted as right)
+    fix = PracticeSession(**base, feedback=feedback(("location", "almost", 70.0), ("orientation", "fix", 40.0)))
+    assert weakest(fix) == "orientation"  # "fix" before "almost"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 import numpy as np
 
@@ -55,10 +56,24 @@ def landmarks_out(track: HandTrack) -> LandmarksOut:
     )
 
 
+SEVERITY = {"fix": 0, "almost": 1}
+
+
 def weakest(session: PracticeSession) -> str | None:
-    if not session.components:
+    """The parameter to fix first: the feedback that says "fix" before "almost", the lower score first; none when
+    every parameter is right."""
+    wanted = [item for item in session.feedback if item.get("status") in SEVERITY and item.get("parameter")]
+    if not wanted:
         return None
-    return min(session.components.items(), key=lambda item: item[1])[0]
+    components = session.components or {}
+
+    def rank(item: dict[str, Any]) -> tuple[int, float]:
+        score = item.get("score")
+        if score is None:
+            score = components.get(str(item["parameter"]), 100.0)
+        return SEVERITY[str(item["status"])], float(score)
+
+    return str(min(wanted, key=rank)["parameter"])
 
 
 class StudioService:

@@ -54,9 +54,10 @@ export function drawFrame(canvas, landmarks, frame, focus = null, trail = []) {
   for (const hand of frame.hands) {
     const colour = COLOURS[hand.side] || COLOURS.right;
     ctx.lineWidth = 3;
-    ctx.strokeStyle = focus === "handshape" ? COLOURS.focus : colour;
+    const whole = focus === "hand"; // the wrong hand: all of it in the highlight colour
+    ctx.strokeStyle = focus === "handshape" || whole ? COLOURS.focus : colour;
     for (const finger of FINGERS) line(ctx, hand.points, finger, width, height);
-    ctx.strokeStyle = focus === "orientation" ? COLOURS.focus : colour;
+    ctx.strokeStyle = focus === "orientation" || whole ? COLOURS.focus : colour;
     ctx.lineWidth = focus === "orientation" ? 5 : 3;
     line(ctx, hand.points, PALM, width, height);
     ctx.fillStyle = colour;
