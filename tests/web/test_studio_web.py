@@ -151,6 +151,11 @@ def test_a_teacher_builds_a_lesson_with_a_recorded_sign_and_publishes_it(
     page.get_by_test_id("video-status").filter(has_text="Grabando").wait_for()
     page.get_by_test_id("use-recording").wait_for(state="visible")
     assert page.get_by_test_id("retake").is_visible()
+    # not happy with it: retake (a new countdown and recording), then review again
+    page.get_by_test_id("retake").click()
+    page.get_by_test_id("use-recording").wait_for(state="hidden")
+    page.get_by_test_id("video-status").filter(has_text="Grabando").wait_for()
+    page.get_by_test_id("use-recording").wait_for(state="visible")
     _shot(page, "03-sign-recorded")
     page.get_by_test_id("use-recording").click()
     page.get_by_test_id("video-status").filter(has_text="Plantilla lista").wait_for(timeout=PROCESSING_MS)
