@@ -59,7 +59,8 @@ def teacher(server: str, grant_admin: Callable[[str], None]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def built(server: str) -> Iterator[dict[str, Any]]:
-    """What the teacher's scenario made, for the learner's; the demo course's level order is put back after."""
+    """What the teacher's scenario made, for the learner's; afterwards the level and the sign are deleted and the
+    demo course's level order is put back, so the browser tests that run later see the demo course as it was."""
     made: dict[str, Any] = {}
     levels = httpx.get(f"{server}/content/languages/ase/levels").json()["levels"]
     original = [level["id"] for level in sorted(levels, key=lambda level: level["position"])]
@@ -70,6 +71,12 @@ def built(server: str) -> Iterator[dict[str, Any]]:
             level for level in current if level not in original
         ]
         httpx.put(f"{server}/content/author/languages/ase/levels/order", json={"ids": order}, headers=made["headers"])
+        for level in set(current) - set(original):
+            deleted = httpx.delete(f"{server}/content/author/levels/{level}", headers=made["headers"])
+            assert deleted.status_code == 204, deleted.text
+        if "sign_id" in made:
+            deleted = httpx.delete(f"{server}/content/author/signs/{made['sign_id']}", headers=made["headers"])
+            assert deleted.status_code == 204, deleted.text
 
 
 def _shot(page: Any, name: str) -> None:
