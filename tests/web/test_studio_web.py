@@ -129,6 +129,12 @@ def test_a_teacher_builds_a_lesson_with_a_recorded_sign_and_publishes_it(
     built["headers"] = teacher["headers"]
     assert page.get_by_role("link", name="Estudio").is_visible()  # the nav shows authors the studio
     _shot(page, "01-tree")
+    # Spanish first, with the English switch
+    page.locator("#lang-switch").click()
+    page.get_by_role("heading", name="Author studio", exact=True).wait_for()
+    assert page.get_by_test_id("new-level").get_by_label("Title (Spanish)").is_visible()
+    page.locator("#lang-switch").click()
+    page.get_by_role("heading", name="Estudio de autor", exact=True).wait_for()
 
     # a level, then a lesson in it (the lesson's form sits under its level; creating it opens the lesson)
     _create(page.get_by_test_id("new-level"), level_title, f"Studio {tag}")
