@@ -54,7 +54,9 @@ def teacher(server: str, grant_admin: Callable[[str], None]) -> dict[str, Any]:
     )
     assert done.status_code == 200, done.text
     headers = {"Authorization": f"Bearer {done.json()['tokens']['access_token']}"}
-    return {"email": email, "secret": secret, "headers": headers, "totp": pyotp.TOTP(secret)}
+    # the enrolment's own session, resumed by a later browser from its refresh token (a TOTP code is spent once)
+    refresh = done.json()["tokens"]["refresh_token"]
+    return {"email": email, "secret": secret, "headers": headers, "totp": pyotp.TOTP(secret), "refresh": refresh}
 
 
 @pytest.fixture(scope="module")
@@ -338,3 +340,41 @@ def test_a_learner_finds_the_lesson_practises_the_sign_and_cannot_open_the_studi
     assert refused.status_code == 403
     context.close()
     assert console.errors == []
+
+
+def test_a_recording_without_a_hand_is_refused_with_its_reason(
+    camera_browser: Callable[[Path], Any], empty_clip: Path, server: str, teacher: dict[str, Any]
+) -> None:
+    created = httpx.post(
+        f"{server}/content/author/languages/ase/signs",
+        json={"gloss": f"VACIO-{secrets.token_hex(3).upper()}", "meaning_es": "Vacío", "meaning_en": "Empty"},
+        headers=teacher["headers"],
+    )
+    assert created.status_code == 201, created.text
+    sign_id = created.json()["id"]
+    try:
+        context, page, console = new_page(camera_browser(empty_clip))
+        context.grant_permissions(["camera"])
+        page.goto(f"{server}/#/")
+        wait_page(page, "home")
+        page.evaluate("(token) => sessionStorage.setItem('senas.refresh', token)", teacher["refresh"])
+        # a full load (not a hash change), so the app starts and resumes the session from the refresh token
+        page.goto(f"{server}/?resume=1#/studio/sign/{sign_id}")
+        wait_page(page, "studio-sign")
+        page.get_by_test_id("camera-on").click()
+        page.get_by_test_id("record").click()
+        page.get_by_test_id("use-recording").click()
+        status = page.get_by_test_id("video-status").filter(has_text="No se pudo usar el vídeo")
+        status.wait_for(timeout=PROCESSING_MS)
+        assert "mano" in status.inner_text().lower()  # the reason names the missing hand
+        page.get_by_test_id("sign-status").filter(has_text="Vídeo rechazado").wait_for()
+        _shot(page, "15-sign-video-refused-reason")
+        # publishing is refused while the sign has no usable video
+        page.get_by_test_id("publish-sign").click()
+        dialog = _confirm_dialog(page)
+        assert dialog.get_by_test_id("dialog-confirm").is_disabled()
+        dialog.get_by_test_id("dialog-cancel").click()
+        context.close()
+        assert console.errors == []
+    finally:
+        httpx.delete(f"{server}/content/author/signs/{sign_id}", headers=teacher["headers"])
