@@ -24,12 +24,20 @@ ML_OFFLINE := --require-hashes -r requirements/ml-offline.txt
 POSE_MODEL := $(VENV)/share/senas/pose_landmarker.task
 POSE_SCRIPT := src/senas/ml/registry/pose_build.py
 POSE_BUILD := $(BIN)/python $(POSE_SCRIPT) --requirements requirements/pose-build.txt --out $(POSE_MODEL)
+# --- live landmarks ---
+# MediaPipe Tasks for the web (@mediapipe/tasks-vision, pinned, sha512-checked) from the npm registry, for the
+# browser's own landmarks (src/senas/web/tasks_vision.py); served by the app, never fetched at run time.
+TASKS_VISION_SCRIPT := src/senas/web/tasks_vision.py
+TASKS_VISION := $(VENV)/share/senas/tasks-vision/1.1.0/.complete
+TASKS_VISION_INSTALL := $(BIN)/python $(TASKS_VISION_SCRIPT)
+# --- end live landmarks ---
 
 $(VENV)/.installed-run: pyproject.toml requirements/run.txt requirements/ml-offline.txt | $(BIN)/python
 	$(PIP) install --quiet --require-hashes -r requirements/run.txt
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	$(PIP) install --quiet --no-deps $(ML_OFFLINE)
 	$(POSE_BUILD)
+	$(TASKS_VISION_INSTALL)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml requirements/dev.txt requirements/ml-offline.txt | $(BIN)/python
@@ -37,6 +45,7 @@ $(VENV)/.installed-dev: pyproject.toml requirements/dev.txt requirements/ml-offl
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	$(PIP) install --quiet --no-deps $(ML_OFFLINE)
 	$(POSE_BUILD)
+	$(TASKS_VISION_INSTALL)
 	touch $@ $(VENV)/.installed-run
 
 # Also a file of its own: an environment installed before the pose model existed (or with an older build script)
@@ -44,10 +53,15 @@ $(VENV)/.installed-dev: pyproject.toml requirements/dev.txt requirements/ml-offl
 $(POSE_MODEL): $(POSE_SCRIPT) | $(BIN)/python
 	$(POSE_BUILD) --force
 
-run: $(VENV)/.installed-run $(POSE_MODEL)
+# --- live landmarks ---
+$(TASKS_VISION): $(TASKS_VISION_SCRIPT) | $(BIN)/python
+	$(TASKS_VISION_INSTALL) --force
+# --- end live landmarks ---
+
+run: $(VENV)/.installed-run $(POSE_MODEL) $(TASKS_VISION)
 	$(BIN)/senas up
 
-test: $(VENV)/.installed-dev $(POSE_MODEL)
+test: $(VENV)/.installed-dev $(POSE_MODEL) $(TASKS_VISION)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev

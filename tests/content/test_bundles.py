@@ -147,6 +147,35 @@ async def test_bad_yaml_and_missing_file(content_app: Any, ports: ContentPorts, 
             await import_bundle(session, ports, tmp_path)
 
 
+def alias_bomb(levels: int = 9) -> str:
+    """A few hundred bytes of YAML that expand to 9**levels strings once anything walks the document."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    lines.append(f"format: senas-bundle/1\nlanguages: [{{code: *a{levels - 1}, name: x, signs: [], levels: []}}]")
+    return "\n".join(lines) + "\n"
+
+
+async def test_hostile_bundle_files_are_refused_before_anything_walks_them(
+    content_app: Any, ports: ContentPorts, tmp_path: Path
+) -> None:
+    hostile = {
+        "alias bomb": (alias_bomb(), "anchors and aliases are not allowed"),
+        "nested too deeply": ("a: " + "[" * 5000 + "]" * 5000 + "\n", "cannot be read"),
+        "oversized": ("# " + "x" * (4 * 1024 * 1024) + "\n", "over 4 MB"),
+    }
+    for text, message in hostile.values():
+        (tmp_path / "bundle.yaml").write_text(text, encoding="utf-8")
+        async with content_app.state.root.context.database.current().sessions() as session:
+            with pytest.raises(BundleInvalid, match=message):
+                await import_bundle(session, ports, tmp_path)
+    (tmp_path / "bundle.yaml").unlink()
+    (tmp_path / "bundle.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    async with content_app.state.root.context.database.current().sessions() as session:
+        with pytest.raises(BundleInvalid, match="nested too deeply"):
+            await import_bundle(session, ports, tmp_path)
+
+
 async def test_export_import_round_trip(
     content_app: Any, client: httpx.AsyncClient, ports: ContentPorts, tmp_path: Path, admin_headers: dict[str, str]
 ) -> None:

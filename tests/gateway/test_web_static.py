@@ -41,7 +41,7 @@ async def test_index_is_the_app_with_security_headers(web: httpx.AsyncClient) ->
     assert '<script type="module" src="/static/js/app.js">' in response.text
     csp = _csp_directives(response.headers["content-security-policy"])
     assert csp["default-src"] == ["'self'"]
-    assert csp["script-src"] == ["'self'"]
+    assert csp["script-src"] == ["'self'", "'wasm-unsafe-eval'"]  # WebAssembly only, no JS eval (live landmarks)
     assert csp["media-src"][:2] == ["'self'", "blob:"]
     assert csp["img-src"][:3] == ["'self'", "data:", "blob:"]
     assert csp["frame-ancestors"] == ["'none'"]
@@ -133,7 +133,7 @@ def test_csp_allows_the_public_address_of_signed_urls() -> None:
     csp = _csp_directives(content_security_policy("http://localhost:9000/"))
     for directive in ("img-src", "media-src", "connect-src"):
         assert "http://localhost:9000" in csp[directive]
-    assert csp["script-src"] == ["'self'"]
+    assert csp["script-src"] == ["'self'", "'wasm-unsafe-eval'"]
     assert "javascript:" not in content_security_policy("javascript:alert(1)")
 
 
@@ -159,16 +159,16 @@ def test_every_interface_text_exists_in_spanish_and_english() -> None:
     key = re.compile(r"^\s{4}(\w+):", re.MULTILINE)
     spanish, english = set(key.findall(spanish_block)), set(key.findall(english_block))
     assert spanish == english, f"only in one language: {sorted(spanish ^ english)}"
-    # --- studio: texts a feature registers from its own module through i18n.js's addTexts({es, en}) ---
+    # --- addTexts --- features register their own texts ({es: {...}, en: {...}}) from their own modules
     for module in (STATIC_ROOT / "js").rglob("*.js"):
         text = module.read_text(encoding="utf-8")
-        if "import { addTexts }" not in text:
+        if module.name == "i18n.js" or "addTexts(" not in text or "\n  en: {" not in text:
             continue
-        own_es, own_en = text.split("addTexts({", 1)[1].split("\n  en: {", 1)
-        added_es, added_en = set(key.findall(own_es)), set(key.findall(own_en))
-        assert added_es == added_en, f"{module.name}: only in one language: {sorted(added_es ^ added_en)}"
-        spanish |= added_es
-    # --- end studio ---
+        own_es, own_en = (set(key.findall(block)) for block in text.split("\n  en: {", 1))
+        assert own_es == own_en, f"{module.name}: only in one language: {sorted(own_es ^ own_en)}"
+        assert not own_es & spanish, f"{module.name} redefines {sorted(own_es & spanish)}"
+        spanish |= own_es
+    # --- end addTexts ---
     used: set[str] = set()
     for module in (STATIC_ROOT / "js").rglob("*.js"):
         text = module.read_text(encoding="utf-8")

@@ -219,16 +219,21 @@ def empty_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def camera_browser(launch_chromium: Callable[..., Any], browser_type_launch_args: dict[str, Any]) -> Iterator[Any]:
-    """``camera_browser(clip)``: a browser whose camera shows ``clip``; closed after the test."""
+    """``camera_browser(clip)``: a browser whose camera shows ``clip`` (``webassembly=False``: one without
+    WebAssembly); closed after the test."""
     browsers: list[Any] = []
 
-    def launch(clip: Path) -> Any:
+    def launch(clip: Path, *, webassembly: bool = True) -> Any:
         args = [
             *browser_type_launch_args["args"],
             "--use-fake-device-for-media-stream",
             "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-video-capture={clip}",
         ]
+        # --- live landmarks --- V8 without its compilers has no WebAssembly: a browser that cannot run the engine
+        if not webassembly:
+            args.append("--js-flags=--jitless")
+        # --- end live landmarks ---
         browser = launch_chromium(args=args)
         browsers.append(browser)
         return browser

@@ -81,6 +81,18 @@ class ReadContext:
     private: bool
 
 
+async def _an_author(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, not_signed_in: str, not_an_author: str
+) -> None:
+    """401 without a valid token, 403 for a caller who is not a teacher or admin. Here rather than the ``Author``
+    dependency because these routes also serve callers who need no token (learners, the user service)."""
+    user = await optional_principal(await get_token_verifier(request), credentials)
+    if user is None:
+        raise UnauthorizedError(not_signed_in, code="not_authenticated", headers={"WWW-Authenticate": "Bearer"})
+    if not user.has_role("teacher", "admin"):
+        raise ForbiddenError(not_an_author, code="forbidden")
+
+
 async def read_context(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -91,15 +103,12 @@ async def read_context(
     context = await get_context(request)
     if preview:
         # Only a preview needs the caller; published content is the same for everyone.
-        user = await optional_principal(await get_token_verifier(request), credentials)
-        if user is None:
-            raise UnauthorizedError(
-                "inicia sesión para ver borradores / sign in to preview drafts",
-                code="not_authenticated",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if not user.has_role("teacher", "admin"):
-            raise ForbiddenError("solo autores ven borradores / only authors can preview drafts", code="forbidden")
+        await _an_author(
+            request,
+            credentials,
+            "inicia sesión para ver borradores / sign in to preview drafts",
+            "solo autores ven borradores / only authors can preview drafts",
+        )
     reader = CatalogReader(context.database.current(), context.views, context.option_ids, include_drafts=preview)
     return ReadContext(context.ports, reader, context.urls, preview)
 
@@ -140,19 +149,13 @@ async def answer_key_reader(
                 f"permiso de servicio no válido / invalid service grant: {exc}", code="invalid_grant"
             ) from None
     else:
-        user = await optional_principal(await get_token_verifier(request), credentials)
-        if user is None:
-            raise UnauthorizedError(
-                "inicia sesión para continuar / sign in to continue",
-                code="not_authenticated",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if not user.has_role("teacher", "admin"):
-            raise ForbiddenError(
-                "solo autores y el servicio de usuarios leen las respuestas / only authors and the user service "
-                "read answer keys",
-                code="forbidden",
-            )
+        await _an_author(
+            request,
+            credentials,
+            "inicia sesión para continuar / sign in to continue",
+            "solo autores y el servicio de usuarios leen las respuestas / only authors and the user service "
+            "read answer keys",
+        )
     return CatalogReader(context.database.current(), context.views, context.option_ids, include_drafts=False)
 
 

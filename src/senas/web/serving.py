@@ -18,6 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from senas.web.landmark_assets import landmark_routes
+from senas.web.pwa import worker_script
+
 WEB_ROOT = Path(__file__).resolve().parent
 STATIC_ROOT = WEB_ROOT / "static"
 
@@ -51,12 +54,17 @@ def content_security_policy(public_url: str) -> str:
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self'",
+            # 'wasm-unsafe-eval': compiling WebAssembly (the in-browser landmark engine); no JS eval.
+            "script-src 'self' 'wasm-unsafe-eval'",
             "style-src 'self'",
             f"img-src 'self' data: blob:{other}",
             f"media-src 'self' blob:{other}",
             f"connect-src 'self'{other}",
             "font-src 'self'",
+            # --- pwa --- the installable app: its service worker (/sw.js) and manifest, from this origin only
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            # --- end pwa ---
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
@@ -143,8 +151,27 @@ def web_routes(public_url: str) -> list[BaseRoute]:
             )
         return _file_response(request, path, headers)
 
+    # --- pwa --- the service worker, at the root so that its scope is the whole app; revalidated on every
+    # check (no-cache + ETag), which is how the browser learns about a new version of the shell.
+    async def service_worker(request: Request) -> Response:
+        body = worker_script(WEB_ROOT)
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        common = {"ETag": etag, "Cache-Control": "no-cache", **headers}
+        if _not_modified(request, etag):
+            return Response(status_code=304, headers=common)
+        response = Response(b"" if request.method == "HEAD" else body, media_type=CONTENT_TYPES[".js"], headers=common)
+        if request.method == "HEAD":
+            response.headers["content-length"] = str(len(body))
+        return response
+
+    # --- end pwa ---
+
     return [
+        Route("/sw.js", service_worker, methods=["GET", "HEAD"]),  # pwa
         Route("/", index, methods=["GET", "HEAD"]),
         Route("/index.html", index, methods=["GET", "HEAD"]),
+        # --- live landmarks --- (before /static/{path}: these files live outside static/)
+        *landmark_routes(headers),
+        # --- end live landmarks ---
         Route("/static/{path:path}", static, methods=["GET", "HEAD"]),
     ]

@@ -142,6 +142,37 @@ def find_bundle_file(root: Path) -> Path:
     raise BundleInvalid([f"{root}: no {' / '.join(BUNDLE_FILES)} in this folder"])
 
 
+MAX_BUNDLE_FILE_BYTES = 4 * rules.MB  # a course of thousands of signs is well under 1 MB of YAML
+
+
+class _PlainYamlLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a bundle never needs them, and an alias bomb (a few hundred bytes that
+    expand to billions of nodes once something walks the document) would cost whoever reads it next."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases are not allowed in a bundle", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def read_document(source: Path) -> Any:
+    """The bundle file's document (YAML or JSON by its name), refusing an oversized file, aliases and nesting too
+    deep to parse; raises BundleInvalid naming the file."""
+    name = source.name
+    try:
+        if source.stat().st_size > MAX_BUNDLE_FILE_BYTES:
+            raise BundleInvalid([f"{name}: over {MAX_BUNDLE_FILE_BYTES // rules.MB} MB"])
+        text = source.read_text(encoding="utf-8")
+        return json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_PlainYamlLoader)  # noqa: S506
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        raise BundleInvalid([f"{name}: cannot be read: {exc}"]) from None
+    except RecursionError:
+        raise BundleInvalid([f"{name}: cannot be read: nested too deeply"]) from None
+
+
 def load(root: Path, *, known_letters: dict[str, set[str]] | None = None) -> LoadedBundle:
     """Read and check the bundle in ``root``; raise BundleInvalid listing every problem.
 
@@ -152,11 +183,7 @@ def load(root: Path, *, known_letters: dict[str, set[str]] | None = None) -> Loa
         raise BundleInvalid([f"{root}: not a folder"])
     source = find_bundle_file(root)
     name = source.name
-    try:
-        text = source.read_text(encoding="utf-8")
-        raw = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise BundleInvalid([f"{name}: cannot be read: {exc}"]) from None
+    raw = read_document(source)
     try:
         bundle = Bundle.model_validate(raw)
     except ValidationError as exc:

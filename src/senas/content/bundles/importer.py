@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from senas.content.bundles import format as fmt
@@ -97,8 +96,8 @@ class BundleImporter:
     async def _codes_in(root: Path) -> list[str]:
         def read() -> list[str]:
             try:
-                raw = yaml.safe_load(fmt.find_bundle_file(root.resolve()).read_text(encoding="utf-8"))
-                return [str(language["code"]) for language in raw.get("languages", [])]
+                raw = fmt.read_document(fmt.find_bundle_file(root.resolve()))
+                return [language["code"] for language in raw.get("languages", []) if isinstance(language["code"], str)]
             except Exception:
                 return []
 

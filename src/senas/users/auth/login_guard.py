@@ -46,9 +46,11 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:40]
 
 
-def throttled(retry_after: int) -> TooManyRequestsError:
+def throttled(retry_after: int, detail: str | None = None) -> TooManyRequestsError:
+    """The 429 of every sign-in back-off (ours, or the identity provider's with its own ``detail``)."""
     return TooManyRequestsError(
-        f"demasiados intentos fallidos; espera {retry_after} s / too many failed attempts; wait {retry_after} s",
+        detail
+        or f"demasiados intentos fallidos; espera {retry_after} s / too many failed attempts; wait {retry_after} s",
         code="login_throttled",
         headers={"Retry-After": str(retry_after)},
     )

@@ -10,13 +10,12 @@ from senas.core.errors import (
     ConflictError,
     DomainError,
     InvalidInputError,
-    TooManyRequestsError,
     UnauthorizedError,
 )
 from senas.platform.identity import LoginResult, MfaEnrolment, Principal, TokenPair
 from senas.platform.identity import errors as idp
 from senas.users.accounts.service import AccountsService
-from senas.users.auth.login_guard import LoginGuard
+from senas.users.auth.login_guard import LoginGuard, throttled
 from senas.users.auth.rate_limits import epoch_of
 from senas.users.auth.schemas import SignUpIn
 from senas.users.auth.step_up import StepUp
@@ -45,9 +44,7 @@ async def identity_errors() -> AsyncIterator[None]:
     except idp.InvalidSignUp as exc:
         raise InvalidInputError(str(exc), code="invalid_input", extra={"fields": [{"field": exc.field}]}) from None
     except idp.LoginThrottled as exc:
-        raise TooManyRequestsError(
-            str(exc), code="login_throttled", headers={"Retry-After": str(exc.retry_after)}
-        ) from None
+        raise throttled(exc.retry_after, str(exc)) from None
     except idp.IdentityError as exc:
         error, code = next((error, code) for kind, error, code in _REFUSALS if isinstance(exc, kind))
         raise error(str(exc), code=code) from None

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from senas.core.errors import ConflictError, ForbiddenError, TooManyRequestsError
+from senas.core.errors import ConflictError, ForbiddenError
 from senas.platform.identity import Principal
 from senas.platform.identity.errors import (
     InvalidCredentials,
@@ -22,7 +22,7 @@ from senas.platform.identity.errors import (
     StepUpUnavailable,
     UnknownUser,
 )
-from senas.users.auth.login_guard import LoginGuard
+from senas.users.auth.login_guard import LoginGuard, throttled
 from senas.users.auth.rate_limits import ClientAddress, epoch_of
 from senas.users.context import UsersContext
 from senas.users.deps import ClockDep, ContextDep
@@ -49,9 +49,7 @@ class StepUp:
                     "la contraseña no es correcta / the password is not correct", code="reauthentication_failed"
                 ) from None
             except LoginThrottled as exc:
-                raise TooManyRequestsError(
-                    str(exc), code="login_throttled", headers={"Retry-After": str(exc.retry_after)}
-                ) from None
+                raise throttled(exc.retry_after, str(exc)) from None
             await self.guard.succeeded(account, self.address)
             return
         if code is not None:
@@ -62,9 +60,7 @@ class StepUp:
                     "el código no es correcto / the code is not correct", code="reauthentication_failed"
                 ) from None
             except LoginThrottled as exc:
-                raise TooManyRequestsError(
-                    str(exc), code="login_throttled", headers={"Retry-After": str(exc.retry_after)}
-                ) from None
+                raise throttled(exc.retry_after, str(exc)) from None
             except (MfaNotStarted, StepUpUnavailable) as exc:
                 raise ConflictError(str(exc), code="use_password") from None
             return

@@ -12,6 +12,11 @@ import { refreshUnread, renderUnread, resetUnread } from "./unread.js";
 import { isAuthor } from "./studio/access.js";
 import "./studio/texts.js";
 /* --- end studio --- */
+/* --- mobile/offline --- */
+import { enhanceNav } from "./mobile/nav.js";
+import { forgetOffline, isOffline, rememberUser, sendQueued, startOffline } from "./offline/connection.js";
+import { setStats } from "./state.js";
+/* --- end mobile/offline --- */
 
 const ROUTES = [
   { pattern: /^\/?$/, page: "home" },
@@ -36,6 +41,10 @@ const ROUTES = [
 ];
 
 const IN_PROGRESS = new Set(["lesson", "practice", "review"]);
+// --- mobile/offline --- Pages that work with no connection for a learner whose session could not be renewed
+// (its refresh token is kept, the server unreachable): a lesson they opened before, from the offline cache.
+const OFFLINE_PAGES = new Set(["lesson"]);
+// --- end mobile/offline ---
 
 // Pages register what must stop when the learner leaves them (a camera, a polling loop).
 const leaving = [];
@@ -69,7 +78,8 @@ function renderNav() {
     renderUnread(item);
     return h("li", {}, item);
   };
-  const items = isSignedIn()
+  // mobile/offline: a session kept while offline still shows the learner's sections (they say what needs a connection)
+  const items = isSignedIn() || (hasSession() && isOffline())
     ? [
         link("#/course", "nav_course"),
         link("#/review", "nav_review"),
@@ -85,6 +95,7 @@ function renderNav() {
       ]
     : [link("#/dictionary", "nav_dictionary"), link("#/login", "nav_login"), link("#/signup", "nav_signup")];
   append(nav, h("ul", {}, items));
+  enhanceNav(nav, path); // mobile: bottom bar and "more" menu on narrow screens
 }
 
 export async function logout() {
@@ -93,6 +104,7 @@ export async function logout() {
     api("/users/auth/logout", { method: "POST", body: { refresh_token: token }, auth: false }).catch(() => {});
   }
   stopNotifications();
+  forgetOffline(); // mobile/offline: this learner's unsent writes and kept lessons go with the session
   forgetTokens();
   resetState();
   resetUnread();
@@ -103,8 +115,10 @@ export async function logout() {
 export async function enterSession() {
   await loadProfile();
   renderNav(); /* studio: the author's link needs the profile */
+  rememberUser(state.profile.user_id); // mobile/offline: writes made offline in this tab are this learner's
   await Promise.all([refreshStats().catch(() => {}), refreshUnread().catch(() => {})]);
   startNotifications();
+  sendQueued({ signedIn: isSignedIn, onCompleted: setStats }); // mobile/offline: anything left from offline
 }
 
 let routing = 0;
@@ -131,8 +145,13 @@ export async function route() {
       break;
     }
   }
+  // mobile/offline: a session that could not be renewed for lack of a connection
+  const offlineSession = !isSignedIn() && hasSession() && isOffline();
   if (match && match.page === "home") {
-    match = isSignedIn() ? ROUTES.find((r) => r.page === "course") : { page: "home", module: "./pages/home.js" };
+    match = isSignedIn() || offlineSession ? ROUTES.find((r) => r.page === "course") : { page: "home", module: "./pages/home.js" };
+  }
+  if (match && match.auth && offlineSession && !OFFLINE_PAGES.has(match.page)) {
+    match = { page: "offline", module: "./offline/page.js" }; // mobile/offline: the lessons kept offline instead
   }
   clear(main);
   main.dataset.page = match ? match.page : "not-found";
@@ -141,7 +160,7 @@ export async function route() {
     document.title = `${t("not_found")} — Señas`;
     return;
   }
-  if (match.auth && !isSignedIn()) {
+  if (match.auth && !isSignedIn() && !(hasSession() && OFFLINE_PAGES.has(match.page))) {
     navigate(`#/login?next=${encodeURIComponent(path)}`);
     return;
   }
@@ -156,7 +175,17 @@ export async function route() {
     append(clear(main), page);
   } catch (error) {
     if (ticket !== routing) return;
-    append(clear(main), h("p", { class: "error", role: "alert" }, errorText(error)));
+    if (isOffline()) {
+      // mobile/offline: a page that could not load for lack of a connection says so, with the lessons kept offline
+      const offline = await import("./offline/page.js");
+      const page = h("div", { class: "page page-offline" });
+      await offline.render(page);
+      if (ticket !== routing) return;
+      main.dataset.page = "offline";
+      append(clear(main), page);
+    } else {
+      append(clear(main), h("p", { class: "error", role: "alert" }, errorText(error)));
+    }
   }
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} — Señas` : "Señas";
@@ -193,7 +222,23 @@ async function start() {
     else route();
   });
   onAuthChange(() => renderNav());
+  /* --- mobile/offline --- */
+  startOffline({
+    onBack: async () => {
+      if (!isSignedIn() && hasSession()) {
+        if (await refreshTokens().catch(() => false)) {
+          await enterSession().catch(() => {});
+          // the offline stand-in page gives way to the page the learner asked for
+          if (document.getElementById("main").dataset.page === "offline") route();
+        }
+      } else {
+        await sendQueued({ signedIn: isSignedIn, onCompleted: setStats });
+      }
+    },
+  });
+  /* --- end mobile/offline --- */
   window.addEventListener("hashchange", route);
+  window.addEventListener("offline", () => renderNav()); // mobile/offline: see renderNav
   if (hasSession()) {
     try {
       if (await refreshTokens()) await enterSession();

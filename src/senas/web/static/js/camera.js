@@ -14,6 +14,9 @@ import { append, clear, h, sleep } from "./dom.js";
 import { lang, t } from "./i18n.js";
 import { state } from "./state.js";
 import { practiceOverlay } from "./studio/overlay.js"; /* studio */
+/* --- live landmarks --- */
+import { livePractice } from "./live/practice.js";
+/* --- end live landmarks --- */
 
 const RECORD_MS = 3000;
 const COUNTDOWN_S = 3;
@@ -101,6 +104,9 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
 
   const camera = selfViewCamera();
   const viewBox = camera.element;
+  /* --- live landmarks --- the overlay, the quality hint and privacy mode (landmarks instead of video) */
+  const live = livePractice(camera);
+  /* --- end live landmarks --- */
   const status = h("p", { class: "camera-status", role: "status", "aria-live": "polite", dataset: { testid: "camera-status" } });
   const result = h("div", { class: "camera-result", dataset: { testid: "camera-result" } });
   const enable = h("button", { type: "button", class: "button" }, t("camera_enable"));
@@ -128,6 +134,10 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
     }
     stream = camera.stream();
     enable.hidden = true;
+    /* --- live landmarks --- decide the path before the first recording */
+    await live.start();
+    if (stopped) return false;
+    /* --- end live landmarks --- */
     record.disabled = false;
     say(t("camera_ready"));
     return true;
@@ -211,10 +221,23 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
         await sleep(1000);
         if (stopped) return;
       }
-      const clip = await recordClip();
-      stopButton.hidden = true;
-      if (stopped) return;
-      const sessionId = await upload(clip);
+      let sessionId;
+      /* --- live landmarks --- */
+      if (live.mode() === "landmarks") {
+        say(t("camera_recording"));
+        const hand = (state.profile && state.profile.dominant_hand) || "right";
+        const sending = live.attempt({ signId, lessonId, dominantHand: hand, ms: RECORD_MS });
+        setTimeout(() => !stopped && say(t("live_sending")), RECORD_MS);
+        sessionId = await sending;
+        if (stopped) return;
+      } else {
+        /* --- end live landmarks --- */
+        live.rest(true); /* --- live landmarks --- */
+        const clip = await recordClip().finally(() => live.rest(false)); /* --- live landmarks: rest --- */
+        stopButton.hidden = true;
+        if (stopped) return;
+        sessionId = await upload(clip);
+      } /* --- live landmarks --- */
       const session = await follow(sessionId);
       if (!session) return;
       showResult(session);
@@ -296,6 +319,7 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
     stopped = true;
     if (recorder && recorder.state === "recording") recorder.stop();
     camera.stop();
+    live.stop(); /* --- live landmarks --- */
     stream = null;
   }
 
@@ -315,6 +339,7 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
     h("h2", {}, t("camera_title")),
     h("p", { class: "hint" }, t("camera_lead")),
     viewBox,
+    live.element, /* --- live landmarks --- */
     h("div", { class: "camera-buttons" }, enable, record, stopButton, retry),
     status,
     result,

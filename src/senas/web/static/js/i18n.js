@@ -499,6 +499,12 @@ function readStored() {
   }
 }
 
+// Feature modules register their own texts (Spanish first, with English) instead of editing the tables above:
+// addTexts({es: {...}, en: {...}}) merges them into the dictionaries.
+export function addTexts(table) {
+  for (const language of ["es", "en"]) Object.assign(DICT[language], (table && table[language]) || {});
+}
+
 export function lang() {
   return current;
 }
@@ -574,12 +580,3 @@ export function formatDate(iso) {
   }
 }
 
-// Features add their own texts from their own modules: addTexts({es: {...}, en: {...}}) merges them into the
-// dictionaries (a key already there is kept, so a feature cannot change another's words by accident).
-export function addTexts(table) {
-  for (const language of ["es", "en"]) {
-    for (const [key, text] of Object.entries((table && table[language]) || {})) {
-      if (!(key in DICT[language])) DICT[language][key] = text;
-    }
-  }
-}

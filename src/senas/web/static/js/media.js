@@ -7,6 +7,7 @@
 
 import { append, h, uid } from "./dom.js";
 import { pick, t } from "./i18n.js";
+import { reducedMotion } from "./mobile/device.js"; // device: reduced motion starts media paused
 
 const SPEEDS = [0.5, 0.75, 1];
 
@@ -24,7 +25,7 @@ export function signMedia(sign, options = {}) {
       src: media.url,
       muted: true,
       playsinline: true,
-      autoplay: true,
+      autoplay: !reducedMotion(),
       loop: true,
       preload: "metadata",
       "aria-label": name,
@@ -38,6 +39,7 @@ export function signMedia(sign, options = {}) {
     const box = h("div", { class: "media-box" }, img);
     append(figure, box);
     const player = new SvgPlayer();
+    player.paused = reducedMotion();
     const widgets = controls ? timelineControls(player, figure) : null;
     if (widgets) append(figure, widgets.group);
     inlineSvg(media.url, name)
@@ -74,11 +76,53 @@ export function choiceMedia(item) {
   const media = item.media;
   if (!media) return h("span", { class: "media-missing" }, t("media_none"));
   if (media.content_type.startsWith("video/")) {
-    const video = h("video", { src: media.url, muted: true, autoplay: true, loop: true, playsinline: true, class: "choice-frame" });
+    const still = reducedMotion();
+    const video = h("video", { src: media.url, muted: true, autoplay: !still, loop: true, playsinline: true, class: "choice-frame" });
     video.muted = true;
+    if (still) {
+      // Paused by default; it plays while the learner points at or focuses its choice.
+      video.preload = "metadata";
+      const play = () => video.play().catch(() => {});
+      const stop = () => video.pause();
+      video.addEventListener("pointerenter", play);
+      video.addEventListener("pointerleave", stop);
+      queueMicrotask(() => {
+        const button = video.closest("button");
+        if (!button) return;
+        button.addEventListener("focus", play);
+        button.addEventListener("blur", stop);
+      });
+    }
     return video;
   }
-  return h("img", { src: media.url, alt: "", class: "choice-frame", decoding: "async" });
+  const img = h("img", { src: media.url, alt: "", class: "choice-frame", decoding: "async" });
+  if (media.content_type === "image/svg+xml" && reducedMotion()) holdStill(img, media.url);
+  return img;
+}
+
+// Reduced motion, for an animated SVG in a choice: an <img> animates by itself, so it is put inline, held still
+// half-way through its cycle (where the hand is shaped, rather than at rest), and played only while the learner
+// points at or focuses its choice. Hidden until then; if inlining fails, the <img> shows as before.
+function holdStill(img, url) {
+  img.classList.add("awaiting-still");
+  inlineSvg(url, "")
+    .then((svg) => {
+      svg.pauseAnimations();
+      svg.setCurrentTime(cycleLength(svg) / 2);
+      svg.setAttribute("class", "choice-frame still");
+      svg.setAttribute("aria-hidden", "true"); // the choice's label names it
+      svg.removeAttribute("role");
+      svg.removeAttribute("aria-label");
+      img.replaceWith(svg);
+      const play = () => svg.unpauseAnimations();
+      const stop = () => svg.pauseAnimations();
+      const button = svg.closest("button") || svg;
+      button.addEventListener("pointerenter", play);
+      button.addEventListener("pointerleave", stop);
+      button.addEventListener("focus", play);
+      button.addEventListener("blur", stop);
+    })
+    .catch(() => img.classList.remove("awaiting-still"));
 }
 
 function mirrorToggle(figure) {
@@ -132,7 +176,7 @@ function timelineControls(player, figure) {
 
 // play/pause, speed, loop and mirror, for any player with {paused, play, pause, setRate, setLoop, onState}.
 function playerControls(player, figure) {
-  const play = h("button", { type: "button", class: "button small" }, t("media_pause"));
+  const play = h("button", { type: "button", class: "button small", dataset: { testid: "media-play" } }, reducedMotion() ? t("media_play") : t("media_pause"));
   play.addEventListener("click", () => {
     if (player.paused) player.play();
     else player.pause();

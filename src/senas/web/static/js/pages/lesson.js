@@ -5,13 +5,24 @@
 // server's verdict with the right answer, and completing the attempt gives the score, the XP and the streak (review
 // cards, achievements and the leaderboard follow on the server).
 
-import { api, ApiError, errorText, newIdempotencyKey } from "../api.js";
+import { api, ApiError, errorText, isSignedIn } from "../api.js";
 import { onLeave } from "../app.js";
 import { cameraPractice, selfViewCamera } from "../camera.js";
 import { append, clear, h, shuffle } from "../dom.js";
 import { lang, pick, t } from "../i18n.js";
 import { choiceMedia, signMedia } from "../media.js";
-import { setStats } from "../state.js";
+import { setStats, state } from "../state.js";
+/* --- live landmarks --- */
+import { liveSupport } from "../live/engine.js";
+import { liveLetterStep } from "../live/letters.js";
+import { reasonText } from "../live/practice.js";
+import { liveTracker } from "../live/tracker.js";
+/* --- end live landmarks --- */
+/* --- mobile/offline --- */
+import { attemptWrite, startAttempt } from "../offline/attempts.js";
+import { isOffline, sendQueued } from "../offline/connection.js";
+import { keepLesson } from "../offline/lessons.js";
+/* --- end mobile/offline --- */
 
 const MAX_OPTIONS = 4;
 // A letter signed on camera counts when the recogniser names it with at least this confidence (0–1): below it,
@@ -19,7 +30,9 @@ const MAX_OPTIONS = 4;
 const MIN_LETTER_CONFIDENCE = 0.6;
 
 export async function render(page, { params }) {
-  const lesson = await api(`/content/lessons/${encodeURIComponent(params[0])}`, { auth: false });
+  const path = `/content/lessons/${encodeURIComponent(params[0])}`;
+  const lesson = await api(path, { auth: false });
+  keepLesson(path, lesson).catch(() => {}); // offline: an opened lesson stays readable without a connection
   new LessonPlayer(page, lesson).intro();
 }
 
@@ -35,10 +48,13 @@ export class LessonPlayer {
     this.xp = 0;
     this.stage = h("div", { class: "lesson-stage" });
     this.camera = null;
+    this.tracker = null; // the live landmark tracker on this.camera, if any
     onLeave(() => this.stopCamera());
   }
 
   stopCamera() {
+    if (this.tracker) this.tracker.stop(); /* --- live landmarks --- */
+    this.tracker = null; /* --- live landmarks --- */
     if (this.camera) this.camera.stop();
     this.camera = null;
   }
@@ -84,10 +100,8 @@ export class LessonPlayer {
 
   // The attempt the server grades: one per play of the lesson (a new key each time the exercises start).
   async startAttempt() {
-    this.attempt = await api(`/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts`, {
-      method: "POST",
-      idempotencyKey: newIdempotencyKey(),
-    });
+    // offline: without a connection the attempt starts anyway, its writes queued (offline/attempts.js)
+    this.attempt = await startAttempt(this.lesson.id);
     this.order = new Map(this.attempt.exercises.map((item) => [item.exercise_id, item.option_ids]));
   }
 
@@ -100,9 +114,21 @@ export class LessonPlayer {
   }
 
   // Sends what the learner chose; the server's verdict comes back ({correct, correct_answer}).
+  // Offline the answer is queued instead: {offline: true}, no verdict yet.
   submit(exercise, answer) {
-    const path = `/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts/${encodeURIComponent(this.attempt.attempt_id)}/answers`;
-    return api(path, { method: "POST", body: { exercise_id: exercise.id, ...answer }, idempotencyKey: newIdempotencyKey() });
+    return attemptWrite(this.lesson.id, this.attempt, "answers", { exercise_id: exercise.id, ...answer });
+  }
+
+  // offline: the answer is kept, to be graded when the connection returns.
+  savedOffline(feedback, pickedButton) {
+    if (pickedButton) {
+      pickedButton.classList.add("picked");
+      append(pickedButton, h("span", { class: "visually-hidden" }, ` (${t("offline_choice_saved")})`));
+    }
+    feedback.className = "exercise-feedback saved-offline";
+    feedback.dataset.state = "saved-offline";
+    feedback.textContent = t("offline_saved");
+    this.offerContinue();
   }
 
   show(index) {
@@ -134,10 +160,11 @@ export class LessonPlayer {
     }[exercise.kind];
     this.stage.dataset.kind = exercise.kind;
     render();
+    window.scrollTo(0, 0); // mobile: each exercise starts at the top of the screen, where it fits whole
     const first = this.stage.querySelector("h2");
     if (first) {
       first.tabIndex = -1;
-      first.focus();
+      first.focus({ preventScroll: true });
     }
   }
 
@@ -218,6 +245,10 @@ export class LessonPlayer {
           this.setDisabled(buttons, false);
           return;
         }
+        if (verdict.offline) {
+          this.savedOffline(feedback, button);
+          return;
+        }
         const right = buttons.find((b) => b.dataset.choiceId === verdict.correct_answer.option_id);
         this.markChoices(right, button);
         onVerdict(verdict, buttons);
@@ -285,6 +316,10 @@ export class LessonPlayer {
     const modeStatus = h("p", { class: "camera-status", role: "status", "aria-live": "polite", dataset: { testid: "fingerspell-mode" } });
     const useCamera = h("button", { type: "button", class: "button", dataset: { testid: "fingerspell-use-camera" } }, t("fs_use_camera"));
     const useChoices = h("button", { type: "button", class: "button ghost", hidden: true }, t("fs_use_choices"));
+    /* --- live landmarks --- live recognition first where the browser can compute landmarks */
+    const useLive = h("button", { type: "button", class: "button primary", dataset: { testid: "fingerspell-use-live" }, hidden: !liveSupport().ok }, t("fs_use_live"));
+    let liveStep = null;
+    /* --- end live landmarks --- */
     let position = 0;
     const spelledLetters = []; // what the learner spelled, letter by letter: what the server grades
     let mode = "choose";
@@ -310,11 +345,16 @@ export class LessonPlayer {
       clear(cameraBox);
       useCamera.hidden = true;
       useChoices.hidden = true;
+      useLive.hidden = true; /* --- live landmarks --- */
       modeStatus.textContent = "";
       feedback.textContent = t("working");
       for (;;) {
         try {
           const verdict = await this.submit(exercise, { letters: spelledLetters });
+          if (verdict.offline) {
+            this.savedOffline(feedback, null);
+            return;
+          }
           const correct = verdict.correct;
           feedback.className = `exercise-feedback ${correct ? "right" : "wrong"}`;
           feedback.textContent = `${t("fingerspell_done")} ${correct ? t("correct") : t("incorrect", { answer: verdict.correct_answer.letters.join(" ") })}`;
@@ -431,14 +471,42 @@ export class LessonPlayer {
       return label;
     };
 
+    /* --- live landmarks --- */
+    const liveLetter = () => {
+      const letter = letters[position];
+      const label = letterLabel();
+      const skip = h("button", { type: "button", class: "button ghost", dataset: { testid: "fingerspell-skip-letter" } }, t("fs_skip_letter"));
+      const hand = (state.profile && state.profile.dominant_hand) || "right";
+      liveStep = liveLetterStep({
+        tracker: this.tracker,
+        letter: letter.letter,
+        dominantHand: hand,
+        onSettled: (seen) => {
+          skip.disabled = true;
+          append(step, h("p", { class: "verdict right", dataset: { testid: "fingerspell-verdict" } }, t("fs_match", { letter: letter.letter })));
+          advance(seen, 600);
+        },
+      });
+      skip.addEventListener("click", () => {
+        liveStep.stop();
+        skip.disabled = true;
+        advance("", 0);
+      });
+      append(step, label, h("p", { class: "hint" }, t("fs_live_hint", { letter: letter.letter })), liveStep.element, h("div", { class: "camera-buttons" }, skip));
+      return label;
+    };
+    /* --- end live landmarks --- */
+
     const showLetter = () => {
       shown += 1;
+      if (liveStep) liveStep.stop(); /* --- live landmarks --- */
+      liveStep = null; /* --- live landmarks --- */
       clear(step);
       if (position >= letters.length) {
         finish();
         return;
       }
-      const label = mode === "camera" ? cameraLetter() : chooseLetter();
+      const label = mode === "live" ? liveLetter() : mode === "camera" ? cameraLetter() : chooseLetter();
       if (position > 0) label.focus();
     };
 
@@ -463,17 +531,52 @@ export class LessonPlayer {
       }
       mode = "camera";
       useCamera.hidden = true;
+      useLive.hidden = true; /* --- live landmarks --- */
       useChoices.hidden = false;
       modeStatus.textContent = t("fs_camera_ready");
       showLetter();
       const capture = step.querySelector("[data-testid='fingerspell-capture']");
       if (capture) capture.focus();
     });
+    /* --- live landmarks --- the camera with the landmark engine; without the engine, the still-photo path */
+    useLive.addEventListener("click", async () => {
+      useLive.disabled = true;
+      useCamera.disabled = true;
+      modeStatus.textContent = t("fs_camera_starting");
+      this.stopCamera();
+      const camera = selfViewCamera();
+      this.camera = camera;
+      append(clear(cameraBox), camera.element);
+      const outcome = await camera.turnOn();
+      if (this.camera !== camera || !step.isConnected) return;
+      if (!outcome.ok) {
+        this.stopCamera();
+        clear(cameraBox);
+        useLive.disabled = false;
+        useCamera.disabled = false;
+        modeStatus.textContent = t("fs_camera_fallback", { reason: cameraProblem(outcome.reason) });
+        return;
+      }
+      const tracker = liveTracker(camera);
+      this.tracker = tracker;
+      append(cameraBox, tracker.hint);
+      const live = await tracker.start();
+      if (this.tracker !== tracker || !step.isConnected) return;
+      mode = live.ok ? "live" : "camera";
+      modeStatus.textContent = live.ok ? t("fs_live_ready") : `${t("fs_live_unavailable", { reason: reasonText(live.reason) })} ${t("fs_camera_ready")}`;
+      useLive.hidden = true;
+      useCamera.hidden = true;
+      useChoices.hidden = false;
+      showLetter();
+    });
+    /* --- end live landmarks --- */
     useChoices.addEventListener("click", () => {
       mode = "choose";
       this.stopCamera();
       clear(cameraBox);
       useChoices.hidden = true;
+      useLive.hidden = !liveSupport().ok; /* --- live landmarks --- */
+      useLive.disabled = false; /* --- live landmarks --- */
       useCamera.hidden = false;
       useCamera.disabled = false;
       modeStatus.textContent = "";
@@ -485,7 +588,7 @@ export class LessonPlayer {
     append(this.stage, 
       this.prompt(exercise, exercise.word),
       h("p", { class: "hint" }, t("fingerspell_lead", { word: exercise.word })),
-      h("div", { class: "camera-buttons" }, useCamera, useChoices),
+      h("div", { class: "camera-buttons" }, useLive, useCamera, useChoices), /* useLive: live landmarks */
       modeStatus,
       spelled,
       cameraBox,
@@ -531,6 +634,7 @@ export class LessonPlayer {
     });
     append(this.stage, 
       this.prompt(exercise, t("perform_lead")),
+      isOffline() ? h("p", { class: "notice" }, t("offline_perform_needs_network")) : null,
       signMedia(target),
       this.camera.element,
       h("p", {}, skip),
@@ -543,9 +647,12 @@ export class LessonPlayer {
     append(clear(this.page), this.heading(), h("p", { role: "status" }, t("working")));
     let error = null;
     let score = null;
-    const path = `/users/me/lessons/${encodeURIComponent(this.lesson.id)}/attempts/${encodeURIComponent(this.attempt.attempt_id)}/complete`;
     try {
-      const event = await api(path, { method: "POST", idempotencyKey: newIdempotencyKey() });
+      const event = await attemptWrite(this.lesson.id, this.attempt, "complete");
+      if (event.offline) {
+        this.completedOffline();
+        return;
+      }
       this.xp = event.xp_awarded;
       score = event.score;
       setStats(event);
@@ -572,6 +679,39 @@ export class LessonPlayer {
       ),
     );
     title.focus();
+  }
+
+  // offline: the attempt is kept whole; its score and XP come when the queue is sent (at once if the connection is
+  // already back).
+  completedOffline() {
+    const title = h("h2", { tabindex: -1 }, t("offline_lesson_saved"));
+    append(clear(this.page), 
+      this.heading(),
+      h(
+        "section",
+        { class: "card lesson-result saved-offline", dataset: { testid: "lesson-result", state: "saved-offline" } },
+        title,
+        h("p", {}, t("offline_lesson_saved_lead")),
+        h("p", { class: "actions" }, h("a", { class: "button", href: "#/course" }, t("lesson_back"))),
+      ),
+    );
+    title.focus();
+    // When the queue is sent (now or later), the card shows what the server made of this lesson.
+    const card = this.page.querySelector(".lesson-result");
+    const onSent = (event) => {
+      const done = event.detail.completions.find((item) => item && item.lesson_id === this.lesson.id);
+      if (!done || !card.isConnected) return;
+      document.removeEventListener("senas:offline-sent", onSent);
+      const xp = done.replayed ? done.original_xp_awarded || 0 : done.xp_awarded;
+      card.dataset.state = "sent";
+      append(
+        card,
+        h("p", { role: "status" }, t("lesson_score", { score: done.score })),
+        h("p", { class: "xp-gain" }, t("lesson_xp", { xp })),
+      );
+    };
+    document.addEventListener("senas:offline-sent", onSent);
+    sendQueued({ signedIn: isSignedIn, onCompleted: setStats });
   }
 
   async nextLesson() {

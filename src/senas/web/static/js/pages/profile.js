@@ -8,6 +8,9 @@ import { lang, pick, setLang, t } from "../i18n.js";
 import { loadLanguages, loadProfile, refreshStats, state } from "../state.js";
 import { mfaSecret } from "./auth.js";
 import { busy, DAILY_GOALS, field, formError, radioGroup, select, showError } from "./forms.js";
+/* --- live landmarks --- */
+import { privacySection } from "../live/privacy_setting.js";
+/* --- end live landmarks --- */
 
 export async function render(page) {
   const [profile, languages] = await Promise.all([loadProfile(), loadLanguages().catch(() => [])]);
@@ -65,6 +68,7 @@ export async function render(page) {
     h("p", {}, profile.email || ""),
     form,
     mfaSection(profile),
+    privacySection(), /* --- live landmarks --- */
     h("p", {}, h("button", { type: "button", class: "button", onclick: logout }, t("logout"))),
   );
 }

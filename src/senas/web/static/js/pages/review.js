@@ -8,6 +8,10 @@ import { append, clear, h } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { signMedia } from "../media.js";
 import { refreshStats } from "../state.js";
+/* --- mobile/offline --- */
+import { newIdempotencyKey } from "../api.js";
+import { isNetworkFailure, queueForLater } from "../offline/connection.js";
+/* --- end mobile/offline --- */
 
 const RATINGS = ["again", "hard", "good", "easy"];
 const BATCH = 20;
@@ -62,12 +66,20 @@ export async function render(page) {
         const button = h("button", { type: "button", class: `button rate-${name}` }, t(`rate_${name}`));
         button.addEventListener("click", async () => {
           for (const other of rating.querySelectorAll("button")) other.disabled = true;
+          const path = `/users/me/reviews/${encodeURIComponent(card.card_id)}/answer`;
           try {
-            const result = await api(`/users/me/reviews/${encodeURIComponent(card.card_id)}/answer`, { method: "POST", body: { rating: name } });
+            const result = await api(path, { method: "POST", body: { rating: name } });
             answered[name] += 1;
             xp += result.xp_awarded;
           } catch (error) {
-            append(stage, h("p", { class: "error", role: "alert" }, errorText(error)));
+            // offline: the rating is kept and sent later; the server records one answer per state of a card, so
+            // a rating that did arrive after all is not counted twice.
+            const key = newIdempotencyKey();
+            if (isNetworkFailure(error) && (await queueForLater({ group: `review-${key}`, path, method: "POST", body: { rating: name }, key }))) {
+              answered[name] += 1;
+            } else {
+              append(stage, h("p", { class: "error", role: "alert" }, errorText(error)));
+            }
           }
           index += 1;
           showCard();
