@@ -15,6 +15,7 @@ from senas.contracts.progress import PracticeScored
 from senas.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from senas.core.messages import send
 from senas.ml.context import PRODUCER, MlContext
+from senas.ml.landmarks import artefact
 from senas.ml.landmarks.sequence import BODY, BODY_POINTS, LEFT, NO_HAND, RIGHT, HandTrack
 from senas.ml.recognition.handedness import HandednessCheck, Side, check_handedness
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES, ScoringError, attempt_from_track
@@ -147,7 +148,15 @@ class SessionService:
                 code="session_finished",
             )
         track, check = track_from_device(body, session.dominant_hand)
-        changes = {"handedness": check.as_json()} if check is not None else {}
+        changes: dict[str, Any] = {"handedness": check.as_json()} if check is not None else {}
+        if track.frames_with_hand >= MIN_HAND_FRAMES:
+            # Kept like a video's landmarks (and deleted with the account the same way), so the result can be shown
+            # as a picture — the learner's hand beside the reference's — in privacy mode too. No image was sent.
+            key = artefact.artefact_key(session.session_id)
+            await self.context.ports.processed.put(
+                key, artefact.dump(track, source="device"), content_type="application/x-npz"
+            )
+            changes["artefact_key"] = key
         session = await self.transition(session, "processing", **changes)
         return await self.score_and_store(session, track)
 

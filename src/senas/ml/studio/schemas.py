@@ -29,7 +29,9 @@ class LandmarksOut(BaseModel):
 
 class OverlayOut(BaseModel):
     session_id: str
-    attempt: LandmarksOut | None = Field(description="what was seen in the learner's video (none: not a video)")
+    attempt: LandmarksOut | None = Field(
+        description="the learner's attempt: seen in their video, or as their device sent it (none: nothing to draw)"
+    )
     reference: LandmarksOut | None = Field(description="what was seen in the sign's reference video, if it has one")
     focus: str | None = Field(description="the parameter that needs fixing most (handshape, orientation, …)")
 

@@ -222,6 +222,7 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
         if (stopped) return;
       }
       let sessionId;
+      let clip = null; // the recording, when one was made (not in privacy mode)
       /* --- live landmarks --- */
       if (live.mode() === "landmarks") {
         say(t("camera_recording"));
@@ -233,7 +234,7 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
       } else {
         /* --- end live landmarks --- */
         live.rest(true); /* --- live landmarks --- */
-        const clip = await recordClip().finally(() => live.rest(false)); /* --- live landmarks: rest --- */
+        clip = await recordClip().finally(() => live.rest(false)); /* --- live landmarks: rest --- */
         stopButton.hidden = true;
         if (stopped) return;
         sessionId = await upload(clip);

@@ -132,9 +132,10 @@ export function landmarkAnimation({ landmarks, label, focus = null, testid = "ov
   return box;
 }
 
-// The learner's practice result, in pictures: their own recording with their hand drawn over it, beside the
-// reference's hand, the part to fix highlighted in both. Empty (null) when there is nothing to draw.
-export async function practiceOverlay(session, clip) {
+// The learner's practice result, in pictures: their own recording with their hand drawn over it (in privacy mode,
+// where no recording was made, their hand alone), beside the reference's hand, the part to fix highlighted in both.
+// Empty (null) when there is nothing to draw.
+export async function practiceOverlay(session, clip = null) {
   let overlay;
   try {
     overlay = await api(`/ml/sessions/${encodeURIComponent(session.session_id)}/overlay`);
@@ -147,7 +148,9 @@ export async function practiceOverlay(session, clip) {
     h(
       "figure",
       {},
-      landmarkVideo({ src: URL.createObjectURL(clip), landmarks: overlay.attempt, label: t("overlay_yours"), focus, testid: "overlay-attempt" }),
+      clip
+        ? landmarkVideo({ src: URL.createObjectURL(clip), landmarks: overlay.attempt, label: t("overlay_yours"), focus, testid: "overlay-attempt" })
+        : landmarkAnimation({ landmarks: overlay.attempt, label: t("overlay_yours"), focus, testid: "overlay-attempt" }),
       h("figcaption", {}, t("overlay_yours")),
     ),
   ];
