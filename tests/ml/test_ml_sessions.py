@@ -102,6 +102,26 @@ async def test_landmarks_mode_scores_synchronously_and_tells_the_user_service(
     assert again.json()["error"] == "session_finished"
 
 
+async def test_a_landmarks_attempt_can_be_drawn_as_the_device_sent_it(
+    client: httpx.AsyncClient, ml_platform: Platform, mint_token: Any, poses: dict[str, np.ndarray]
+) -> None:
+    """Privacy mode sends no video, yet the result's overlay still shows the learner's hand: the landmarks they
+    sent are kept as the session's artefact (deleted with the account like a video's)."""
+    token = auth(mint_token("learner-overlay"))
+    created = (await client.post("/ml/sessions", json={"sign_id": "sign-b", "mode": "landmarks"}, headers=token)).json()
+    sent = device_frames(poses["B"], count=12)
+    scored = await client.post(f"/ml/sessions/{created['session_id']}/landmarks", json={"frames": sent}, headers=token)
+    assert scored.json()["status"] == "scored", scored.text
+    overlay = await client.get(f"/ml/sessions/{created['session_id']}/overlay", headers=token)
+    assert overlay.status_code == 200, overlay.text
+    attempt = overlay.json()["attempt"]
+    assert attempt is not None
+    assert attempt["frames_with_hand"] == 12
+    assert len(attempt["frames"]) == 12
+    other = await client.get(f"/ml/sessions/{created['session_id']}/overlay", headers=auth(mint_token("someone-else")))
+    assert other.status_code == 404
+
+
 async def test_a_different_sign_fails_and_a_left_handed_mirror_scores_the_same(
     client: httpx.AsyncClient, mint_token: Any, poses: dict[str, np.ndarray]
 ) -> None:

@@ -116,6 +116,12 @@ EXPECTED: dict[Key, dict[str, Expected]] = {
     ("POST", "/content/author/media/uploads"): authors(422),
     ("POST", "/content/author/media/{asset_id}/confirm"): authors(404),
     ("GET", "/content/author/media/{asset_id}"): authors(404),
+    # --- content: the author studio (issue 17) ----------------------------------------------------------------
+    ("GET", "/content/author/signs/{sign_id}"): authors(404),
+    ("GET", "/content/author/{kind}/{ident}/checklist"): authors(404),
+    ("GET", "/content/author/bundles/{code}"): authors(404),
+    # An import upserts by slug, so it may change anyone's content: admins only ({} is not a ZIP archive: 415).
+    ("POST", "/content/author/bundles"): admins(415),
     # --- content: internal (the user service with a service grant; authors with their token; never learners) ---
     ("GET", "/content/internal/lessons/{lesson_id}/answer-key"): authors(200),
     # --- content: practice uploads (A's session; B names A's session and confirms A's upload) ---------------
@@ -162,6 +168,11 @@ EXPECTED: dict[Key, dict[str, Expected]] = {
     ("GET", "/ml/sessions/{session_id}"): owned_by_a(200),
     ("POST", "/ml/sessions/{session_id}/landmarks"): owned_by_a(200),
     ("POST", "/ml/fingerspelling/recognise"): signed_in(200),
+    # --- ml: the author studio and the result's overlay (issue 17) ---------------------------------------------
+    ("GET", "/ml/author/references/{asset_id}/landmarks"): authors(404),
+    # The demo sign is the operator's: the teacher may not change its threshold (403 not_owner), an admin may.
+    ("POST", "/ml/author/signs/{sign_id}/calibrate"): admins(200),
+    ("GET", "/ml/sessions/{session_id}/overlay"): owned_by_a(200),
 }
 
 # Rows where learner B uses learner A's ids: B must never succeed (any 2xx is a violation, whatever EXPECTED says).
@@ -420,6 +431,7 @@ async def world(gateway: httpx.AsyncClient, mint_token: Any) -> World:
             "upload_id": upload.json()["upload_id"],
             "user_id": a_id,
             "attempt_id": attempt_id,
+            "asset_id": MISSING,
         },
         queries={
             ("GET", "/users/leaderboard"): f"language={code}",

@@ -13,7 +13,10 @@ from senas.content.catalog.internal_router import router as internal_router
 from senas.content.catalog.router import router as catalogue_router
 from senas.content.media.router import router as media_router
 from senas.content.practice.router import router as practice_router
+from senas.content.studio.archive import MAX_ARCHIVE_BYTES
+from senas.content.studio.router import router as studio_router
 from senas.core.app import ServiceSpec, create_service_app
+from senas.core.body_limits import BodyLimits
 from senas.core.errors import error_body
 
 log = structlog.get_logger(__name__)
@@ -26,7 +29,7 @@ SPEC = ServiceSpec(
     "Course catalogue: sign languages, levels, lessons, signs, exercises and media.\n\n"
     "Learners and visitors read published content (ETag + `Cache-Control`, 304 on `If-None-Match`); teachers "
     "and admins write under `/content/author/…` and may preview drafts with `?preview=true`.",
-    routers=(catalogue_router, author_router, media_router, practice_router, internal_router),
+    routers=(catalogue_router, author_router, studio_router, media_router, practice_router, internal_router),
     tags=(
         {"name": "catalogue", "description": "Lectura del curso / reading the course"},
         {"name": "authoring", "description": "Edición (docentes y admins) / authoring (teachers and admins)"},
@@ -36,6 +39,8 @@ SPEC = ServiceSpec(
     ),
     # install_database_error_handlers: a write that loses a race on a unique key is a 409, whichever route.
     write_errors={409: "The change conflicts with a simultaneous one (retry, or choose another slug or code)"},
+    # The one raw body of this service is a bundle archive (the studio's import, issue 17).
+    body_limits=BodyLimits(max_media_body_bytes=MAX_ARCHIVE_BYTES),
 )
 
 

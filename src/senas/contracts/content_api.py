@@ -148,6 +148,45 @@ class ContentApi:
         """None when there is no such published sign; raises ContentUnavailable."""
         return await self._get(f"/content/signs/{sign_id}", SignRef)
 
+    async def draft_sign(self, sign_id: str, token: str) -> SignRef | None:
+        """A sign as an author previews it (drafts included), read with the author's own token so the content
+        service applies its own rule of who may preview; never cached (a learner must not get it from a cache).
+        None when there is no such sign or the caller may not preview it; raises ContentUnavailable."""
+        path = f"/content/signs/{sign_id}"
+        try:
+            response = await self._services.client(CONTENT).get(
+                path, params={"preview": "true"}, headers={"Authorization": f"Bearer {token}"}
+            )
+        except (httpx.HTTPError, LookupError) as exc:
+            raise ContentUnavailable(f"content service unreachable: {exc}") from exc
+        if response.status_code in (401, 403, 404):
+            return None
+        if response.status_code != 200:
+            raise ContentUnavailable(f"content service answered {response.status_code} for {path}")
+        try:
+            return SignRef.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise ContentUnavailable(f"unexpected answer from the content service for {path}: {exc}") from None
+
+    async def may_change_sign(self, sign_id: str, token: str) -> bool | None:
+        """Whether the author whose token this is may change the sign (the content service owns that rule, see
+        ``content/ownership.py``); None when there is no such sign. Raises ContentUnavailable."""
+        path = f"/content/author/signs/{sign_id}"
+        try:
+            response = await self._services.client(CONTENT).get(path, headers={"Authorization": f"Bearer {token}"})
+        except (httpx.HTTPError, LookupError) as exc:
+            raise ContentUnavailable(f"content service unreachable: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code in (401, 403):
+            return False
+        if response.status_code != 200:
+            raise ContentUnavailable(f"content service answered {response.status_code} for {path}")
+        try:
+            return bool(response.json()["may_change"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ContentUnavailable(f"unexpected answer from the content service for {path}: {exc}") from None
+
     async def lesson(self, lesson_id: str) -> LessonRef | None:
         return await self._get(f"/content/lessons/{lesson_id}", LessonRef)
 

@@ -39,6 +39,11 @@ class VideoUploaded(MessageContract):
     asset_id: str | None = Field(default=None, max_length=128)
     session_id: str | None = Field(default=None, max_length=128)
     user_id: str | None = Field(default=None, max_length=128)
+    # A reference upload names its sign too: a draft sign is not readable from the content service's public
+    # routes, and an author's draft must get its template before it is published (issue 17).
+    language: str | None = Field(default=None, max_length=16)
+    slug: str | None = Field(default=None, max_length=80)
+    gloss: str | None = Field(default=None, max_length=120)
 
     @model_validator(mode="after")
     def _fields_of_the_purpose(self) -> VideoUploaded:

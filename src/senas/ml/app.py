@@ -10,6 +10,7 @@ from senas.ml.bootstrap import MlRoot
 from senas.ml.fingerspelling.router import router as fingerspelling_router
 from senas.ml.registry.router import router as models_health_router
 from senas.ml.sessions.router import router as sessions_router
+from senas.ml.studio.router import router as studio_router
 
 SPEC = ServiceSpec(
     name="ml",
@@ -18,7 +19,7 @@ SPEC = ServiceSpec(
     title="Señas — ML service",
     description="Sesiones de práctica con cámara: vídeo → puntos de la mano → puntuación y consejos.\n\n"
     "Camera practice sessions: video → hand landmarks → score and feedback.",
-    routers=(sessions_router, fingerspelling_router, models_health_router),
+    routers=(sessions_router, studio_router, fingerspelling_router, models_health_router),
 )
 
 

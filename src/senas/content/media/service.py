@@ -182,7 +182,11 @@ class MediaService:
         # Written now (the answer shows the new row; a failing write stops here, before the message goes out).
         await self.repo.flush()
         if asset.purpose == "reference" and sign is not None:
-            await send_video_uploaded(self.ports, asset, "reference", info.size, sign_id=sign.id, asset_id=asset.id)
+            language = await self.catalog.language(sign.language_id)
+            names = {"language": language.code, "slug": sign.slug, "gloss": sign.gloss} if language else {}
+            await send_video_uploaded(
+                self.ports, asset, "reference", info.size, sign_id=sign.id, asset_id=asset.id, **names
+            )
         return asset
 
     # -- reports from the ML service -----------------------------------------------------------------------

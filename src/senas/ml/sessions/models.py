@@ -43,6 +43,9 @@ class PracticeSession(BaseModel):
     updated_at: str
     timings: dict[str, str] = Field(default_factory=dict)
     result_sent: bool = False
+    # An author practising a sign not yet published (the studio's "try it yourself"): scored like any attempt, but
+    # it is no learner's progress, so no practice.scored is sent.
+    preview: bool = False
     version: int = 0  # bumped by every conditional write
     upload_key: str | None = None
     artefact_key: str | None = None

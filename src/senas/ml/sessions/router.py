@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from senas.core.auth import CurrentUser
 from senas.ml.deps import SessionServiceDep
@@ -12,6 +12,7 @@ from senas.ml.sessions.models import PracticeSession
 from senas.ml.sessions.schemas import SessionOut, SessionPage, StartSession, SubmitLandmarks
 from senas.ml.sessions.service import SessionService
 
+AUTHOR_ROLES = ("teacher", "admin")
 router = APIRouter(prefix="/sessions", tags=["practice sessions"])
 
 
@@ -29,12 +30,22 @@ def _out(service: SessionService, session: PracticeSession) -> SessionOut:
     },
     summary="Start a practice session",
 )
-async def start_session(body: StartSession, user: CurrentUser, service: SessionServiceDep) -> SessionOut:
+async def start_session(
+    body: StartSession, user: CurrentUser, service: SessionServiceDep, request: Request
+) -> SessionOut:
     """Video mode: the session starts `awaiting_upload`, and its `upload` lists the calls that send the video
     through the content service (create the upload, PUT the file, confirm). Landmarks mode: it starts
     `awaiting_landmarks`; send the device's landmarks to `POST /ml/sessions/{id}/landmarks` for an immediate
     score."""
-    return _out(service, await service.start(user.user_id, body))
+    # An author may also practise a draft sign (the studio's "try it yourself"): the content service decides, from
+    # the author's own token, whether the draft may be read.
+    author_token = _bearer(request) if user.has_role(*AUTHOR_ROLES) else None
+    return _out(service, await service.start(user.user_id, body, author_token=author_token))
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 @router.get(

@@ -166,6 +166,7 @@ class SessionOut(BaseModel):
     nearest: list[Neighbour] = Field(default_factory=list)
     hand_used: Side | None = None
     handedness: HandednessOut | None = None
+    preview: bool = Field(False, description="an author trying a draft sign: scored, not counted as progress")
     model_version: str | None = None
     template_version: int | None = None
     created_at: datetime

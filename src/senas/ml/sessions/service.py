@@ -15,6 +15,7 @@ from senas.contracts.progress import PracticeScored
 from senas.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from senas.core.messages import send
 from senas.ml.context import PRODUCER, MlContext
+from senas.ml.landmarks import artefact
 from senas.ml.landmarks.sequence import BODY, BODY_POINTS, LEFT, NO_HAND, RIGHT, HandTrack
 from senas.ml.recognition.handedness import HandednessCheck, Side, check_handedness
 from senas.ml.recognition.scorer import MIN_HAND_FRAMES, ScoringError, attempt_from_track
@@ -51,9 +52,11 @@ class SessionService:
 
     # --- the API -------------------------------------------------------------------------------------------
 
-    async def start(self, user_id: str, request: StartSession) -> PracticeSession:
+    async def start(self, user_id: str, request: StartSession, *, author_token: str | None = None) -> PracticeSession:
+        """``author_token``: the caller is an author, whose token may read draft signs (the studio's "try it
+        yourself"); a session on a draft is marked ``preview``."""
         await self.runtime.ensure_loaded()
-        sign = await self._sign(request.sign_id)
+        sign, preview = await self._sign_for(request.sign_id, author_token)
         key = sign_key(sign.language, sign.slug)
         bank = self.runtime.bank
         if bank.find(key=key, sign_id=sign.id) is None:
@@ -73,12 +76,33 @@ class SessionService:
             lesson_id=request.lesson_id,
             mode=request.mode,
             dominant_hand=request.dominant_hand,
+            preview=preview,
             status="awaiting_upload" if request.mode == "video" else "awaiting_landmarks",
             created_at=stamp,
             updated_at=stamp,
             timings={"created_at": stamp},
         )
         return await self.repo.create(session)
+
+    async def _sign_for(self, sign_id: str, author_token: str | None) -> tuple[SignRef, bool]:
+        """The published sign, or else (for an author) the draft: (sign, is a draft)."""
+        try:
+            return await self._sign(sign_id), False
+        except NotFoundError:
+            if author_token is None:
+                raise
+        try:
+            draft = await self.content.draft_sign(sign_id, author_token)
+        except ContentUnavailable as exc:
+            log.warning("content_unavailable", sign_id=sign_id, error=str(exc))
+            raise ServiceUnavailableError(
+                "no se pudo consultar la seña; inténtalo en un momento / the sign could not be looked up; "
+                "try again shortly"
+            ) from None
+        if draft is None:
+            raise NotFoundError("esa seña no existe / no such sign", code="sign_not_found")
+        await self.runtime.remember_sign_id(sign_key(draft.language, draft.slug), draft.id)
+        return draft, True
 
     async def _sign(self, sign_id: str) -> SignRef:
         try:
@@ -124,7 +148,15 @@ class SessionService:
                 code="session_finished",
             )
         track, check = track_from_device(body, session.dominant_hand)
-        changes = {"handedness": check.as_json()} if check is not None else {}
+        changes: dict[str, Any] = {"handedness": check.as_json()} if check is not None else {}
+        if track.frames_with_hand >= MIN_HAND_FRAMES:
+            # Kept like a video's landmarks (and deleted with the account the same way), so the result can be shown
+            # as a picture — the learner's hand beside the reference's — in privacy mode too. No image was sent.
+            key = artefact.artefact_key(session.session_id)
+            await self.context.ports.processed.put(
+                key, artefact.dump(track, source="device"), content_type="application/x-npz"
+            )
+            changes["artefact_key"] = key
         session = await self.transition(session, "processing", **changes)
         return await self.score_and_store(session, track)
 
@@ -198,7 +230,7 @@ class SessionService:
 
     async def announce(self, session: PracticeSession) -> PracticeSession:
         """Send practice.scored once per scored session (retried until it is recorded as sent)."""
-        if session.status != "scored" or session.result_sent:
+        if session.status != "scored" or session.result_sent or session.preview:
             return session
         if session.score is None or session.passed is None or session.scored_at is None:
             raise ValueError(f"session {session.session_id} is marked scored but has no score")

@@ -202,7 +202,10 @@ class DecodedVideo:
         ):
             self.close()
             raise too_big_picture(context.width, context.height, limits)
-        rate = self._stream.average_rate or self._stream.guessed_rate
+        # Only the header's own average rate is a claim to check here. FFmpeg's *guessed* rate is not: a WebM from
+        # a browser's MediaRecorder has no rate in its header, and the guess from its millisecond timestamps can
+        # come out at 1000 fps for a 30 fps recording. What is decoded is counted against its time span instead.
+        rate = self._stream.average_rate
         if (rate is not None and float(rate) > limits.max_fps) or (self._stream.frames or 0) > limits.max_frames:
             self.close()
             raise too_many_frames(limits)
@@ -226,6 +229,19 @@ class DecodedVideo:
         )
         self.seconds_seen = 0.0
         self.frames_decoded = 0
+        self.frames_timed = 0
+
+    def measured_fps(self) -> float:
+        """Frames per second counted over the decoded time span (0 before two timed frames)."""
+        if self.frames_timed < 2 or self.seconds_seen <= 0:
+            return 0.0
+        return (self.frames_timed - 1) / self.seconds_seen
+
+    def frame_interval(self) -> float:
+        if self.info.fps:
+            return 1.0 / self.info.fps
+        measured = self.measured_fps()
+        return 1.0 / measured if measured else 0.0
 
     def frames(self) -> Iterator[tuple[float, np.ndarray]]:
         """(seconds from the start, RGB frame) at about ``target_fps``; raises VideoRejected while decoding."""
@@ -251,8 +267,13 @@ class DecodedVideo:
                 start = frame.time if start is None else start
                 seconds = float(frame.time - start)
                 self.seconds_seen = max(self.seconds_seen, seconds)
+                self.frames_timed += 1
                 if seconds > limits.max_seconds + 0.05:
                     raise too_long(seconds, limits.max_seconds)
+                # The measured rate, over at least one second so that a burst (two frames a millisecond apart,
+                # as MediaRecorder writes under load) is not mistaken for a flood, may not pass the limit.
+                if self.frames_timed - 1 > limits.max_fps * max(self.seconds_seen, 1.0) + 1:  # +1: timestamp rounding
+                    raise too_many_frames(limits)
                 if next_time is not None and seconds + 1e-6 < next_time:
                     continue
                 next_time = (next_time if next_time is not None else seconds) + step
@@ -265,8 +286,8 @@ class DecodedVideo:
             raise corrupt() from None
         if self.frames_decoded == 0:
             raise corrupt()
-        # The last frame is shown for one frame interval.
-        shown = self.seconds_seen + (1.0 / self.info.fps if self.info.fps else 0.0)
+        # The last frame is shown for one frame interval: the header's, or else the mean measured one.
+        shown = self.seconds_seen + self.frame_interval()
         if shown < limits.min_seconds:
             raise too_short(shown, limits.min_seconds)
 

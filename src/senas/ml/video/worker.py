@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from senas.contracts.content_api import SignRef
 from senas.contracts.media import MediaFailed, MediaProcessed, VideoUploaded
 from senas.core.consumer import Delivery, Handler
 from senas.core.errors import NotFoundError
@@ -136,9 +137,7 @@ class VideoWorker:
             hands = canonical_hands(track, "right")
             if hands.count < MIN_HAND_FRAMES:
                 raise VideoRejected("no_hands", *NO_HANDS)
-            sign = await self.context.content.sign(message.sign_id)
-            if sign is None:
-                raise NotFoundError("esa seña no existe / no such sign", code="sign_not_found")
+            sign = await self._reference_sign(message)
             features = features_from_hands(hands, track.aspect, body=track.body, body_present=track.body_present)
             await self.ports.processed.put(
                 artefact.artefact_key(f"reference-{message.asset_id}"),
@@ -169,6 +168,17 @@ class VideoWorker:
         record["recorded_at"] = datetime.now(UTC).isoformat()
         await repo.record_reference(message.asset_id, record)
         await send(status_queue, _status_message(message.asset_id, message.sign_id, record))
+
+    async def _reference_sign(self, message: VideoUploaded) -> SignRef:
+        """The sign the message names (a draft is readable nowhere else); an older message without names is
+        looked up among the published signs."""
+        assert message.sign_id is not None
+        if message.language and message.slug and message.gloss:
+            return SignRef(id=message.sign_id, language=message.language, slug=message.slug, gloss=message.gloss)
+        sign = await self.context.content.sign(message.sign_id)
+        if sign is None:
+            raise NotFoundError("esa seña no existe / no such sign", code="sign_not_found")
+        return sign
 
 
 def _status_message(asset_id: str, sign_id: str, record: dict[str, str]) -> Envelope:

@@ -8,6 +8,10 @@ import { applyStatic, lang, setLang, t } from "./i18n.js";
 import { startNotifications, stopNotifications } from "./notifications.js";
 import { loadProfile, refreshStats, renderStats, resetState, state } from "./state.js";
 import { refreshUnread, renderUnread, resetUnread } from "./unread.js";
+/* --- studio --- */
+import { isAuthor } from "./studio/access.js";
+import "./studio/texts.js";
+/* --- end studio --- */
 /* --- mobile/offline --- */
 import { enhanceNav } from "./mobile/nav.js";
 import { forgetOffline, isOffline, rememberUser, sendQueued, startOffline } from "./offline/connection.js";
@@ -28,6 +32,12 @@ const ROUTES = [
   { pattern: /^\/achievements$/, page: "achievements", module: "./pages/achievements.js", auth: true },
   { pattern: /^\/notifications$/, page: "notifications", module: "./pages/inbox.js", auth: true },
   { pattern: /^\/leaderboard$/, page: "leaderboard", module: "./pages/leaderboard.js", auth: true },
+  /* --- studio --- */
+  { pattern: /^\/studio$/, page: "studio", module: "./studio/studio.js", auth: true },
+  { pattern: /^\/studio\/sign\/([\w-]+)$/, page: "studio-sign", module: "./studio/studio.js", render: "renderSign", auth: true },
+  { pattern: /^\/studio\/lesson\/([\w-]+)$/, page: "studio-lesson", module: "./studio/studio.js", render: "renderLesson", auth: true },
+  { pattern: /^\/studio\/preview\/([\w-]+)$/, page: "studio-preview", module: "./studio/studio.js", render: "renderPreview", auth: true },
+  /* --- end studio --- */
 ];
 
 const IN_PROGRESS = new Set(["lesson", "practice", "review"]);
@@ -77,6 +87,9 @@ function renderNav() {
         link("#/achievements", "nav_achievements"),
         link("#/leaderboard", "nav_leaderboard"),
         inbox(),
+        /* --- studio --- */
+        isAuthor() ? link("#/studio", "nav_studio") : null,
+        /* --- end studio --- */
         link("#/profile", "nav_profile"),
         h("li", {}, h("button", { type: "button", class: "link-button", onclick: logout }, t("nav_logout"))),
       ]
@@ -101,6 +114,7 @@ export async function logout() {
 // After sign-in (or a resumed session): profile, numbers in the header, the unread count, the live stream.
 export async function enterSession() {
   await loadProfile();
+  renderNav(); /* studio: the author's link needs the profile */
   rememberUser(state.profile.user_id); // mobile/offline: writes made offline in this tab are this learner's
   await Promise.all([refreshStats().catch(() => {}), refreshUnread().catch(() => {})]);
   startNotifications();

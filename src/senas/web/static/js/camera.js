@@ -13,6 +13,7 @@ import { api, ApiError, errorText } from "./api.js";
 import { append, clear, h, sleep } from "./dom.js";
 import { lang, t } from "./i18n.js";
 import { state } from "./state.js";
+import { practiceOverlay } from "./studio/overlay.js"; /* studio */
 /* --- live landmarks --- */
 import { livePractice } from "./live/practice.js";
 /* --- end live landmarks --- */
@@ -221,6 +222,7 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
         if (stopped) return;
       }
       let sessionId;
+      let clip = null; // the recording, when one was made (not in privacy mode)
       /* --- live landmarks --- */
       if (live.mode() === "landmarks") {
         say(t("camera_recording"));
@@ -232,7 +234,7 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
       } else {
         /* --- end live landmarks --- */
         live.rest(true); /* --- live landmarks --- */
-        const clip = await recordClip().finally(() => live.rest(false)); /* --- live landmarks: rest --- */
+        clip = await recordClip().finally(() => live.rest(false)); /* --- live landmarks: rest --- */
         stopButton.hidden = true;
         if (stopped) return;
         sessionId = await upload(clip);
@@ -240,6 +242,12 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
       const session = await follow(sessionId);
       if (!session) return;
       showResult(session);
+      /* --- studio: the result's overlay (their recording with the hand drawn, beside the reference's) --- */
+      if (session.status === "scored") {
+        const overlay = await practiceOverlay(session, clip);
+        if (overlay && !stopped) append(result, overlay);
+      }
+      /* --- end studio --- */
       onResult(session);
     } catch (error) {
       stopButton.hidden = true;

@@ -36,7 +36,8 @@ export async function render(page, { params }) {
   new LessonPlayer(page, lesson).intro();
 }
 
-class LessonPlayer {
+// Exported for the author studio's "preview as a learner" (studio/preview.js), which plays a draft with it.
+export class LessonPlayer {
   constructor(page, lesson) {
     this.page = page;
     this.lesson = lesson;
