@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from mobile_helpers import (
+    QUEUED,
     WORKER_READY,
     first_lesson,
     phone_page,
@@ -21,7 +22,7 @@ from mobile_helpers import (
     wait_js,
     wait_until_kept,
 )
-from web_helpers import right_answers, screenshot, wait_page
+from web_helpers import complete_lesson, level_lessons, log_in, right_answers, screenshot, sign_up_learner, wait_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -153,6 +154,7 @@ def test_a_lesson_played_offline_is_sent_once_when_back_online(chromium: Any, se
     counted = _progress(server, learner.headers)
     assert counted["xp_total"] > 0
     assert counted["lessons_completed"] == 1
+    wait_js(page, "() => document.documentElement.dataset.queued === '1'")  # that flush is over
     remaining = queued(page)
     assert [row["path"].rsplit("/", 1)[-1] for row in remaining] == ["complete"]  # kept: its reply never came
     assert remaining[0]["key"] == rows[-1]["key"]
@@ -196,5 +198,36 @@ def test_signing_out_forgets_the_queued_writes_and_the_kept_lessons(chromium: An
     wait_js(page, "async () => !(await caches.keys()).includes('senas-lessons')")
     assert queued(page) == []
     assert _progress(server, learner.headers)["xp_total"] == 0
+    context.close()
+    assert [error for error in console.errors if error.startswith("pageerror")] == []
+
+
+def test_a_review_rating_made_without_a_connection_is_sent_later(chromium: Any, server: str) -> None:
+    learner = sign_up_learner(server, "Repaso sin red")
+    complete_lesson(server, learner, level_lessons(server)[0])
+    due = httpx.get(f"{server}/users/me/reviews/due", params={"limit": 100}, headers=learner.headers).json()["cards"]
+    assert len(due) > 1
+    context, page, console = phone_page(chromium)
+    log_in(page, server, learner.email, next_path="/review")
+    wait_page(page, "review")
+    xp_before = _progress(server, learner.headers)["xp_total"]
+
+    # the connection drops as the first card is rated
+    context.route("**/users/me/reviews/*/answer", lambda route: route.abort("internetdisconnected"))
+    page.get_by_role("button", name="Mostrar la respuesta").tap()
+    page.get_by_role("button", name="Bien", exact=True).tap()
+    page.get_by_text(f"Seña 2 de {min(len(due), 20)}", exact=True).wait_for()  # the review goes on
+    rows = queued(page)
+    assert len(rows) == 1, rows
+    assert rows[0]["path"].endswith("/answer")
+    assert page.locator(".review-stage .error").count() == 0
+    assert _progress(server, learner.headers)["xp_total"] == xp_before
+
+    context.unroute("**/users/me/reviews/*/answer")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_js(page, "async () => (" + QUEUED + ")().then((rows) => rows.length === 0)")
+    remaining = httpx.get(f"{server}/users/me/reviews/due", params={"limit": 100}, headers=learner.headers).json()
+    assert len(remaining["cards"]) == len(due) - 1  # the first card was answered, once
+    assert _progress(server, learner.headers)["xp_total"] > xp_before
     context.close()
     assert [error for error in console.errors if error.startswith("pageerror")] == []
