@@ -39,6 +39,13 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def _sign_lookup_failed(sign_id: str, exc: ContentUnavailable) -> ServiceUnavailableError:
+    log.warning("content_unavailable", sign_id=sign_id, error=str(exc))
+    return ServiceUnavailableError(
+        "no se pudo consultar la seña; inténtalo en un momento / the sign could not be looked up; try again shortly"
+    )
+
+
 class SessionService:
     def __init__(self, context: MlContext) -> None:
         self.context = context
@@ -94,11 +101,7 @@ class SessionService:
         try:
             draft = await self.content.draft_sign(sign_id, author_token)
         except ContentUnavailable as exc:
-            log.warning("content_unavailable", sign_id=sign_id, error=str(exc))
-            raise ServiceUnavailableError(
-                "no se pudo consultar la seña; inténtalo en un momento / the sign could not be looked up; "
-                "try again shortly"
-            ) from None
+            raise _sign_lookup_failed(sign_id, exc) from None
         if draft is None:
             raise NotFoundError("esa seña no existe / no such sign", code="sign_not_found")
         await self.runtime.remember_sign_id(sign_key(draft.language, draft.slug), draft.id)
@@ -111,11 +114,7 @@ class SessionService:
             # The content service is down: a sign whose template we hold can still be practised.
             index = self.runtime.bank.find(sign_id=sign_id)
             if index is None:
-                log.warning("content_unavailable", sign_id=sign_id, error=str(exc))
-                raise ServiceUnavailableError(
-                    "no se pudo consultar la seña; inténtalo en un momento / the sign could not be looked up; "
-                    "try again shortly"
-                ) from None
+                raise _sign_lookup_failed(sign_id, exc) from None
             entry = self.runtime.bank.entries[index]
             return SignRef(id=sign_id, language=entry.language, slug=entry.slug, gloss=entry.gloss)
         if info is None:

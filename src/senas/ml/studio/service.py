@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -46,14 +47,8 @@ def landmarks_out(track: HandTrack) -> LandmarksOut:
         if track.body is not None and track.body_present is not None and track.body_present[index]:
             body = np.round(track.body[index, :, :2], 4).tolist()
         frames.append(FrameOut(t=round(float(index) / track.fps, 3) if track.fps else 0.0, hands=hands, body=body))
-    return LandmarksOut(
-        width=track.width,
-        height=track.height,
-        fps=track.fps,
-        frames=frames,
-        frames_total=total,
-        frames_with_hand=track.frames_with_hand,
-    )
+    size = {name: getattr(track, name) for name in ("width", "height", "fps", "frames_with_hand")}
+    return LandmarksOut(frames=frames, frames_total=total, **size)
 
 
 SEVERITY = {"fix": 0, "almost": 1}
@@ -134,15 +129,7 @@ class StudioService:
         index.templates[target.key].pass_threshold = result.threshold
         await store.save_index(index)
         await self.runtime.reload_templates()
+        # The calibration's own fields, as measured, beside which sign and rule they are about.
         return CalibrationOut(
-            sign_id=sign_id,
-            key=target.key,
-            threshold_before=before,
-            threshold=result.threshold,
-            genuine_pass_rate=result.genuine_pass_rate,
-            impostor_pass_rate=result.impostor_pass_rate,
-            genuine=result.genuine,
-            impostors=result.impostors,
-            note=result.note,
-            rule=RULE.describe(),
+            sign_id=sign_id, key=target.key, threshold_before=before, rule=RULE.describe(), **asdict(result)
         )

@@ -25,6 +25,16 @@ const POLL_LIMIT_MS = 120000;
 const TYPES = ["video/webm;codecs=vp8", "video/webm", "video/mp4"];
 const PARAMETERS = ["handshape", "orientation", "location", "movement", "hand"];
 
+// "3… 2… 1…" in the status line before a recording; false when the camera was stopped meanwhile.
+export async function countdown(say, isStopped, seconds = COUNTDOWN_S) {
+  for (let n = seconds; n > 0; n -= 1) {
+    say(t("camera_countdown", { n }));
+    await sleep(1000);
+    if (isStopped()) return false;
+  }
+  return true;
+}
+
 function recorderType() {
   if (typeof MediaRecorder === "undefined") return null;
   return TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
@@ -216,11 +226,7 @@ export function cameraPractice({ signId, lessonId = null, onResult = () => {} })
     retry.hidden = true;
     clear(result);
     try {
-      for (let n = COUNTDOWN_S; n > 0; n -= 1) {
-        say(t("camera_countdown", { n }));
-        await sleep(1000);
-        if (stopped) return;
-      }
+      if (!(await countdown(say, () => stopped))) return;
       let sessionId;
       let clip = null; // the recording, when one was made (not in privacy mode)
       /* --- live landmarks --- */

@@ -510,14 +510,19 @@ export class LessonPlayer {
       if (position > 0) label.focus();
     };
 
-    useCamera.addEventListener("click", async () => {
-      useCamera.disabled = true;
+    // The self-view camera in the exercise's box, replacing any other; whoever awaits checks it is still this.camera.
+    const startCamera = async () => {
       modeStatus.textContent = t("fs_camera_starting");
       this.stopCamera();
       const camera = selfViewCamera();
       this.camera = camera;
       append(clear(cameraBox), camera.element);
-      const outcome = await camera.turnOn();
+      return { camera, outcome: await camera.turnOn() };
+    };
+
+    useCamera.addEventListener("click", async () => {
+      useCamera.disabled = true;
+      const { camera, outcome } = await startCamera();
       if (this.camera !== camera || !step.isConnected) return; // left the exercise meanwhile
       if (!outcome.ok) {
         // No camera, no permission, no camera API: carry on choosing the signs.
@@ -542,12 +547,7 @@ export class LessonPlayer {
     useLive.addEventListener("click", async () => {
       useLive.disabled = true;
       useCamera.disabled = true;
-      modeStatus.textContent = t("fs_camera_starting");
-      this.stopCamera();
-      const camera = selfViewCamera();
-      this.camera = camera;
-      append(clear(cameraBox), camera.element);
-      const outcome = await camera.turnOn();
+      const { camera, outcome } = await startCamera();
       if (this.camera !== camera || !step.isConnected) return;
       if (!outcome.ok) {
         this.stopCamera();

@@ -5,7 +5,7 @@
 
 import { api, ApiError, errorText } from "../api.js";
 import { onLeave } from "../app.js";
-import { cameraPractice, selfViewCamera } from "../camera.js";
+import { cameraPractice, countdown, selfViewCamera } from "../camera.js";
 import { append, clear, h, sleep } from "../dom.js";
 import { lang, t } from "../i18n.js";
 import { badge, errorBox, field, refuseUnlessAuthor, showError, templateBadge } from "./common.js";
@@ -159,11 +159,7 @@ export async function render(page, { params }) {
     useIt.hidden = true;
     clear(playback);
     try {
-      for (let n = COUNTDOWN_S; n > 0; n -= 1) {
-        say(t("camera_countdown", { n }));
-        await sleep(1000);
-        if (stopped) return;
-      }
+      if (!(await countdown(say, () => stopped, COUNTDOWN_S))) return;
       say(t("studio_recording", { seconds: RECORD_S }));
       recorded = await recordClip();
       if (stopped) return;
