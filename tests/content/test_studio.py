@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import stat
+import warnings
 import zipfile
 from typing import Any
 
@@ -162,6 +163,9 @@ async def test_only_admins_import_and_only_zip_archives(
         ({"media\\x.mp4": b"x"}, (), "'media\\\\x.mp4': nombre de archivo no válido"),
         ({"bundle.yaml": b""}, ("media/link.mp4",), "'media/link.mp4': los enlaces no se admiten"),
         ({"readme.txt": b"x"}, (), "falta / missing bundle.yaml"),
+        ({"bundle.yaml": b"", "media": b"x", "media/a.mp4": b"y"}, (), "'media/a.mp4': choca con otro miembro"),
+        ({"bundle.yaml": b"", "m" * 300: b"y"}, (), "nombre demasiado largo / name too long"),
+        ({"bundle.yaml": b"a: &a [1, 2]\nb: *a\n"}, (), "anchors and aliases are not allowed"),
     ],
 )
 async def test_archive_tricks_are_refused_with_their_member_named(
@@ -179,6 +183,17 @@ async def test_archive_tricks_are_refused_with_their_member_named(
     assert body["error"] == "bundle_invalid"
     assert "nothing changed" in body["detail"]
     assert any(expected in problem for problem in body["problems"]), body["problems"]
+
+
+async def test_a_member_named_twice_is_refused(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as out:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate it is asked to write
+        out.writestr("bundle.yaml", b"format: senas-bundle/1\nlanguages: []\n")
+        out.writestr("bundle.yaml", b"format: senas-bundle/1\nlanguages: [oops]\n")
+    refused = await client.post("/content/author/bundles", content=buffer.getvalue(), headers={**ZIP, **admin_headers})
+    assert refused.status_code == 422, refused.text
+    assert "'bundle.yaml': aparece dos veces / appears twice" in refused.json()["problems"]
 
 
 async def test_too_many_members_and_a_zip_bomb_are_refused(

@@ -35,12 +35,18 @@ def pack(root: Path) -> bytes:
     return buffer.getvalue()
 
 
+MAX_NAME_PART = 200  # characters in one folder or file name (file systems stop at 255 bytes)
+MAX_NAME = 1000
+
+
 def _path_problem(name: str) -> str | None:
     if not name or "\\" in name or "\x00" in name:
         return "nombre de archivo no válido / invalid file name"
     path = PurePosixPath(name)
     if path.is_absolute() or ":" in path.parts[0] or ".." in path.parts:
         return "la ruta sale del paquete / the path leads outside the bundle"
+    if len(name) > MAX_NAME or any(len(part) > MAX_NAME_PART for part in path.parts):
+        return "nombre demasiado largo / name too long"
     return None
 
 
@@ -64,8 +70,13 @@ def unpack(data: bytes, destination: Path) -> Path:
                 [f"archivo / archive: {len(members)} miembros, máximo / members, at most {MAX_MEMBERS}"]
             )
         problems: list[str] = []
+        seen: set[str] = set()
         for info in members:
             problem = _path_problem(info.filename)
+            place = PurePosixPath(info.filename).as_posix()
+            if problem is None and place in seen:
+                problem = "aparece dos veces / appears twice"  # which copy would count is anyone's guess
+            seen.add(place)
             if problem is None and _is_link(info):
                 problem = "los enlaces no se admiten / links are not allowed"
             if problem is None and info.file_size > MAX_MEMBER_BYTES:
@@ -80,12 +91,12 @@ def unpack(data: bytes, destination: Path) -> Path:
             target = (root / info.filename).resolve()
             if not target.is_relative_to(root):  # a last guard: _path_problem already refused such names
                 raise fmt.BundleInvalid([f"{info.filename!r}: la ruta sale del paquete / leads outside the bundle"])
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
             written = 0
             try:
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as source, target.open("wb") as sink:
                     while chunk := source.read(CHUNK):
                         written += len(chunk)
@@ -100,6 +111,11 @@ def unpack(data: bytes, destination: Path) -> Path:
                         sink.write(chunk)
             except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
                 raise fmt.BundleInvalid([f"{info.filename!r}: no se puede leer / cannot be read: {exc}"]) from None
+            except OSError:
+                # e.g. a file "a" and a file "a/b": one name used as both a file and a folder
+                raise fmt.BundleInvalid(
+                    [f"{info.filename!r}: choca con otro miembro / clashes with another member (file and folder)"]
+                ) from None
     return bundle_folder(root)
 
 
