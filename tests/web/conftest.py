@@ -104,6 +104,10 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         SENAS_PUBLIC_URL=f"http://127.0.0.1:{port}",
         SENAS_PORT=str(port),
         SENAS_LOG_JSON="true",
+        # Every browser test signs its learners up from 127.0.0.1, like a whole school behind one address: the
+        # per-address sign-up budget (30 per 10 minutes by default; tested in tests/users) would refuse the later
+        # modules' learners with 429 once the suite has grown past it.
+        SENAS_USERS_RATE_LIMIT_SIGNUP="1000/600",
     )
     return env
 
