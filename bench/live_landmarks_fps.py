@@ -22,26 +22,16 @@ import sys
 import tempfile
 import threading
 import time
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PHOTO = ROOT.parent / "shared" / "fixtures" / "hands" / "four" / "four-01.jpg"
-CHROMIUM = os.environ.get("SENAS_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
-SIZE = (640, 480)
+# The browser tests' own fake-camera clip and Chromium launch flags, so the figures are about the same setup.
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "web")]
+from web_helpers import CHROMIUM, CHROMIUM_ARGS, CLIP_FPS, HANDS, letterbox, write_y4m  # noqa: E402
+
+PHOTO = HANDS / "four" / "four-01.jpg"
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 MEASURE = """async ({frames, seconds}) => {
   const { loadEngine } = await import("/static/js/live/engine.js");
@@ -87,32 +77,8 @@ MEASURE = """async ({frames, seconds}) => {
 }"""
 
 
-def make_clip(path: Path, seconds: int = 3, fps: int = 15) -> Path:
-    import av
-    import numpy as np
-
-    with av.open(str(PHOTO)) as container:
-        image = next(container.decode(video=0))
-    width, height = SIZE
-    scale = min(width / image.width, height / image.height)
-    new_w, new_h = int(image.width * scale) // 2 * 2, int(image.height * scale) // 2 * 2
-    rgb = image.reformat(width=new_w, height=new_h, format="rgb24").to_ndarray()
-    canvas = np.full((height, width, 3), 128, dtype=np.uint8)
-    top, left = (height - new_h) // 2, (width - new_w) // 2
-    canvas[top : top + new_h, left : left + new_w] = rgb
-    with av.open(str(path), "w", format="yuv4mpegpipe") as out:
-        stream = out.add_stream("wrapped_avframe", rate=fps)
-        stream.width, stream.height = SIZE
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        for index in range(seconds * fps):
-            frame = av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format="yuv420p")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
+def make_clip(path: Path, seconds: int = 3) -> Path:
+    return write_y4m(path, [letterbox(PHOTO)] * (seconds * CLIP_FPS))
 
 
 def serve_web_app() -> tuple[str, Any]:
@@ -148,7 +114,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         clip = make_clip(Path(folder) / "hand.y4m")
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*ARGS, f"--use-file-for-fake-video-capture={clip}"], headless=True
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, *FAKE_CAMERA, f"--use-file-for-fake-video-capture={clip}"],
+            headless=True,
         )
         page = browser.new_page()
         errors: list[str] = []

@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from web_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     CLIP_FPS,
     CLIP_SECONDS,
     CLIP_SIZE,
@@ -29,18 +31,6 @@ from web_helpers import (
     skip_or_fail,
     write_y4m,
 )
-
-CHROMIUM = Path(os.environ.get("SENAS_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

@@ -26,9 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
-from web_helpers import LEARNER_PASSWORD, log_in, new_page, screenshot, sign_up_learner, wait_page
-
-from prerequisites import skip_or_fail
+from web_helpers import LEARNER_PASSWORD, enrolled_admin, log_in, new_page, screenshot, sign_up_learner, wait_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -38,25 +36,10 @@ PROCESSING_MS = 150_000  # a reference video through the ML worker on a loaded 2
 @pytest.fixture(scope="module")
 def teacher(server: str, grant_admin: Callable[[str], None]) -> dict[str, Any]:
     """An author: signed up, made admin by the operator, with TOTP enrolled (admins must have it)."""
-    try:
-        import pyotp
-    except ImportError:
-        skip_or_fail("pyotp is not installed (the users extra: pip install -e '.[dev]')")
     email = f"studio-{secrets.token_hex(4)}@example.com"
-    signup = httpx.post(f"{server}/users/auth/signup", json={"email": email, "password": LEARNER_PASSWORD})
-    assert signup.status_code == 201, signup.text
-    grant_admin(email)
-    first = httpx.post(f"{server}/users/auth/login", json={"email": email, "password": LEARNER_PASSWORD}).json()
-    assert first.get("challenge") == "mfa_setup", first
-    secret = httpx.post(f"{server}/users/auth/mfa/enrol", json={"session": first["session"]}).json()["secret"]
-    done = httpx.post(
-        f"{server}/users/auth/mfa/confirm", json={"code": pyotp.TOTP(secret).now(), "session": first["session"]}
-    )
-    assert done.status_code == 200, done.text
-    headers = {"Authorization": f"Bearer {done.json()['tokens']['access_token']}"}
+    admin = enrolled_admin(server, grant_admin, email, LEARNER_PASSWORD)
     # the enrolment's own session, resumed by a later browser from its refresh token (a TOTP code is spent once)
-    refresh = done.json()["tokens"]["refresh_token"]
-    return {"email": email, "secret": secret, "headers": headers, "totp": pyotp.TOTP(secret), "refresh": refresh}
+    return {"email": email, "headers": admin.headers, "totp": admin.totp, "refresh": admin.tokens["refresh_token"]}
 
 
 @pytest.fixture(scope="module")

@@ -27,9 +27,12 @@ from web_helpers import (
     CLIP_SECONDS,
     HANDS,
     ConsoleWatch,
+    enrolled_admin,
+    jpeg,
     letterbox,
     screenshot,
     skip_or_fail,
+    spelling_lesson,
     write_y4m,
 )
 
@@ -63,34 +66,7 @@ def _learner(server: str) -> tuple[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def author(server: str, grant_admin: Callable[[str], None]) -> dict[str, str]:
     """An admin's headers: signed up, made admin by the operator, enrolling MFA on its first sign-in (admins must)."""
-    try:
-        import pyotp
-    except ImportError:
-        skip_or_fail("pyotp is not installed (the users extra: pip install -e '.[dev]')")
-    signup = httpx.post(f"{server}/users/auth/signup", json={"email": AUTHOR_EMAIL, "password": PASSWORD})
-    if signup.status_code == 409:
-        skip_or_fail(f"{AUTHOR_EMAIL} already exists on this server: these tests need a fresh one")
-    assert signup.status_code == 201, signup.text
-    assert signup.json()["roles"] == ["learner"]  # signing up never makes an admin
-    grant_admin(AUTHOR_EMAIL)
-    first = httpx.post(f"{server}/users/auth/login", json={"email": AUTHOR_EMAIL, "password": PASSWORD}).json()
-    assert first.get("challenge") == "mfa_setup", first
-    secret = httpx.post(f"{server}/users/auth/mfa/enrol", json={"session": first["session"]}).json()["secret"]
-    done = httpx.post(
-        f"{server}/users/auth/mfa/confirm", json={"code": pyotp.TOTP(secret).now(), "session": first["session"]}
-    )
-    assert done.status_code == 200, done.text
-    return {"Authorization": f"Bearer {done.json()['tokens']['access_token']}"}
-
-
-def _jpeg(frame: Any) -> bytes:
-    try:
-        import cv2
-    except ImportError:
-        skip_or_fail("opencv is not installed (the ml extra: pip install -e '.[dev]')")
-    ok, encoded = cv2.imencode(".jpg", frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
-    assert ok
-    return bytes(encoded.tobytes())
+    return enrolled_admin(server, grant_admin, AUTHOR_EMAIL, PASSWORD).headers
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +81,7 @@ def clear_letter(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple
         frame = letterbox(photo)
         response = httpx.post(
             f"{server}{RECOGNISE}",
-            content=_jpeg(frame),
+            content=jpeg(frame),
             headers={**learner, "Content-Type": "image/jpeg"},
             timeout=60,
         )
@@ -117,31 +93,6 @@ def clear_letter(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple
             clip = tmp_path_factory.mktemp("clips") / f"{photo.stem}.y4m"
             return str(response.json()["letter"]), write_y4m(clip, [frame] * (CLIP_FPS * CLIP_SECONDS))
     pytest.fail(f"no shared hand photo is recognised with confidence ≥ {CLEAR_CONFIDENCE}")
-
-
-def _lesson_spelling(server: str, author: dict[str, str], word: str) -> dict[str, Any]:
-    """A published lesson (at the end of the course) whose one exercise is fingerspelling ``word``."""
-    levels = httpx.get(f"{server}/content/languages/ase/levels").json()["levels"]
-    level_id = sorted(levels, key=lambda level: level["position"])[-1]["id"]
-    title = f"Deletreo {secrets.token_hex(3)}"
-    created = httpx.post(
-        f"{server}/content/author/levels/{level_id}/lessons",
-        json={"title_es": title, "title_en": title},
-        headers=author,
-    )
-    assert created.status_code == 201, created.text
-    lesson_id = created.json()["id"]
-    exercise = httpx.post(
-        f"{server}/content/author/lessons/{lesson_id}/exercises",
-        json={"kind": "fingerspell", "word": word},
-        headers=author,
-    )
-    assert exercise.status_code == 201, exercise.text
-    published = httpx.post(f"{server}/content/author/lessons/{lesson_id}/publish", headers=author)
-    assert published.status_code == 200, published.text
-    lesson: dict[str, Any] = httpx.get(f"{server}/content/lessons/{lesson_id}").json()
-    assert [letter["letter"].upper() for letter in lesson["exercises"][0]["letters"]] == list(word.upper())
-    return lesson
 
 
 @pytest.fixture
@@ -240,7 +191,7 @@ def test_spelling_on_camera_recognises_each_letter_and_records_the_result(
     clear_letter: tuple[str, Path],
 ) -> None:
     letter, clip = clear_letter
-    lesson = _lesson_spelling(server, author, (letter * 2).lower())
+    lesson = spelling_lesson(server, author, (letter * 2).lower())
     email, _ = _learner(server)
     context, page, console = pages(camera_browser(clip))
     _open_lesson(page, server, email, lesson["id"])
@@ -288,7 +239,7 @@ def test_spelling_on_camera_without_a_hand_says_so(
     empty_clip: Path,
 ) -> None:
     letter, _ = clear_letter
-    lesson = _lesson_spelling(server, author, (letter * 2).lower())
+    lesson = spelling_lesson(server, author, (letter * 2).lower())
     email, _ = _learner(server)
     context, page, console = pages(camera_browser(empty_clip))
     _open_lesson(page, server, email, lesson["id"])
@@ -320,7 +271,7 @@ def test_spelling_on_camera_without_a_hand_says_so(
 def test_without_a_camera_the_exercise_falls_back_to_choosing(
     launch_chromium: Callable[..., Any], pages: Any, server: str, author: dict[str, str]
 ) -> None:
-    lesson = _lesson_spelling(server, author, "hola")
+    lesson = spelling_lesson(server, author, "hola")
     email, _ = _learner(server)
     browser = launch_chromium()  # no fake camera: there is no camera at all
     context, page, console = pages(browser)

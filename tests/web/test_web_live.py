@@ -18,10 +18,13 @@ from web_helpers import (
     CLIP_FPS,
     HANDS,
     ConsoleWatch,
+    enrolled_admin,
+    jpeg,
     letterbox,
     new_page,
     screenshot,
     skip_or_fail,
+    spelling_lesson,
     wait_page,
     write_y4m,
 )
@@ -287,30 +290,7 @@ def test_the_same_clip_scores_alike_through_video_and_landmarks(
 @pytest.fixture(scope="module")
 def author(server: str, grant_admin: Callable[[str], None]) -> dict[str, str]:
     """An admin's headers (made admin by the operator, enrolling MFA at its first sign-in, as admins must)."""
-    try:
-        import pyotp
-    except ImportError:
-        skip_or_fail("pyotp is not installed (the users extra: pip install -e '.[dev]')")
-    signup = httpx.post(f"{server}/users/auth/signup", json={"email": AUTHOR, "password": PASSWORD})
-    assert signup.status_code == 201, signup.text
-    grant_admin(AUTHOR)
-    first = httpx.post(f"{server}/users/auth/login", json={"email": AUTHOR, "password": PASSWORD}).json()
-    secret = httpx.post(f"{server}/users/auth/mfa/enrol", json={"session": first["session"]}).json()["secret"]
-    done = httpx.post(
-        f"{server}/users/auth/mfa/confirm", json={"code": pyotp.TOTP(secret).now(), "session": first["session"]}
-    )
-    assert done.status_code == 200, done.text
-    return {"Authorization": f"Bearer {done.json()['tokens']['access_token']}"}
-
-
-def _jpeg(frame: Any) -> bytes:
-    try:
-        import cv2
-    except ImportError:
-        skip_or_fail("opencv is not installed (the ml extra: pip install -e '.[dev]')")
-    ok, encoded = cv2.imencode(".jpg", frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
-    assert ok
-    return bytes(encoded.tobytes())
+    return enrolled_admin(server, grant_admin, AUTHOR, PASSWORD).headers
 
 
 @pytest.fixture(scope="module")
@@ -327,7 +307,7 @@ def word_clip(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[st
             frame = letterbox(photo)
             answer = httpx.post(
                 f"{server}/ml/fingerspelling/recognise",
-                content=_jpeg(frame),
+                content=jpeg(frame),
                 headers={**headers, "Content-Type": "image/jpeg"},
                 timeout=60,
             )
@@ -344,30 +324,6 @@ def word_clip(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[st
     return "".join(letter for letter, _ in letters), write_y4m(clip, frames)
 
 
-def _lesson_spelling(server: str, author: dict[str, str], word: str) -> dict[str, Any]:
-    """A published lesson (at the end of the course) whose one exercise is fingerspelling ``word``."""
-    levels = httpx.get(f"{server}/content/languages/ase/levels").json()["levels"]
-    level_id = sorted(levels, key=lambda level: level["position"])[-1]["id"]
-    title = f"Deletreo en vivo {secrets.token_hex(3)}"
-    created = httpx.post(
-        f"{server}/content/author/levels/{level_id}/lessons",
-        json={"title_es": title, "title_en": title},
-        headers=author,
-    )
-    assert created.status_code == 201, created.text
-    lesson_id = created.json()["id"]
-    exercise = httpx.post(
-        f"{server}/content/author/lessons/{lesson_id}/exercises",
-        json={"kind": "fingerspell", "word": word},
-        headers=author,
-    )
-    assert exercise.status_code == 201, exercise.text
-    published = httpx.post(f"{server}/content/author/lessons/{lesson_id}/publish", headers=author)
-    assert published.status_code == 200, published.text
-    lesson: dict[str, Any] = httpx.get(f"{server}/content/lessons/{lesson_id}").json()
-    return lesson
-
-
 def test_a_word_is_fingerspelled_live_letter_after_letter(
     camera_browser: Any,
     server: str,
@@ -377,7 +333,7 @@ def test_a_word_is_fingerspelled_live_letter_after_letter(
     network: Any,
 ) -> None:
     word, clip = word_clip
-    lesson = _lesson_spelling(server, author, word.lower())
+    lesson = spelling_lesson(server, author, word.lower(), "Deletreo en vivo")
     email = _learner(server)
     context, page, console = new_page(camera_browser(clip))
     log = network(page)
@@ -446,7 +402,7 @@ def test_live_fingerspelling_says_not_sure_and_does_not_advance(
     """When the recogniser is not sure (its `sure: false` answer, forced here for every request the page makes),
     the page says so, names no letter and does not move on."""
     word, clip = word_clip
-    lesson = _lesson_spelling(server, author, word.lower())
+    lesson = spelling_lesson(server, author, word.lower(), "Deletreo en vivo")
     email = _learner(server)
     context, page, console = new_page(camera_browser(clip))
     not_sure = {

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from prerequisites import REPO_ROOT, SHARED, skip_or_fail  # noqa: F401 - re-exported for the browser tests
+from prerequisites import REPO_ROOT, SHARED, skip_or_fail
 
 SCREENSHOTS: Path = REPO_ROOT / "test-artifacts" / "screenshots"
 # This account signs up and is made admin by the operator's `senas users grant-admin` (the `grant_admin` fixture),
@@ -21,6 +21,18 @@ SCREENSHOTS: Path = REPO_ROOT / "test-artifacts" / "screenshots"
 # already running), SENAS_WEB_TEST_AUTHOR_EMAIL names an account granted admin there by hand.
 AUTHOR_EMAIL = os.environ.get("SENAS_WEB_TEST_AUTHOR_EMAIL", "web-author@example.com")
 HANDS = SHARED / "fixtures" / "hands"
+# Debian's Chromium, never a downloaded browser; the flags keep it off this closed network's outside hosts.
+CHROMIUM = Path(os.environ.get("SENAS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CLIP_SIZE = (640, 480)  # even: an odd size makes MediaRecorder.start throw NotSupportedError
 CLIP_FPS = 15
 CLIP_SECONDS = 2
@@ -63,6 +75,76 @@ def letterbox(photo: Path) -> Any:
     top, left = (height - new_h) // 2, (width - new_w) // 2
     canvas[top : top + new_h, left : left + new_w] = rgb
     return canvas
+
+
+def jpeg(frame: Any) -> bytes:
+    """An RGB frame as the JPEG a phone would send."""
+    try:
+        import cv2
+    except ImportError:
+        skip_or_fail("opencv is not installed (the ml extra: pip install -e '.[dev]')")
+    ok, encoded = cv2.imencode(".jpg", frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    return bytes(encoded.tobytes())
+
+
+# -- accounts and content made through the API ----------------------------------------------------------------
+
+
+@dataclass
+class Admin:
+    headers: dict[str, str]
+    tokens: dict[str, Any]
+    totp: Any  # pyotp.TOTP of the enrolled second factor
+
+
+def enrolled_admin(server: str, grant_admin: Any, email: str, password: str) -> Admin:
+    """``email`` signed up, made admin by the operator, and through the two-step set-up its first sign-in asks
+    for (admins must have it)."""
+    try:
+        import pyotp
+    except ImportError:
+        skip_or_fail("pyotp is not installed (the users extra: pip install -e '.[dev]')")
+    signup = httpx.post(f"{server}/users/auth/signup", json={"email": email, "password": password})
+    if signup.status_code == 409:
+        skip_or_fail(f"{email} already exists on this server: these tests need a fresh one")
+    assert signup.status_code == 201, signup.text
+    assert signup.json()["roles"] == ["learner"]  # signing up never makes an admin
+    grant_admin(email)
+    first = httpx.post(f"{server}/users/auth/login", json={"email": email, "password": password}).json()
+    assert first.get("challenge") == "mfa_setup", first
+    secret = httpx.post(f"{server}/users/auth/mfa/enrol", json={"session": first["session"]}).json()["secret"]
+    done = httpx.post(
+        f"{server}/users/auth/mfa/confirm", json={"code": pyotp.TOTP(secret).now(), "session": first["session"]}
+    )
+    assert done.status_code == 200, done.text
+    tokens = done.json()["tokens"]
+    return Admin({"Authorization": f"Bearer {tokens['access_token']}"}, tokens, pyotp.TOTP(secret))
+
+
+def spelling_lesson(server: str, author: dict[str, str], word: str, title: str = "Deletreo") -> dict[str, Any]:
+    """A published lesson (at the end of the course) whose one exercise is fingerspelling ``word``."""
+    levels = httpx.get(f"{server}/content/languages/ase/levels").json()["levels"]
+    level_id = sorted(levels, key=lambda level: level["position"])[-1]["id"]
+    title = f"{title} {secrets.token_hex(3)}"
+    created = httpx.post(
+        f"{server}/content/author/levels/{level_id}/lessons",
+        json={"title_es": title, "title_en": title},
+        headers=author,
+    )
+    assert created.status_code == 201, created.text
+    lesson_id = created.json()["id"]
+    exercise = httpx.post(
+        f"{server}/content/author/lessons/{lesson_id}/exercises",
+        json={"kind": "fingerspell", "word": word},
+        headers=author,
+    )
+    assert exercise.status_code == 201, exercise.text
+    published = httpx.post(f"{server}/content/author/lessons/{lesson_id}/publish", headers=author)
+    assert published.status_code == 200, published.text
+    lesson: dict[str, Any] = httpx.get(f"{server}/content/lessons/{lesson_id}").json()
+    assert [letter["letter"].upper() for letter in lesson["exercises"][0]["letters"]] == list(word.upper())
+    return lesson
 
 
 # -- pages: console errors and screenshots --------------------------------------------------------------------
