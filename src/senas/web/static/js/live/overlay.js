@@ -4,16 +4,9 @@
 // stays on the hand whatever the camera's aspect ratio.
 
 import { h } from "../dom.js";
+import { BONES } from "../hand.js";
 import { t } from "../i18n.js";
 
-// MediaPipe's 21-point hand: wrist, then four joints per finger from the thumb to the little finger.
-const CONNECTIONS = [
-  [0, 1], [1, 2], [2, 3], [3, 4],
-  [0, 5], [5, 6], [6, 7], [7, 8],
-  [5, 9], [9, 10], [10, 11], [11, 12],
-  [9, 13], [13, 14], [14, 15], [15, 16],
-  [13, 17], [0, 17], [17, 18], [18, 19], [19, 20],
-];
 const COLOURS = { ok: "#2ecc71", partial: "#f1c40f", dark: "#f1c40f", no_hand: "#f1c40f" };
 
 export function skeletonOverlay() {
@@ -43,7 +36,7 @@ export function skeletonOverlay() {
     for (const hand of hands) {
       const points = hand.landmarks.map(([x, y]) => [left + x * frameWidth * scale, top + y * frameHeight * scale]);
       context.beginPath();
-      for (const [a, b] of CONNECTIONS) {
+      for (const [a, b] of BONES) {
         context.moveTo(points[a][0], points[a][1]);
         context.lineTo(points[b][0], points[b][1]);
       }

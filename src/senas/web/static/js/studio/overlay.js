@@ -4,18 +4,12 @@
 
 import { api } from "../api.js";
 import { append, h } from "../dom.js";
+import { FINGERS as HAND_FINGERS, PALM } from "../hand.js";
 import { t } from "../i18n.js";
 import "./texts.js";
 
-// MediaPipe's hand: the wrist (0) and four points per finger, thumb first.
-const FINGERS = [
-  [0, 1, 2, 3, 4],
-  [0, 5, 6, 7, 8],
-  [0, 9, 10, 11, 12],
-  [0, 13, 14, 15, 16],
-  [0, 17, 18, 19, 20],
-];
-const PALM = [0, 5, 9, 13, 17, 0];
+// Each finger drawn from the wrist, so that its whole length takes the highlight when its shape is what to fix.
+const FINGERS = HAND_FINGERS.map((path) => (path[0] === 0 ? path : [0, ...path]));
 const COLOURS = { left: "#0b5cad", right: "#1a6b36", body: "rgba(122, 75, 0, 0.8)", focus: "#d0021b" };
 
 // The frame of `landmarks` nearest to `seconds`.
