@@ -38,6 +38,19 @@ async def current_principal(
     return principal
 
 
+async def caller_token(
+    _: Annotated[Principal, Depends(current_principal)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The access token the caller was verified from, to ask another service something *as the caller* (which
+    then applies its own rules to them)."""
+    if credentials is None:  # current_principal has refused such a request already
+        raise UnauthorizedError(
+            "inicia sesión para continuar / sign in to continue", code="not_authenticated", headers=_CHALLENGE
+        )
+    return credentials.credentials
+
+
 def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has_role(*roles):
@@ -51,3 +64,4 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 OptionalUser = Annotated[Principal | None, Depends(optional_principal)]
 Author = Annotated[Principal, Depends(require_roles("teacher", "admin"))]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
+CallerToken = Annotated[str, Depends(caller_token)]

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 
 from senas.content.deps import ContextDep, UnitOfWorkDep
 from senas.content.practice.repository import PracticeRepository
 from senas.content.practice.schemas import PracticeTicketOut, PracticeUploadOut, PracticeUploadRequest
 from senas.content.practice.service import DailyQuota, PracticeService
 from senas.content.practice.sessions import PracticeSessions
-from senas.core.auth import CurrentUser
-from senas.core.errors import UnauthorizedError
+from senas.core.auth import CallerToken, CurrentUser
 
 router = APIRouter(prefix="/practice-uploads", tags=["practice"])
 
@@ -33,16 +32,6 @@ async def get_practice_service(
 
 PracticeServiceDep = Annotated[PracticeService, Depends(get_practice_service)]
 
-
-async def caller_token(request: Request, user: CurrentUser) -> str:
-    """The access token ``CurrentUser`` was verified from, to ask the ML service about the session as the caller."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedError("inicia sesión para continuar / sign in to continue", code="not_authenticated")
-    return token.strip()
-
-
-CallerToken = Annotated[str, Depends(caller_token)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in"},

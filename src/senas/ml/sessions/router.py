@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
-from senas.core.auth import CurrentUser
+from senas.core.auth import CallerToken, CurrentUser
 from senas.ml.deps import SessionServiceDep
 from senas.ml.sessions.models import PracticeSession
 from senas.ml.sessions.schemas import SessionOut, SessionPage, StartSession, SubmitLandmarks
@@ -31,7 +31,7 @@ def _out(service: SessionService, session: PracticeSession) -> SessionOut:
     summary="Start a practice session",
 )
 async def start_session(
-    body: StartSession, user: CurrentUser, service: SessionServiceDep, request: Request
+    body: StartSession, user: CurrentUser, token: CallerToken, service: SessionServiceDep
 ) -> SessionOut:
     """Video mode: the session starts `awaiting_upload`, and its `upload` lists the calls that send the video
     through the content service (create the upload, PUT the file, confirm). Landmarks mode: it starts
@@ -39,13 +39,8 @@ async def start_session(
     score."""
     # An author may also practise a draft sign (the studio's "try it yourself"): the content service decides, from
     # the author's own token, whether the draft may be read.
-    author_token = _bearer(request) if user.has_role(*AUTHOR_ROLES) else None
+    author_token = token if user.has_role(*AUTHOR_ROLES) else None
     return _out(service, await service.start(user.user_id, body, author_token=author_token))
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 @router.get(

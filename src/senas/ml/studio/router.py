@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 
-from senas.core.auth import Author, CurrentUser
-from senas.core.errors import UnauthorizedError
+from senas.core.auth import Author, CallerToken, CurrentUser
 from senas.ml.deps import ContextDep, SessionServiceDep
 from senas.ml.studio.schemas import CalibrationOut, LandmarksOut, OverlayOut
 from senas.ml.studio.service import StudioService
@@ -45,11 +44,8 @@ async def reference_landmarks(asset_id: IdPath, _: Author, studio: StudioDep) ->
     },
     summary="Measure and store the sign's pass threshold (`senas ml templates calibrate`, one sign)",
 )
-async def calibrate(sign_id: IdPath, request: Request, _: Author, studio: StudioDep) -> CalibrationOut:
-    scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedError("inicia sesión para continuar / sign in to continue", code="not_authenticated")
-    return await studio.calibrate(sign_id, token.strip())
+async def calibrate(sign_id: IdPath, _: Author, token: CallerToken, studio: StudioDep) -> CalibrationOut:
+    return await studio.calibrate(sign_id, token)
 
 
 @router.get(
