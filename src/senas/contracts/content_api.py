@@ -153,12 +153,7 @@ class ContentApi:
         service applies its own rule of who may preview; never cached (a learner must not get it from a cache).
         None when there is no such sign or the caller may not preview it; raises ContentUnavailable."""
         path = f"/content/signs/{sign_id}"
-        try:
-            response = await self._services.client(CONTENT).get(
-                path, params={"preview": "true"}, headers={"Authorization": f"Bearer {token}"}
-            )
-        except (httpx.HTTPError, LookupError) as exc:
-            raise ContentUnavailable(f"content service unreachable: {exc}") from exc
+        response = await self._get_as_caller(path, token, params={"preview": "true"})
         if response.status_code in (401, 403, 404):
             return None
         if response.status_code != 200:
@@ -172,10 +167,7 @@ class ContentApi:
         """Whether the author whose token this is may change the sign (the content service owns that rule, see
         ``content/ownership.py``); None when there is no such sign. Raises ContentUnavailable."""
         path = f"/content/author/signs/{sign_id}"
-        try:
-            response = await self._services.client(CONTENT).get(path, headers={"Authorization": f"Bearer {token}"})
-        except (httpx.HTTPError, LookupError) as exc:
-            raise ContentUnavailable(f"content service unreachable: {exc}") from exc
+        response = await self._get_as_caller(path, token)
         if response.status_code == 404:
             return None
         if response.status_code in (401, 403):
@@ -247,6 +239,16 @@ class ContentApi:
         if self._cache_seconds > 0:
             self._cache[path] = (time.monotonic(), parsed)
         return parsed
+
+    async def _get_as_caller(self, path: str, token: str, *, params: dict[str, str] | None = None) -> httpx.Response:
+        """``GET path`` with the caller's own token, so the content service applies its rules to them (never
+        cached: what one caller may read is not another's)."""
+        try:
+            return await self._services.client(CONTENT).get(
+                path, params=params, headers={"Authorization": f"Bearer {token}"}
+            )
+        except (httpx.HTTPError, LookupError) as exc:
+            raise ContentUnavailable(f"content service unreachable: {exc}") from exc
 
     async def _fetch(self, path: str) -> Any:
         try:
