@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from senas.ml.registry.hand_model import bundled_hand_model
 from senas.ml.registry.pose_model import installed_path as pose_installed_path
+from senas.web.revalidation import not_modified, validators
 from senas.web.tasks_vision import FILES, VERSION, install_dir, is_installed
 
 ENGINE_TYPES = {
@@ -79,9 +80,8 @@ def _not_found(detail: str, headers: dict[str, str]) -> JSONResponse:
 def _send(request: Request, path: Path, content_type: str, headers: dict[str, str]) -> Response:
     stat = path.stat()
     etag = _etag(path, stat.st_mtime_ns, stat.st_size)
-    common = {"ETag": etag, "Cache-Control": "no-cache", **headers}
-    match = request.headers.get("if-none-match")
-    if match is not None and etag in {tag.strip().removeprefix("W/") for tag in match.split(",")}:
+    common = validators(etag, headers)
+    if not_modified(request, etag):
         return Response(status_code=304, headers=common)
     if request.method == "HEAD":
         response = Response(b"", media_type=content_type, headers=common)

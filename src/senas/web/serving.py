@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from senas.web.landmark_assets import landmark_routes
 from senas.web.pwa import worker_script
+from senas.web.revalidation import body_response
 
 WEB_ROOT = Path(__file__).resolve().parent
 STATIC_ROOT = WEB_ROOT / "static"
@@ -36,7 +37,6 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".webmanifest": "application/manifest+json",
 }
-CACHE_CONTROL = "no-cache"
 
 
 def _origin(url: str) -> str | None:
@@ -114,25 +114,10 @@ def resolve_static(relative: str) -> Path | None:
     return path
 
 
-def _not_modified(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
-    if header is None:
-        return False
-    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return etag in candidates or "*" in candidates
-
-
 def _file_response(request: Request, path: Path, headers: dict[str, str]) -> Response:
     stat = path.stat()
     file = _load(path, stat.st_mtime_ns, stat.st_size)
-    common = {"ETag": file.etag, "Cache-Control": CACHE_CONTROL, **headers}
-    if _not_modified(request, file.etag):
-        return Response(status_code=304, headers=common)
-    body = b"" if request.method == "HEAD" else file.body
-    response = Response(body, media_type=file.content_type, headers=common)
-    if request.method == "HEAD":
-        response.headers["content-length"] = str(len(file.body))
-    return response
+    return body_response(request, file.body, file.content_type, file.etag, headers)
 
 
 def web_routes(public_url: str) -> list[BaseRoute]:
@@ -156,13 +141,7 @@ def web_routes(public_url: str) -> list[BaseRoute]:
     async def service_worker(request: Request) -> Response:
         body = worker_script(WEB_ROOT)
         etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-        common = {"ETag": etag, "Cache-Control": "no-cache", **headers}
-        if _not_modified(request, etag):
-            return Response(status_code=304, headers=common)
-        response = Response(b"" if request.method == "HEAD" else body, media_type=CONTENT_TYPES[".js"], headers=common)
-        if request.method == "HEAD":
-            response.headers["content-length"] = str(len(body))
-        return response
+        return body_response(request, body, CONTENT_TYPES[".js"], etag, headers)
 
     # --- end pwa ---
 
