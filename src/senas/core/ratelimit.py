@@ -15,6 +15,8 @@ wrote itself sits further left and is ignored.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import math
@@ -23,8 +25,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass
 
+import structlog
+
+from senas.platform.errors import PortError
 from senas.platform.tables import Table
 from senas.platform.tables.counters import increment_expiring
+
+log = structlog.get_logger(__name__)
 
 # A counter outlives its window by this much, so a hit that arrives just as the window ends still finds it.
 EXPIRY_MARGIN_SECONDS = 60
@@ -85,6 +92,119 @@ class KnownWindows:
         self._until[key] = (until, expires_at - EXPIRY_MARGIN_SECONDS)
 
 
+@dataclass(eq=False)
+class _PooledCounter:
+    table: Table
+    until: float  # the window's end, on the limiter's clock
+    ttl_until: float  # when the table may forget the counter (less the margin), on the table's clock
+    shared: int  # the table's count when this process last wrote to it (every task's hits up to then)
+    pending: int = 0  # this process's hits since, not yet added to the table
+
+
+class HitPool:
+    """Hits of one process added to the shared counters in batches, for budgets where a short lag between the
+    service's tasks is acceptable (a learner's progress writes) — never for guessing limits (sign-in, codes), which
+    stay one atomic write per hit.
+
+    The first hit of a window in this process is written at once, exactly as without a pool (it creates the counter
+    with its expiry, and reads what every task has counted so far). Each later hit in that window is counted here
+    and decided on at once — this process's hits are always all counted — and the pool adds them to the table's
+    counter within ``flush_seconds``, one ``add`` per counter with everything taken meanwhile, all counters of a
+    flush at once. So the shared count is exact, every hit reaches it, and a task sees the other tasks' hits as of
+    its own last write to the counter: with N tasks a client can go past its budget by at most what the other tasks
+    let through in one flush interval. In exchange a hit costs no table write: on DynamoDB a request no longer
+    waits for an ``UpdateItem`` before its own work; on the embedded tables it no longer takes a turn at the write
+    lock. ``close`` writes what is still pending (the service's shutdown calls it)."""
+
+    def __init__(self, *, flush_seconds: float = 0.2, size: int = 100_000, ttl_now: Callable[[], float] = time.time):
+        self.flush_seconds = flush_seconds
+        self.size = size
+        self.ttl_now = ttl_now
+        self._counters: dict[tuple[str, str], _PooledCounter] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushing: asyncio.Task[None] | None = None
+
+    def counted(self, key: tuple[str, str], now: float, ttl_now: float) -> int | None:
+        """The count with one more hit taken here, if this process knows the counter for the current window; None
+        when the hit must be written at once (``remember`` then)."""
+        counter = self._counters.get(key)
+        if counter is None or now >= counter.until or ttl_now >= counter.ttl_until:
+            return None
+        counter.pending += 1
+        self._schedule()
+        return counter.shared + counter.pending
+
+    def remember(self, key: tuple[str, str], table: Table, *, until: float, expires_at: float, count: int) -> None:
+        """A hit written at once left the counter at ``count``."""
+        counter = self._counters.get(key)
+        if counter is not None and counter.until == until:
+            # Two first hits written at the same time: keep the later count, and the hits pooled meanwhile.
+            counter.shared = max(counter.shared, count)
+            return
+        if len(self._counters) >= self.size:
+            self._forget_finished(self.ttl_now())
+        self._counters[key] = _PooledCounter(table, until, expires_at - EXPIRY_MARGIN_SECONDS, count)
+
+    def pending(self) -> int:
+        """Hits taken here and not yet in the table."""
+        return sum(counter.pending for counter in self._counters.values())
+
+    async def flush(self) -> None:
+        """Add every pending hit to its counter now. A counter the table could not be written to keeps its hits
+        for the next flush (logged); one whose window is over has nothing left to decide and is dropped."""
+        self._forget_finished(self.ttl_now())
+        batch = [(key, counter, counter.pending) for key, counter in self._counters.items() if counter.pending]
+        if not batch:
+            return
+        results = await asyncio.gather(
+            *(counter.table.add(pk, sk, {"hits": hits}) for (pk, sk), counter, hits in batch), return_exceptions=True
+        )
+        for ((pk, _sk), counter, hits), result in zip(batch, results, strict=True):
+            if isinstance(result, PortError):
+                log.warning("rate_limit_flush_failed", counter=pk, hits=hits, error=str(result))
+                continue
+            if isinstance(result, BaseException):
+                raise result
+            counter.pending -= hits
+            counter.shared = int(result["hits"])
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._flushing is not None:
+            with contextlib.suppress(Exception):
+                await self._flushing
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("rate_limit_flush_failed")
+
+    def _forget_finished(self, ttl_now: float) -> None:
+        finished = [key for key, counter in self._counters.items() if ttl_now >= counter.ttl_until]
+        for key in finished:
+            del self._counters[key]
+
+    def _schedule(self) -> None:
+        if self._timer is not None or self._flushing is not None:
+            return  # a flush is due: it takes this hit too (or the one running schedules the next)
+        self._timer = asyncio.get_running_loop().call_later(self.flush_seconds, self._start_flush)
+
+    def _start_flush(self) -> None:
+        self._timer = None
+        self._flushing = asyncio.get_running_loop().create_task(self._flush_in_background())
+
+    async def _flush_in_background(self) -> None:
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("rate_limit_flush_failed")
+        finally:
+            self._flushing = None
+            if self.pending():
+                self._schedule()
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -98,7 +218,8 @@ class RateLimiter:
     """Counts hits per scope (e.g. a route) and client in a table shared by every process.
 
     ``now`` decides the windows (inject a clock to test them); ``ttl_now`` stamps ``expires_at`` and must be the
-    clock the table's expiry runs on — the wall clock for the embedded tables and for DynamoDB."""
+    clock the table's expiry runs on — the wall clock for the embedded tables and for DynamoDB. With a ``pool``, the
+    hits after a window's first one in this process are written in batches (see ``HitPool``)."""
 
     table: Table
     _: KW_ONLY
@@ -106,6 +227,7 @@ class RateLimiter:
     now: Callable[[], float] = time.time
     ttl_now: Callable[[], float] = time.time
     known: KnownWindows | None = None
+    pool: HitPool | None = None
 
     def key(self, scope: str, client: str, budget: Budget, window: int) -> tuple[str, str]:
         # The window length is part of the sort key: changing a budget's window starts fresh counters.
@@ -117,13 +239,19 @@ class RateLimiter:
         remaining = (window + 1) * budget.window_seconds - now
         pk, sk = self.key(scope, client, budget, window)
         ttl_now = self.ttl_now()
-        if self.known is not None and self.known.known((pk, sk), now, ttl_now):
+        until = (window + 1) * budget.window_seconds
+        pooled = self.pool.counted((pk, sk), now, ttl_now) if self.pool is not None else None
+        if pooled is not None:
+            hits = pooled
+        elif self.known is not None and self.known.known((pk, sk), now, ttl_now):
             hits = int((await self.table.add(pk, sk, {"hits": 1}))["hits"])
         else:
             expires_at = math.ceil(ttl_now + remaining) + EXPIRY_MARGIN_SECONDS
             hits = await self._count(pk, sk, expires_at=expires_at)
+            if self.pool is not None:
+                self.pool.remember((pk, sk), self.table, until=until, expires_at=expires_at, count=hits)
             if self.known is not None:
-                self.known.remember((pk, sk), (window + 1) * budget.window_seconds, expires_at)
+                self.known.remember((pk, sk), until, expires_at)
         return Decision(
             allowed=hits <= budget.limit, hits=hits, limit=budget.limit, retry_after=max(1, math.ceil(remaining))
         )

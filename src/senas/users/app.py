@@ -23,10 +23,11 @@ SPEC = ServiceSpec(
     title="Señas — user service",
     description="Cuentas, perfil, progreso, rachas, repaso espaciado, logros y notificaciones.\n\n"
     "Accounts, profile, progress, streaks, spaced review, achievements and notifications.",
+    # Routes are matched in order: the lesson attempts (most of a learner's requests) come first.
     routers=(
+        progress_router,
         auth_router,
         accounts_router,
-        progress_router,
         reviews_router,
         achievements_router,
         notifications_router,

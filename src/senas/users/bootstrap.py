@@ -65,6 +65,7 @@ class UsersRoot(ServiceRootBase[UsersContext]):
             stopping.set()
             await asyncio.gather(task, return_exceptions=True)
             await context.background.close()
+            await context.progress_hits.close()  # the last hits counted here reach the shared budgets
 
 
 def build(

@@ -3,7 +3,10 @@ reviews), as a dependency each of those routes declares.
 
 Counted like the sign-in budgets (``core.ratelimit``): in the UserData table under
 ``RATELIMIT#progress-writes#<user id>`` / ``WINDOW#<seconds>#<n>``, with ``expires_at``, so every task of the service
-shares one count. Counted per learner, not per address (a classroom shares an address; a learner's writes are
+shares one count — but, unlike them, through the service's ``HitPool``: a learner's hits after the first of a window
+are added to that count in batches (within 0.2 s) instead of one write each, so a write does not first wait for the
+limiter's own table write. A task sees the other tasks' hits as of its last batch: an abuse bound, not a guessing
+limit, can afford that. Counted per learner, not per address (a classroom shares an address; a learner's writes are
 theirs wherever they come from), and before the request's body is validated, so refused requests count too.
 """
 
@@ -35,7 +38,7 @@ async def spend(user: Principal, context: UsersContext, clock: Clock) -> None:
         context.ports.user_data,
         key_prefix=KEY_PREFIX,
         now=lambda: clock.now().timestamp(),
-        known=context.rate_windows,
+        pool=context.progress_hits,
     )
     decision = await limiter.hit(SCOPE, user.user_id, context.config.rate_limit_progress_writes)
     if not decision.allowed:
