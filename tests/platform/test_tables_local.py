@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from senas.platform.errors import InvalidRequest, NotFound, Unavailable
-from senas.platform.tables import Condition, KeyRange, Page, Table, Tables
+from senas.platform.tables import Condition, KeyRange, Page, Table, Tables, local
 from senas.platform.tables.local import SqliteTables
 
 if TYPE_CHECKING:
@@ -335,3 +335,23 @@ async def test_reads_do_not_wait_for_a_writer(db_path: Path) -> None:
             other.close()
     finally:
         await tables.close()
+
+
+# -- reading rows by their keys ---------------------------------------------------------------------------------------
+
+
+async def test_rows_are_read_by_key_through_the_primary_key_not_a_scan(tmp_path: Path) -> None:
+    """A write batch reads the rows it touches, and ``get_many`` the rows it is asked for, by their keys: each must
+    be a search of the primary key. (The row-value ``IN (VALUES …)`` spelling made SQLite scan every row of every
+    table on every write batch — a cost that grew with the data.)"""
+    tables = SqliteTables(tmp_path / "tables.db", ["T"])
+    table = tables.table("T")
+    await table.put({"pk": "p", "sk": "s"})
+    for count in (1, 3, 100):
+        conn = sqlite3.connect(tmp_path / "tables.db")
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {local.keys_lookup(count)}", ["T", "p", "s"] * count).fetchall()
+        conn.close()
+        details = [str(row[-1]) for row in plan]
+        assert any("SEARCH items USING PRIMARY KEY" in detail for detail in details), details
+        assert not any(detail.startswith("SCAN items") for detail in details), details
+    await tables.close()

@@ -88,6 +88,15 @@ class NoRollback(SqliteTable):
                 raise TransactionCancelled(reasons) from None
 
 
+class GetManyInStoredOrder(SqliteTable):
+    """Answers ``get_many`` with what it found in the table's order, without the gaps for absent keys: right only
+    when every key is there and asked in that order."""
+
+    async def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        found = [item for item in await super().get_many(keys) if item is not None]
+        return sorted(found, key=lambda item: (str(item["pk"]), str(item["sk"])))
+
+
 class IgnoresTtl(SqliteTables):
     """Its clock is stuck in 1970, so nothing ever expires."""
 
@@ -107,5 +116,6 @@ BROKEN: dict[str, type[SqliteTables]] = {
     "broken-ordering": _with_table(IgnoresDescending),
     "broken-pagination": _with_table(SkipsItemsBetweenPages),
     "broken-transactions": _with_table(NoRollback),
+    "broken-get-many": _with_table(GetManyInStoredOrder),
     "broken-ttl": IgnoresTtl,
 }

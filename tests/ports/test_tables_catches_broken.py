@@ -48,6 +48,7 @@ MUST_FAIL = {
         "test_transact_write_is_all_or_nothing",
         "test_transact_write_reports_every_failed_condition",
     ),
+    "broken-get-many": ("test_get_many_answers_in_the_order_asked",),
     "broken-ttl": (
         "test_expired_item_is_not_returned_by_get",
         "test_expired_items_are_not_returned_by_query",

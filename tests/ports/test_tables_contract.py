@@ -29,6 +29,7 @@ import pytest
 
 from senas.platform.errors import ConditionFailed, InvalidRequest, NotFound, TransactionCancelled
 from senas.platform.tables import (
+    MAX_GET_MANY_KEYS,
     MAX_TRANSACTION_ITEMS,
     Add,
     Condition,
@@ -173,6 +174,44 @@ async def test_put_then_get_returns_the_item(table: Table) -> None:
 
 async def test_get_absent_returns_none(table: Table) -> None:
     assert await table.get("user#1", "nothing") is None
+
+
+async def test_get_many_answers_in_the_order_asked(harness: Harness, table: Table) -> None:
+    now = int(harness.now())
+    await table.put({"pk": "u#1", "sk": "a", "n": 1, "nested": {"x": [1.5, "y"]}})
+    await table.put({"pk": "u#1", "sk": "b", "n": 2})
+    await table.put({"pk": "u#2", "sk": "a", "n": 3, "expires_at": now + 2})
+    await table.put({"pk": "u#2", "sk": "gone", "expires_at": now - 10})
+    asked = [("u#2", "a"), ("u#1", "missing"), ("u#1", "b"), ("u#2", "gone"), ("u#1", "a")]
+    assert await table.get_many(asked) == [
+        {"pk": "u#2", "sk": "a", "n": 3, "expires_at": now + 2},
+        None,
+        {"pk": "u#1", "sk": "b", "n": 2},
+        None,  # expired: absent, as for get
+        {"pk": "u#1", "sk": "a", "n": 1, "nested": {"x": [1.5, "y"]}},
+    ]
+    await harness.advance(3)
+    assert await table.get_many([("u#2", "a"), ("u#1", "b")]) == [None, {"pk": "u#1", "sk": "b", "n": 2}]
+    assert await table.get_many([]) == []
+    many = [(f"p#{number}", "s") for number in range(MAX_GET_MANY_KEYS)]
+    await table.put({"pk": "p#99", "sk": "s", "last": True})
+    assert (await table.get_many(many))[-1] == {"pk": "p#99", "sk": "s", "last": True}
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [("p", "s"), ("p", "s")],  # the same key twice
+        [(f"p#{number}", "s") for number in range(MAX_GET_MANY_KEYS + 1)],
+        [("", "s")],
+        [("p",)],
+        "ps",
+    ],
+    ids=["twice", "too-many", "empty-pk", "not-a-pair", "a-string"],
+)
+async def test_get_many_refuses_what_batch_get_refuses(table: Table, keys: object) -> None:
+    with pytest.raises(InvalidRequest):
+        await table.get_many(keys)  # type: ignore[arg-type]
 
 
 async def test_put_replaces_the_whole_item(table: Table) -> None:

@@ -104,6 +104,7 @@ class ConditionCheck:
 WriteOp = Put | Delete | Add | ConditionCheck
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+MAX_GET_MANY_KEYS = 100  # DynamoDB's BatchGetItem limit
 
 
 @runtime_checkable
@@ -117,6 +118,10 @@ class Table(Protocol):
 
     async def get(self, pk: str, sk: str) -> Item | None:
         """The live item with this key, or None (expired items count as absent)."""
+
+    async def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        """The live items with these (pk, sk) keys, read at once (strongly consistent, like ``get``), in the order
+        asked; None where there is none. At most MAX_GET_MANY_KEYS keys, each at most once (InvalidRequest)."""
 
     async def delete(self, pk: str, sk: str, *, condition: Condition | None = None) -> bool:
         """Delete; True when a live item was there. Raises ConditionFailed."""

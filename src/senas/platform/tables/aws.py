@@ -18,6 +18,7 @@ Where DynamoDB's behaviour differs from the port's contract, this module bridges
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -50,6 +51,7 @@ from senas.platform.tables import (
 from senas.platform.tables.rules import (
     check_amounts,
     check_condition,
+    check_get_many_keys,
     check_key,
     encode_item,
     plan_query,
@@ -63,6 +65,7 @@ MAX_DIGITS = 38  # DynamoDB's number precision
 MAX_MAGNITUDE = Decimal("9.9999999999999999999999999999999999999E+125")
 MIN_MAGNITUDE = Decimal("1E-130")
 _ADD_ATTEMPTS = 5
+_GET_MANY_ATTEMPTS = 8  # rounds of BatchGetItem for the keys DynamoDB left unprocessed (throttling)
 _TRANSACTION_ATTEMPTS = 3
 
 # Expression fragments. "#exp"/":now"/":num" must be declared by whoever uses them.
@@ -273,6 +276,34 @@ class DynamoTable:
         if attributes is None or not _live(attributes, self._owner.now()):
             return None
         return _unmarshal(attributes)
+
+    async def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        wanted = check_get_many_keys(keys)
+        if not wanted:
+            return []
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        request: dict[str, Any] = {
+            self.physical_name: {"Keys": [_key(pk, sk) for pk, sk in wanted], "ConsistentRead": True}
+        }
+        for attempt in range(_GET_MANY_ATTEMPTS):
+            try:
+                response = await self._owner.clients.call("dynamodb", "batch_get_item", RequestItems=request)
+            except ClientError as exc:
+                raise self._translate(exc) from None
+            for attributes in response.get("Responses", {}).get(self.physical_name, []):
+                found[(attributes[PK]["S"], attributes[SK]["S"])] = attributes
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            await asyncio.sleep(min(1.0, 0.05 * 2**attempt))  # DynamoDB's advice: back off before asking again
+        else:
+            raise Unavailable(f"DynamoDB left keys of {self.physical_name} unread after {_GET_MANY_ATTEMPTS} rounds")
+        now = self._owner.now()
+        items: list[Item | None] = []
+        for key in wanted:
+            attributes = found.get(key)
+            items.append(_unmarshal(attributes) if attributes is not None and _live(attributes, now) else None)
+        return items
 
     async def delete(self, pk: str, sk: str, *, condition: Condition | None = None) -> bool:
         check_key(pk, "pk")

@@ -73,6 +73,7 @@ from senas.platform.tables.rules import (
     EncodedItem,
     check_amounts,
     check_condition,
+    check_get_many_keys,
     check_key,
     condition_holds,
     encode_item,
@@ -150,6 +151,21 @@ class SqliteTable:
         check_key(pk, "pk")
         check_key(sk, "sk")
         return await self._owner.read(lambda conn: self._load(conn, pk, sk, self._owner.now()))
+
+    async def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        wanted = check_get_many_keys(keys)
+        if not wanted:
+            return []
+        sql = keys_lookup(len(wanted))
+        params = [part for pk, sk in wanted for part in (self.name, pk, sk)]
+
+        def work(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+            now = self._owner.now()
+            rows = conn.execute(sql, params)
+            return {(pk, sk): body for _, pk, sk, body, expires_at in rows if _live(expires_at, now)}
+
+        found = await self._owner.read(work)
+        return [json.loads(found[key]) if key in found else None for key in wanted]
 
     async def delete(self, pk: str, sk: str, *, condition: Condition | None = None) -> bool:
         check_key(pk, "pk")
@@ -505,6 +521,18 @@ class SqliteTables:
             self._conn = None
 
 
+def keys_lookup(count: int) -> str:
+    """The rows of ``count`` (tbl, pk, sk) keys (given as parameters, three a key), each found through the primary
+    key. The keys are a joined list of values, not ``(tbl, pk, sk) IN (VALUES …)``: SQLite plans that as a scan of
+    the whole table (every write batch read every row)."""
+    values = ", ".join(["(?, ?, ?)"] * count)
+    return (
+        f"WITH wanted(tbl, pk, sk) AS (VALUES {values}) "  # noqa: S608 - fixed text and placeholders
+        "SELECT items.tbl, items.pk, items.sk, items.body, items.expires_at FROM wanted CROSS JOIN items "
+        "ON items.tbl = wanted.tbl AND items.pk = wanted.pk AND items.sk = wanted.sk"
+    )
+
+
 _PRESENT: Item = {}  # "a live item is there", for conditions that look at nothing else
 _KEYS_PER_SELECT = 300  # three variables a key, well under SQLite's limit
 
@@ -523,12 +551,7 @@ class _Rows:
         wanted = list(keys)
         for index in range(0, len(wanted), _KEYS_PER_SELECT):
             chunk = wanted[index : index + _KEYS_PER_SELECT]
-            values = ", ".join(["(?, ?, ?)"] * len(chunk))
-            sql = (
-                "SELECT tbl, pk, sk, body, expires_at FROM items "  # noqa: S608 - fixed text and placeholders
-                f"WHERE (tbl, pk, sk) IN (VALUES {values})"
-            )
-            for tbl, pk, sk, body, expires_at in conn.execute(sql, [part for key in chunk for part in key]):
+            for tbl, pk, sk, body, expires_at in conn.execute(keys_lookup(len(chunk)), [p for k in chunk for p in k]):
                 stored[(tbl, pk, sk)] = (body, expires_at)
         return cls(stored)
 

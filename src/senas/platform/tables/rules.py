@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from senas.platform.errors import InvalidRequest
@@ -16,6 +17,7 @@ from senas.platform.tables import (
     GSI1,
     GSI1_PK,
     GSI1_SK,
+    MAX_GET_MANY_KEYS,
     PK,
     SK,
     VERSION,
@@ -161,6 +163,22 @@ def condition_holds(condition: Condition | None, current: Item | None) -> bool:
         return False
     stored = current.get(VERSION)
     return is_number(stored) and stored == condition.version
+
+
+def check_get_many_keys(keys: object) -> list[tuple[str, str]]:
+    """The keys of a ``get_many``: (pk, sk) pairs, at most MAX_GET_MANY_KEYS, none twice (as BatchGetItem wants)."""
+    if isinstance(keys, str | bytes) or not isinstance(keys, Sequence):
+        raise InvalidRequest(f"get_many takes a sequence of (pk, sk) keys, got {type(keys).__name__}")
+    if len(keys) > MAX_GET_MANY_KEYS:
+        raise InvalidRequest(f"get_many reads at most {MAX_GET_MANY_KEYS} keys at once, got {len(keys)}")
+    checked: list[tuple[str, str]] = []
+    for key in keys:
+        if not isinstance(key, tuple) or len(key) != 2:
+            raise InvalidRequest(f"each key of get_many is a (pk, sk) pair, got {key!r}")
+        checked.append((check_key(key[0], "pk"), check_key(key[1], "sk")))
+    if len(set(checked)) != len(checked):
+        raise InvalidRequest("get_many cannot read the same key twice")
+    return checked
 
 
 def check_amounts(amounts: object) -> dict[str, int | float]:

@@ -12,7 +12,7 @@ import structlog
 from senas.contracts.progress import AchievementEarned
 from senas.platform import catalog
 from senas.platform.errors import TransactionCancelled
-from senas.platform.tables import Condition, Put
+from senas.platform.tables import Condition, Item, Put
 from senas.users import keys
 from senas.users.achievements.rules import RULES, Rule, Totals
 from senas.users.context import PRODUCER, UsersContext
@@ -30,8 +30,10 @@ class AchievementsService:
     async def earned(self, user_id: str) -> list[dict[str, Any]]:
         return await self.repository.items_with_prefix(user_id, "ACH#")
 
-    async def evaluate(self, user_id: str, *, streak_best: int, at: datetime) -> list[str]:
-        stats = await self.repository.stats(user_id)
+    async def evaluate(self, user_id: str, *, streak_best: int, at: datetime, stats: Item | None = None) -> list[str]:
+        """The achievements the learner's totals now earn, recorded; ``stats``: their counters if just read."""
+        if stats is None:
+            stats = await self.repository.stats(user_id)
         totals = Totals(
             **{name: int(stats.get(name, 0)) for name in Totals.__dataclass_fields__ if name != "streak_best"},
             streak_best=streak_best,

@@ -361,16 +361,16 @@ class AttemptsService:
         user = principal.user_id
         request = ledger.request_hash({"op": "complete", "attempt_id": attempt_id})
         for attempt_no in range(MAX_TRIES):
-            stored, profile, lesson_item, streak_item, stats = await asyncio.gather(
-                self.repository.item(user, keys.lesson_attempt(attempt_id)),
-                self.accounts.profile(principal),
-                self.repository.item(user, keys.lesson(lesson_id)),
-                self.repository.item(user, keys.STREAK),
-                self.repository.stats(user),
-            )
+            # Two reads: the profile (its time zone says which day it is), then everything else at once.
+            profile = await self.accounts.profile(principal)
             now = self.clock.now()
             today = ledger.today_of(now, profile)
-            day = ledger.DayState.from_item(today, await self.repository.item(user, keys.day(today)))
+            stored, lesson_item, streak_item, stats_item, day_item = await self.repository.items(
+                user,
+                [keys.lesson_attempt(attempt_id), keys.lesson(lesson_id), keys.STREAK, keys.STATS, keys.day(today)],
+            )
+            stats = stats_item or {}
+            day = ledger.DayState.from_item(today, day_item)
             streak = Streak.from_item(streak_item)
 
             seen = _Seen(stats, streak, day, today, profile)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 from senas.core.errors import ServiceUnavailableError
 from senas.core.messages import Envelope
 from senas.platform.errors import TransactionCancelled
-from senas.platform.tables import Add, Condition, Item, Put, WriteOp
+from senas.platform.tables import MAX_GET_MANY_KEYS, Add, Condition, Item, Put, WriteOp
 from senas.users import keys
 from senas.users.achievements.service import AchievementsService
 from senas.users.context import UsersContext
@@ -39,6 +39,7 @@ from senas.users.outbox import Outbox
 from senas.users.progress.ledger import FOLLOWUP_TYPE, IDEMPOTENCY_TTL_SECONDS
 from senas.users.progress.levels import LevelTracker
 from senas.users.progress.repository import ProgressRepository
+from senas.users.progress.streaks import Streak
 from senas.users.reviews.cards import DIRECTIONS, RATINGS, ReviewCard, card_id
 
 log = structlog.get_logger(__name__)
@@ -94,11 +95,14 @@ class FollowUps:
             if data.level_id:
                 announced = await self.levels.lesson_completed(user, data.level_id, at)
         week = keys.iso_week(at.date())
-        await self.repository.raise_leaderboard_entry(
-            user, week=week, language=data.language, display_name=data.display_name
+        counter, entry, streak_item, stats = await self.repository.items(
+            user, [*self.repository.leaderboard_keys(week, data.language), keys.STREAK, keys.STATS]
         )
-        streak = await self.repository.streak(user)
-        earned = await self.achievements.evaluate(user, streak_best=streak.best, at=at)
+        await self.repository.raise_leaderboard_entry(
+            user, week=week, language=data.language, display_name=data.display_name, read=(counter, entry)
+        )
+        streak = Streak.from_item(streak_item)
+        earned = await self.achievements.evaluate(user, streak_best=streak.best, at=at, stats=stats or {})
         return announced or bool(earned)
 
     async def _review_cards(self, message_id: str, data: FollowUpData) -> None:
@@ -124,10 +128,10 @@ class FollowUps:
             first_review.setdefault(card_id(review.sign_id, review.direction), review)
         card_ids = list(first_review)
         sign_ids = list(dict.fromkeys(review.sign_id for review in reviews))
-        stored, seen = await asyncio.gather(
-            asyncio.gather(*(self.repository.item(user, keys.card(cid)) for cid in card_ids)),
-            asyncio.gather(*(self.repository.item(user, keys.sign_seen(sid)) for sid in sign_ids)),
+        found = await self.repository.items(
+            user, [*(keys.card(cid) for cid in card_ids), *(keys.sign_seen(sid) for sid in sign_ids)]
         )
+        stored, seen = found[: len(card_ids)], found[len(card_ids) :]
         before: dict[str, ReviewCard] = {}
         for cid, item in zip(card_ids, stored, strict=True):
             review = first_review[cid]
@@ -156,13 +160,16 @@ class FollowUps:
 
     async def _ensure_cards(self, user: str, sign_ids: tuple[str, ...], at: datetime) -> None:
         """The signs of a finished lesson join the learner's review deck, in every direction."""
+        wanted = [(sid, direction) for sid in dict.fromkeys(sign_ids) for direction in DIRECTIONS]
         for attempt in range(MAX_TRIES):
-            have = await asyncio.gather(*(self.repository.card_ids_of_sign(user, sid) for sid in sign_ids))
+            found: list[Item | None] = []
+            for index in range(0, len(wanted), MAX_GET_MANY_KEYS):  # a card's key is its sign and direction
+                some = wanted[index : index + MAX_GET_MANY_KEYS]
+                found += await self.repository.items(user, [keys.card(card_id(sid, way)) for sid, way in some])
             missing = [
                 ReviewCard.new(user, sid, direction, at).to_item()
-                for sid, existing in zip(sign_ids, have, strict=True)
-                for direction in DIRECTIONS
-                if card_id(sid, direction) not in existing
+                for (sid, direction), item in zip(wanted, found, strict=True)
+                if item is None
             ]
             try:
                 for index in range(0, len(missing), NEW_CARDS_PER_TRANSACTION):

@@ -31,6 +31,11 @@ class ProgressRepository:
     async def item(self, user_id: str, sk: str) -> Item | None:
         return await self.table.get(keys.user(user_id), sk)
 
+    async def items(self, user_id: str, sks: list[str]) -> list[Item | None]:
+        """Several items of the learner's partition in one read (one BatchGetItem on DynamoDB), in the order asked."""
+        partition = keys.user(user_id)
+        return await self.table.get_many([(partition, sk) for sk in sks])
+
     async def stats(self, user_id: str) -> Item:
         return await self.item(user_id, keys.STATS) or {}
 
@@ -64,11 +69,6 @@ class ProgressRepository:
                 return
             cursor = page.cursor
 
-    async def card_ids_of_sign(self, user_id: str, sign_id: str) -> set[str]:
-        """The learner's cards of one sign (one per direction at most)."""
-        page = await self.table.query(keys.user(user_id), sk=KeyRange.prefix(keys.card(f"{sign_id}:")), limit=10)
-        return {str(item["card_id"]) for item in page.items}
-
     async def completed_lessons(self, user_id: str) -> dict[str, Item]:
         return {str(item["lesson_id"]): item for item in await self.items_with_prefix(user_id, "LESSON#")}
 
@@ -82,13 +82,28 @@ class ProgressRepository:
 
     # ---- leaderboard
 
-    async def raise_leaderboard_entry(self, user_id: str, *, week: str, language: str, display_name: str) -> None:
+    def leaderboard_keys(self, week: str, language: str) -> list[str]:
+        """The week's XP counter and leaderboard entry (``raise_leaderboard_entry`` may be given them as read)."""
+        return [keys.week_counter(week, language), keys.leaderboard_item(week, language)]
+
+    async def raise_leaderboard_entry(
+        self,
+        user_id: str,
+        *,
+        week: str,
+        language: str,
+        display_name: str,
+        read: tuple[Item | None, Item | None] | None = None,
+    ) -> None:
         """Bring the indexed weekly entry up to the week's XP counter. The entry's ``version`` is its XP, which
-        only grows, so concurrent updaters converge on the largest value and none can lower it."""
+        only grows, so concurrent updaters converge on the largest value and none can lower it. ``read``: the
+        counter and the entry as the caller just read them (``leaderboard_keys``), else they are read here."""
         for _ in range(20):
-            counter = await self.item(user_id, keys.week_counter(week, language))
+            if read is None:
+                counter, entry = await self.items(user_id, self.leaderboard_keys(week, language))
+            else:
+                (counter, entry), read = read, None
             xp = int(counter["xp"]) if counter else 0
-            entry = await self.item(user_id, keys.leaderboard_item(week, language))
             stored = int(entry["version"]) if entry else -1
             if xp <= stored:
                 return
