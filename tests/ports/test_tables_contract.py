@@ -280,6 +280,18 @@ async def test_number_types_are_preserved(table: Table) -> None:
     assert type(got["map"]["f"]) is float
 
 
+async def test_integers_beyond_64_bits_keep_every_digit(table: Table) -> None:
+    # DynamoDB holds 38 digits; a 64-bit integer is not the limit (nor a float's 17 digits).
+    item = {"pk": "p", "sk": "wide", "up": 10**37 + 1, "down": -(2**64) - 1, "nested": [{"n": 2**70}], "id": "9" * 25}
+    await table.put(item)
+    assert await table.get("p", "wide") == item
+    assert await table.get_many([("p", "wide")]) == [item]
+    assert (await table.query("p")).items == [item]
+    await table.add("p", "wide", {"up": 1})
+    got = await table.get("p", "wide")
+    assert got is not None and got["up"] == 10**37 + 2 and type(got["up"]) is int
+
+
 async def test_json_like_values_round_trip(table: Table) -> None:
     item = {
         "pk": "p",

@@ -55,7 +55,7 @@ def day(local: date) -> str:
 
 def iso(at: datetime) -> str:
     """Sortable UTC timestamp with microseconds (fixed width, so string order is time order)."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def iso_week(at: date) -> str:

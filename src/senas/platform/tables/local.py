@@ -35,7 +35,6 @@ deleted lazily.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import pathlib
 import sqlite3
@@ -77,6 +76,7 @@ from senas.platform.tables.rules import (
     check_key,
     condition_holds,
     encode_item,
+    item_from_json,
     plan_query,
     prefix_end,
     with_amounts_added,
@@ -165,7 +165,7 @@ class SqliteTable:
             return {(pk, sk): body for _, pk, sk, body, expires_at in rows if _live(expires_at, now)}
 
         found = await self._owner.read(work)
-        return [json.loads(found[key]) if key in found else None for key in wanted]
+        return [item_from_json(found[key]) if key in found else None for key in wanted]
 
     async def delete(self, pk: str, sk: str, *, condition: Condition | None = None) -> bool:
         check_key(pk, "pk")
@@ -247,7 +247,7 @@ class SqliteTable:
         if len(rows) > limit:
             rows = rows[:limit]
             next_cursor = plan.next_cursor([str(value) for value in rows[-1][1:]])
-        return Page(items=[json.loads(row[0]) for row in rows], cursor=next_cursor)
+        return Page(items=[item_from_json(row[0]) for row in rows], cursor=next_cursor)
 
     async def transact_write(self, ops: Sequence[WriteOp]) -> None:
         ops = list(ops)
@@ -322,8 +322,7 @@ class SqliteTable:
         ).fetchone()
         if row is None or not _live(row[1], now):
             return None
-        item: Item = json.loads(row[0])
-        return item
+        return item_from_json(row[0])
 
 
 class SqliteTables:
@@ -565,8 +564,7 @@ class _Rows:
         row = self._row((table, pk, sk))
         if row is None or not _live(row[1], now):
             return None
-        item: Item = json.loads(row[0])
-        return item
+        return item_from_json(row[0])
 
     def current(self, table: str, pk: str, sk: str, now: float, condition: Condition) -> Item | None:
         """The stored item as far as ``condition`` looks at it: for an absent-condition only whether a live item

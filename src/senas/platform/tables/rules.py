@@ -8,8 +8,11 @@ import base64
 import hashlib
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
+
+import orjson
 
 from senas.platform.errors import InvalidRequest
 from senas.platform.tables import (
@@ -107,6 +110,26 @@ def expiry_of(item: Item) -> float | None:
         return None
 
 
+# orjson reads an integer past 64 bits as a float (its digits lost): a body with such a run of digits is read by the
+# standard library instead (19 digits: the shortest run that can be one; a float's repr has at most 17).
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
+def item_json(item: Item) -> str:
+    """A stored item's JSON text: compact, UTF-8 as it is (the standard library's output with ``ensure_ascii`` off
+    and those separators, written by orjson, which also writes a whole item several times faster)."""
+    try:
+        return orjson.dumps(item).decode()
+    except orjson.JSONEncodeError:  # an integer past 64 bits, which only the standard library writes
+        return json.dumps(item, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def item_from_json(text: str) -> Item:
+    """The item a stored body holds (see ``item_json``)."""
+    item: Item = orjson.loads(text) if _LONG_DIGITS.search(text) is None else json.loads(text)
+    return item
+
+
 def encode_item(item: object) -> EncodedItem:
     """Validate an item and turn it into the row that stores it; raises InvalidRequest."""
     if not isinstance(item, dict):
@@ -127,7 +150,7 @@ def encode_item(item: object) -> EncodedItem:
         check_key(gsi1sk, f"the index key {GSI1_SK!r}")
     indexed = isinstance(gsi1pk, str) and isinstance(gsi1sk, str)  # sparse: needs both, as a DynamoDB GSI
     try:
-        body = json.dumps(item, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        body = item_json(item)
     except (TypeError, ValueError) as exc:  # pragma: no cover - value_size rejects these first
         raise InvalidRequest(f"item is not JSON-serialisable: {exc}") from None
     return EncodedItem(
