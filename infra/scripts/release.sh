@@ -14,7 +14,8 @@
 #   release.sh roll-out OUTPUTS                    move every service onto its latest task definition (a forced
 #                                                  new deployment when the revision is unchanged) and wait until
 #                                                  each deployment's rolloutState is COMPLETED
-#   release.sh smoke-test OUTPUTS                  every target healthy, and GET <public_url>/<service>/health
+#   release.sh smoke-test OUTPUTS                  every target healthy, GET <public_url>/<service>/health, and the web
+#                                                  app's page at <public_url>/
 #   release.sh roll-back OUTPUTS SERVICE TASK_DEF  point one service back at an earlier task-definition revision
 #
 # OUTPUTS is the file written by `terraform output -json` in the environment's folder. Needs the AWS CLI v2,
@@ -174,6 +175,12 @@ smoke_test() {
       "${public_url}/${service}/health" >/dev/null
     echo "release: ${service} healthy (${healthy} targets, ${public_url}/${service}/health answered)"
   done
+  # The learner web app, at the site's address (the user service serves it: the listener's default action).
+  local page
+  page=$(curl --fail --silent --show-error --max-time 10 --retry 5 --retry-delay 5 --retry-all-errors \
+    --output /dev/null --write-out '%{content_type}' "${public_url}/")
+  [[ $page == text/html* ]] || die "${public_url}/ answered ${page:-nothing}, not the web app's page"
+  echo "release: the web app answers at ${public_url}/"
 }
 
 roll_back() {

@@ -80,11 +80,14 @@ def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="port (default 8000 / 8001 / 8002)")] = None,
     workers: Annotated[bool, typer.Option(help="run this service's queue consumers")] = True,
+    web_app: Annotated[
+        bool, typer.Option("--web-app", help="also serve the learner web app at / (the user service on AWS)")
+    ] = False,
 ) -> None:
     """Run one service alone on its own port, as its container does."""
     import uvicorn
 
-    from senas.gateway.app import PathRouter
+    from senas.gateway.app import service_server
     from senas.services import SERVICE_NAMES, build_app
 
     if service not in SERVICE_NAMES:
@@ -93,10 +96,7 @@ def serve(
     settings = settings_or_exit()
     platform = platform_or_exit(settings)
     service_app = build_app(service, platform, run_consumers=workers, owns_platform=True)
-    blob_app = platform.blob_server
-    # Always behind the PathRouter: it appends the client uvicorn reports (the socket peer, or what a trusted proxy
-    # such as the ALB said) to X-Forwarded-For, so the service's one trusted hop is this server's own entry.
-    asgi = PathRouter({"/_blobs": blob_app} if blob_app is not None else {}, service_app)
+    asgi = service_server(service, service_app, platform, web_app=web_app)
     bind_port = port or SERVICE_PORTS[service]
     console.print(f"[bold green]Señas {service}[/] listening on http://{host}:{bind_port}", soft_wrap=True)
     warn_if_exposed(settings, host)

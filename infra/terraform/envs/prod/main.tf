@@ -93,6 +93,8 @@ module "load_balancer" {
     users   = { port = 8001, path_pattern = "/users*", priority = 200 }
     ml      = { port = 8002, path_pattern = "/ml*", priority = 300 }
   }
+  # The user service also serves the learner web app (`senas serve users --web-app`): everything else goes there.
+  default_route = "users"
 }
 
 module "public_hostname" {
@@ -306,6 +308,7 @@ module "users_service" {
 
   name          = "${local.name_prefix}-users"
   service       = "users"
+  serve_options = ["--web-app"]
   port          = 8001
   cpu           = 512
   memory        = 1024

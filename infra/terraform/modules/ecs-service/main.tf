@@ -9,7 +9,7 @@ locals {
     name      = var.service
     image     = "${var.image_repository_url}:${var.image_tag}"
     essential = true
-    command   = ["senas", "serve", var.service, "--host", "0.0.0.0", "--port", tostring(var.port)]
+    command   = concat(["senas", "serve", var.service, "--host", "0.0.0.0", "--port", tostring(var.port)], var.serve_options)
 
     portMappings = [{
       name          = var.service

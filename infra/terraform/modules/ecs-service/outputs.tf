@@ -37,3 +37,8 @@ output "minimum_count" {
   description = "Fewest tasks the service runs (its desired count at creation and its autoscaling minimum)."
   value       = var.desired_count
 }
+
+output "command" {
+  description = "The container's command: `senas serve <service>` on its port, with the serve options."
+  value       = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].command
+}

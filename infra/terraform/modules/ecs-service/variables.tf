@@ -137,3 +137,14 @@ variable "service_connect_security_group_id" {
   type        = string
   description = "Security group shared by the service tasks that lets them call each other on the service ports."
 }
+
+variable "serve_options" {
+  type        = list(string)
+  description = "Options added to the container's `senas serve <service>` command (e.g. [\"--web-app\"] for the user service, which then also serves the learner web app)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for option in var.serve_options : contains(["--web-app", "--no-workers"], option)])
+    error_message = "serve_options takes only --web-app and --no-workers."
+  }
+}

@@ -99,13 +99,35 @@ resource "aws_lb_listener" "https" {
   ssl_policy        = var.ssl_policy
   certificate_arn   = var.certificate_arn
 
-  default_action {
-    type = "fixed-response"
+  # Paths no rule claims: to the service that serves the learner web app (its page, static files and service worker
+  # live at the root), or a 404 when there is none.
+  dynamic "default_action" {
+    for_each = var.default_route == null ? [] : [var.default_route]
 
-    fixed_response {
-      content_type = "application/json"
-      message_body = jsonencode({ error = "not_found", detail = "No service is routed at this path." })
-      status_code  = "404"
+    content {
+      type             = "forward"
+      target_group_arn = aws_lb_target_group.service[default_action.value].arn
+    }
+  }
+
+  dynamic "default_action" {
+    for_each = var.default_route == null ? ["not-found"] : []
+
+    content {
+      type = "fixed-response"
+
+      fixed_response {
+        content_type = "application/json"
+        message_body = jsonencode({ error = "not_found", detail = "No service is routed at this path." })
+        status_code  = "404"
+      }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.default_route == null || contains(keys(var.routes), coalesce(var.default_route, "-"))
+      error_message = "default_route must name one of the routes."
     }
   }
 }

@@ -55,3 +55,11 @@ output "web_acl_arn" {
   description = "The WAF web ACL associated with the load balancer."
   value       = aws_wafv2_web_acl_association.this.web_acl_arn
 }
+
+output "default_action" {
+  description = "What the HTTPS listener does with a path no rule claims: forward (to `default_route`) or fixed-response (404)."
+  value = {
+    type  = aws_lb_listener.https.default_action[0].type
+    route = var.default_route
+  }
+}

@@ -75,3 +75,9 @@ variable "web_acl_arn" {
   type        = string
   description = "WAF web ACL associated with the load balancer."
 }
+
+variable "default_route" {
+  type        = string
+  description = "The route (a key of `routes`) that receives every path no rule claims: the service that serves the learner web app at /. Null answers those paths with a 404."
+  default     = null
+}

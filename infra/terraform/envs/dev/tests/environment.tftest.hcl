@@ -355,6 +355,18 @@ run "defaults" {
     error_message = "dev keeps /*/metrics and /*/docs reachable."
   }
 
+  # The learner web app is at the site's address: paths no rule claims go to the user service, which serves it.
+  assert {
+    condition = (
+      module.load_balancer.default_action.type == "forward" &&
+      module.load_balancer.default_action.route == "users" &&
+      contains(module.users_service.command, "--web-app") &&
+      !contains(module.content_service.command, "--web-app") &&
+      !contains(module.ml_service.command, "--web-app")
+    )
+    error_message = "The HTTPS listener must forward unclaimed paths to the user service, which runs with --web-app."
+  }
+
   assert {
     condition = (
       module.load_balancer.listener_rules["content"].priority < module.load_balancer.listener_rules["users"].priority &&
