@@ -2,11 +2,12 @@
 per exercise, complete) at concurrency 32, against the same app's constant-JSON endpoint (``/users/health``) in the
 same run, with a check that no XP was lost or doubled — and the table calls a completion costs.
 
-    .venv/bin/python bench/progress_write.py [--flows 400] [--concurrency 32] [--users 64]
+    .venv/bin/python bench/progress_write.py [--flows 400] [--concurrency 32] [--users 64] [--prefill 0]
 
 Everything runs in one process over the in-process ASGI transport (no sockets), on a fresh embedded data
-directory; the content service is a small in-process app answering lessons and answer keys (it checks the service
-grant, as the real one does). The user service runs as deployed: its background work is on — every completion's
+directory (``--prefill N`` first writes N items of other learners, as in a platform that has been used); the
+content service is a small in-process app answering lessons and answer keys (it checks the service grant, as the
+real one does). The user service runs as deployed: its background work is on — every completion's
 follow-ups (review cards, level, achievements, leaderboard) run beside the requests, competing for the same event
 loop and tables — and the run ends only when they are all done, before XP is checked.
 
@@ -51,7 +52,7 @@ from senas.core.logging import configure_logging
 from senas.core.ratelimit import Budget
 from senas.core.settings import load_settings
 from senas.platform.identity.claims import access_token_claims, local_issuer
-from senas.platform.tables import Table, Tables
+from senas.platform.tables import Put, Table, Tables
 from senas.users import bootstrap
 from senas.users.app import create_app
 from senas.users.background import BackgroundWork
@@ -272,13 +273,28 @@ def pct(values: list[float], q: float) -> float:
 # -- the run ----------------------------------------------------------------------------------------------------------
 
 
-async def main(flows_count: int, concurrency: int, users: int) -> int:
+async def lived_in(tables: Tables, table_name: str, rows: int) -> None:
+    """``rows`` items of 5 000 other learners (records of about the size of a card or an attempt log), written
+    before the run: the tables of a platform that has been used, not a fresh file."""
+    table = tables.table(table_name)
+    for start in range(0, rows, 100):
+        await table.transact_write(
+            [
+                Put({"pk": f"USER#earlier-{n % 5000:04d}", "sk": f"LOG#{n:09d}", "filler": "x" * 300})
+                for n in range(start, min(rows, start + 100))
+            ]
+        )
+
+
+async def main(flows_count: int, concurrency: int, users: int, prefill: int) -> int:
     with tempfile.TemporaryDirectory() as data:
         for name in [n for n in os.environ if n.startswith("SENAS_")]:
             del os.environ[name]
         settings = load_settings(data_dir=Path(data), log_level="warning", log_json=True)
         configure_logging("warning", json=True)
         platform = build_platform(settings)
+        if prefill:
+            await lived_in(platform.tables, settings.table_name("UserProgress"), prefill)
         counting = CountingTables(platform.tables)
         platform.tables = counting
         grants = ServiceGrants(settings.signing_secret.get_secret_value())
@@ -465,5 +481,6 @@ if __name__ == "__main__":
     parser.add_argument("--flows", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--users", type=int, default=64)
+    parser.add_argument("--prefill", type=int, default=0, help="items of other learners in the tables beforehand")
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.flows, args.concurrency, args.users)))
+    sys.exit(asyncio.run(main(args.flows, args.concurrency, args.users, args.prefill)))
