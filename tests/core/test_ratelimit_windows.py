@@ -118,3 +118,32 @@ async def test_hits_a_flush_could_not_write_wait_for_the_next_one(platform: Plat
     pk, sk = limiter.key("progress", "learner-3", budget, int(now[0] // 60))
     assert stored_hits(await table.get(pk, sk)) == 5
     await pool.close()
+
+
+def test_a_pool_used_from_a_new_event_loop_still_flushes(platform: Platform) -> None:
+    """A flush that was due on an event loop that has ended (a test's, a restarted server's) does not block the
+    flushes of the next one."""
+    table = platform.tables.table(platform.settings.table_name("UserData"))
+    pool = HitPool(flush_seconds=0.01)
+    budget = Budget(100, 60)
+    now = [4_000_000.0]
+
+    async def hits(count: int) -> None:
+        limiter = RateLimiter(table, now=lambda: now[0], pool=pool)
+        for _ in range(count):
+            await limiter.hit("progress", "learner-4", budget)
+
+    asyncio.run(hits(3))  # the first is written at once; the loop ends before the other two are flushed
+    assert pool.pending() == 2
+
+    async def later() -> int:
+        await hits(1)
+        for _ in range(200):
+            if not pool.pending():
+                break
+            await asyncio.sleep(0.01)
+        limiter = RateLimiter(table, now=lambda: now[0])
+        stored = await table.get(*limiter.key("progress", "learner-4", budget, int(now[0] // 60)))
+        return stored_hits(stored)
+
+    assert asyncio.run(later()) == 4

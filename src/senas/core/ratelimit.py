@@ -121,6 +121,7 @@ class HitPool:
         self.size = size
         self.ttl_now = ttl_now
         self._counters: dict[tuple[str, str], _PooledCounter] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
 
@@ -186,9 +187,12 @@ class HitPool:
             del self._counters[key]
 
     def _schedule(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a flush due on an event loop that has gone never comes: forget it
+            self._loop, self._timer, self._flushing = loop, None, None
         if self._timer is not None or self._flushing is not None:
             return  # a flush is due: it takes this hit too (or the one running schedules the next)
-        self._timer = asyncio.get_running_loop().call_later(self.flush_seconds, self._start_flush)
+        self._timer = loop.call_later(self.flush_seconds, self._start_flush)
 
     def _start_flush(self) -> None:
         self._timer = None
