@@ -6,8 +6,8 @@ Each write is a conditional put plus an atomic add in one ``transact_write`` (th
 key of its own, at the given concurrency (so the tables group the writes of a batch into one commit). A write batch
 reads the rows it touches by their keys first; that read must be a primary-key search, whatever the size of the
 table — the figure to watch is the ratio large/small, which stays near 1 when it is (an earlier spelling of that
-read scanned every row of the file on every batch: 0.08 — 475 writes/s at 100 000 rows against 5 700 at 1 000 —
-where this gives 1.0–1.3, about 10 000 writes/s at either size, on a 2-core machine).
+read scanned every row of the file on every batch: 0.06 — 438 writes/s at 100 000 rows against 7 500 at 1 000 —
+where this gives about 1.0, some 12 000 writes/s at either size, on an idle 2-core machine).
 """
 
 from __future__ import annotations
