@@ -71,27 +71,6 @@ class Budget:
         return f"{self.limit}/{self.window_seconds}"
 
 
-class KnownWindows:
-    """Counters this process has seen in the table, until their window ends: a later hit in the same window is then
-    one atomic ``add`` (the counter cannot have gone: it expires only after its window) instead of a conditional put
-    that fails first. Shared by the limiters of one service (they are made per request)."""
-
-    def __init__(self, size: int = 100_000) -> None:
-        self.size = size
-        self._until: dict[tuple[str, str], tuple[float, float]] = {}
-
-    def known(self, key: tuple[str, str], now: float, ttl_now: float) -> bool:
-        """``now`` on the limiter's clock, ``ttl_now`` on the clock the table expires items by: the counter is
-        known to be there while its window runs on the first and it has not expired on the second."""
-        until = self._until.get(key)
-        return until is not None and now < until[0] and ttl_now < until[1]
-
-    def remember(self, key: tuple[str, str], until: float, expires_at: float) -> None:
-        if len(self._until) >= self.size:
-            self._until.clear()
-        self._until[key] = (until, expires_at - EXPIRY_MARGIN_SECONDS)
-
-
 @dataclass(eq=False)
 class _PooledCounter:
     table: Table
@@ -230,7 +209,6 @@ class RateLimiter:
     key_prefix: str = "RATELIMIT"
     now: Callable[[], float] = time.time
     ttl_now: Callable[[], float] = time.time
-    known: KnownWindows | None = None
     pool: HitPool | None = None
 
     def key(self, scope: str, client: str, budget: Budget, window: int) -> tuple[str, str]:
@@ -247,15 +225,11 @@ class RateLimiter:
         pooled = self.pool.counted((pk, sk), now, ttl_now) if self.pool is not None else None
         if pooled is not None:
             hits = pooled
-        elif self.known is not None and self.known.known((pk, sk), now, ttl_now):
-            hits = int((await self.table.add(pk, sk, {"hits": 1}))["hits"])
         else:
             expires_at = math.ceil(ttl_now + remaining) + EXPIRY_MARGIN_SECONDS
             hits = await self._count(pk, sk, expires_at=expires_at)
             if self.pool is not None:
                 self.pool.remember((pk, sk), self.table, until=until, expires_at=expires_at, count=hits)
-            if self.known is not None:
-                self.known.remember((pk, sk), until, expires_at)
         return Decision(
             allowed=hits <= budget.limit, hits=hits, limit=budget.limit, retry_after=max(1, math.ceil(remaining))
         )

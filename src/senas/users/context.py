@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from senas.contracts.content_api import ContentApi
 from senas.contracts.ml_api import MlApi
-from senas.core.ratelimit import HitPool, KnownWindows
+from senas.core.ratelimit import HitPool
 from senas.platform import catalog
 from senas.platform.identity import Identity
 from senas.platform.queues import Queue
@@ -42,7 +42,6 @@ class UsersContext(ServiceContext[UsersPorts, UsersSettings]):
     clock: Clock = field(default_factory=SystemClock)
     hub: NotificationHub = field(default_factory=NotificationHub)
     background: BackgroundWork = field(default_factory=BackgroundWork)
-    rate_windows: KnownWindows = field(default_factory=KnownWindows)
     progress_hits: HitPool = field(default_factory=HitPool)  # the learners' progress-write budgets, written in batches
     followup_failures: set[str] = field(default_factory=set)  # learners with a follow-up to try again
 

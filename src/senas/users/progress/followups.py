@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 from senas.core.errors import ServiceUnavailableError
 from senas.core.messages import Envelope
 from senas.platform.errors import TransactionCancelled
-from senas.platform.tables import MAX_GET_MANY_KEYS, Add, Condition, Item, Put, WriteOp
+from senas.platform.tables import Add, Condition, Item, Put, WriteOp
 from senas.users import keys
 from senas.users.achievements.service import AchievementsService
 from senas.users.context import UsersContext
@@ -162,10 +162,8 @@ class FollowUps:
         """The signs of a finished lesson join the learner's review deck, in every direction."""
         wanted = [(sid, direction) for sid in dict.fromkeys(sign_ids) for direction in DIRECTIONS]
         for attempt in range(MAX_TRIES):
-            found: list[Item | None] = []
-            for index in range(0, len(wanted), MAX_GET_MANY_KEYS):  # a card's key is its sign and direction
-                some = wanted[index : index + MAX_GET_MANY_KEYS]
-                found += await self.repository.items(user, [keys.card(card_id(sid, way)) for sid, way in some])
+            # A card's key is its sign and direction.
+            found = await self.repository.items(user, [keys.card(card_id(sid, way)) for sid, way in wanted])
             missing = [
                 ReviewCard.new(user, sid, direction, at).to_item()
                 for (sid, direction), item in zip(wanted, found, strict=True)

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from senas.platform.errors import ConditionFailed
-from senas.platform.tables import GSI1, Condition, Item, KeyRange, Table, WriteOp
+from senas.platform.tables import GSI1, MAX_GET_MANY_KEYS, Condition, Item, KeyRange, Table, WriteOp
 from senas.users import keys
 from senas.users.progress.streaks import Streak
 
@@ -32,9 +32,13 @@ class ProgressRepository:
         return await self.table.get(keys.user(user_id), sk)
 
     async def items(self, user_id: str, sks: list[str]) -> list[Item | None]:
-        """Several items of the learner's partition in one read (one BatchGetItem on DynamoDB), in the order asked."""
+        """Several items of the learner's partition, in the order asked: one read (one BatchGetItem on DynamoDB) per
+        MAX_GET_MANY_KEYS of them."""
         partition = keys.user(user_id)
-        return await self.table.get_many([(partition, sk) for sk in sks])
+        found: list[Item | None] = []
+        for index in range(0, len(sks), MAX_GET_MANY_KEYS):
+            found += await self.table.get_many([(partition, sk) for sk in sks[index : index + MAX_GET_MANY_KEYS]])
+        return found
 
     async def stats(self, user_id: str) -> Item:
         return await self.item(user_id, keys.STATS) or {}
