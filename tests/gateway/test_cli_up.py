@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -89,46 +91,17 @@ def test_aws_profile_without_settings_names_what_is_missing(tmp_path: Path) -> N
     assert "SENAS_TABLE_USER_DATA" in result.stderr
 
 
-def test_serve_runs_one_service_on_its_own_port(tmp_path: Path) -> None:
+@contextmanager
+def serving(tmp_path: Path, service: str, *options: str) -> Iterator[str]:
+    """``senas serve <service>`` on a free port, ready (its own readiness answered 200); its base URL. Stopped with
+    SIGTERM afterwards, which it must survive cleanly."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SENAS_")},
         "SENAS_DATA_DIR": str(tmp_path / "data"),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "senas.cli", "serve", "ml", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 15
-        status = None
-        while time.monotonic() < deadline and status != 200:
-            try:
-                status = httpx.get(f"http://127.0.0.1:{port}/ml/health/ready", timeout=1).status_code
-            except httpx.TransportError:
-                time.sleep(0.1)
-        assert status == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/health").json()["service"] == "ml"
-        assert httpx.get(f"http://127.0.0.1:{port}/content/health").status_code == 404
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=20)
-    assert process.returncode in (0, -signal.SIGTERM)
-
-
-def test_serve_with_the_web_app_answers_the_page_beside_the_service(tmp_path: Path) -> None:
-    """The user service's container on AWS: the load balancer sends every path no service claims to it."""
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SENAS_")},
-        "SENAS_DATA_DIR": str(tmp_path / "data"),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "senas.cli", "serve", "users", "--port", str(port), "--web-app"],
+        [sys.executable, "-m", "senas.cli", "serve", service, "--port", str(port), *options],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -141,10 +114,26 @@ def test_serve_with_the_web_app_answers_the_page_beside_the_service(tmp_path: Pa
         status = None
         while time.monotonic() < deadline and status != 200:
             try:
-                status = httpx.get(f"{base}/users/health/ready", timeout=1).status_code
+                status = httpx.get(f"{base}/{service}/health/ready", timeout=1).status_code
             except httpx.TransportError:
                 time.sleep(0.1)
-        assert status == 200  # the service's lifespan ran (its readiness checks its tables)
+        assert status == 200  # the service's lifespan ran (its readiness checks its ports)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+    assert process.returncode in (0, -signal.SIGTERM), output
+
+
+def test_serve_runs_one_service_on_its_own_port(tmp_path: Path) -> None:
+    with serving(tmp_path, "ml") as base:
+        assert httpx.get(f"{base}/health").json()["service"] == "ml"
+        assert httpx.get(f"{base}/content/health").status_code == 404
+
+
+def test_serve_with_the_web_app_answers_the_page_beside_the_service(tmp_path: Path) -> None:
+    """The user service's container on AWS: the load balancer sends every path no service claims to it."""
+    with serving(tmp_path, "users", "--web-app") as base:
         page = httpx.get(f"{base}/")
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
@@ -158,10 +147,6 @@ def test_serve_with_the_web_app_answers_the_page_beside_the_service(tmp_path: Pa
         assert missing.json()["error"] == "not_found"
         assert httpx.get(f"{base}/static/../pyproject.toml").status_code == 404
         assert httpx.get(f"{base}/content/health").status_code == 404  # other services are not here
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=20)
-    assert process.returncode in (0, -signal.SIGTERM), output
 
 
 def test_worker_refuses_a_queue_no_service_consumes(tmp_path: Path) -> None:

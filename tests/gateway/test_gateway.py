@@ -56,6 +56,7 @@ async def test_aggregate_readiness(gateway_client: httpx.AsyncClient, mint_token
 async def test_prefix_match_is_by_whole_segment(gateway_client: httpx.AsyncClient) -> None:
     response = await gateway_client.get("/contentious/health")
     assert response.status_code == 404
+    assert response.json()["error"] == "not_found"  # as every service answers an unknown path
 
 
 async def test_landing_page_links_the_services(gateway_client: httpx.AsyncClient) -> None:

@@ -928,7 +928,9 @@ def test_load_balancer_has_waf_and_hides_operational_paths_before_forwarding() -
     hide = resource(directory, "aws_lb_listener_rule", "hide_internal_paths")
     assert hide["count"] == "${var.internal_paths_hidden ? 1 : 0}"
     assert block(hide, "action")["type"] == "fixed-response"
-    assert block(block(hide, "action"), "fixed_response")["status_code"] == "404"
+    # The load balancer's own 404 (this rule, and the listener's default when no route takes the rest) is one local.
+    assert block(block(hide, "action"), "fixed_response")["status_code"] == "${local.not_found.status_code}"
+    assert locals_of(directory)["not_found"]["status_code"] == "404"
     patterns = named_blocks(directory, "variable")["internal_path_patterns"]["default"]
     assert {"/*/metrics", "/*/docs", "/*/openapi.json"} <= set(patterns)
     priority = named_blocks(directory, "variable")["internal_paths_rule_priority"]["default"]

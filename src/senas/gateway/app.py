@@ -16,8 +16,18 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from senas.core.errors import error_body
 from senas.web.serving import web_routes
 from senas.wiring import Platform
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    detail = "no hay nada en esa dirección / nothing is at this path"
+    return JSONResponse(error_body("not_found", detail), status_code=404)
+
+
+# The servers' own paths (the web app, the aggregate health) answer an unknown path as every service does.
+NOT_FOUND_AS_JSON = {404: _not_found}
 
 
 class PathRouter:
@@ -114,7 +124,7 @@ def create_gateway(platform: Platform, services: Mapping[str, Any]) -> PathRoute
         Route("/health/ready", ready, methods=["GET"]),
         *web_routes(platform.settings.public_url),
     ]
-    fallback = Starlette(routes=routes, lifespan=lifespan)
+    fallback = Starlette(routes=routes, lifespan=lifespan, exception_handlers=NOT_FOUND_AS_JSON)
     if platform.blob_server is not None:  # the embedded store's signed URLs point here; on AWS, at S3
         prefixes["/_blobs"] = platform.blob_server
     return PathRouter(prefixes, fallback)
@@ -137,11 +147,5 @@ def service_server(service: str, service_app: ASGIApp, platform: Platform, *, we
         return PathRouter(routes, service_app)
     for prefix in (f"/{service}", "/health", "/metrics"):
         routes[prefix] = service_app
-    web = Starlette(routes=web_routes(platform.settings.public_url), exception_handlers={404: _not_found})
+    web = Starlette(routes=web_routes(platform.settings.public_url), exception_handlers=NOT_FOUND_AS_JSON)
     return PathRouter(routes, web, lifespan=service_app)
-
-
-async def _not_found(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(
-        {"error": "not_found", "detail": "no hay nada en esa dirección / nothing is at this path"}, status_code=404
-    )

@@ -1,3 +1,13 @@
+# What the load balancer answers itself for a path no service takes (and, in prod, for internal paths): the
+# {error, detail} body every service answers with.
+locals {
+  not_found = {
+    content_type = "application/json"
+    message_body = jsonencode({ error = "not_found", detail = "No service is routed at this path." })
+    status_code  = "404"
+  }
+}
+
 resource "aws_security_group" "this" {
   name        = "${var.name_prefix}-load-balancer"
   description = "Internet-facing load balancer: HTTPS in (HTTP only to redirect), service ports out"
@@ -117,9 +127,9 @@ resource "aws_lb_listener" "https" {
       type = "fixed-response"
 
       fixed_response {
-        content_type = "application/json"
-        message_body = jsonencode({ error = "not_found", detail = "No service is routed at this path." })
-        status_code  = "404"
+        content_type = local.not_found.content_type
+        message_body = local.not_found.message_body
+        status_code  = local.not_found.status_code
       }
     }
   }
@@ -161,9 +171,9 @@ resource "aws_lb_listener_rule" "hide_internal_paths" {
     type = "fixed-response"
 
     fixed_response {
-      content_type = "application/json"
-      message_body = jsonencode({ error = "not_found", detail = "No service is routed at this path." })
-      status_code  = "404"
+      content_type = local.not_found.content_type
+      message_body = local.not_found.message_body
+      status_code  = local.not_found.status_code
     }
   }
 
