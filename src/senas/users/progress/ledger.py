@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from senas.core.errors import ConflictError
 from senas.core.messages import Envelope
 from senas.platform.tables import Add, Condition, Item, Put, WriteOp
@@ -31,6 +33,7 @@ from senas.users import keys
 from senas.users.accounts.models import Profile
 from senas.users.context import PRODUCER
 from senas.users.outbox import followup_put
+from senas.users.progress.models import compact_json
 from senas.users.progress.schemas import StreakOut
 from senas.users.progress.streaks import Streak, local_day
 
@@ -56,13 +59,13 @@ def replayed_outcome(record: Item, request: str) -> dict[str, Any]:
             code="idempotency_key_reused",
         )
     stored = record["outcome"]
-    outcome: dict[str, Any] = json.loads(stored) if isinstance(stored, str) else dict(stored)
+    outcome: dict[str, Any] = orjson.loads(stored) if isinstance(stored, str) else dict(stored)
     return outcome
 
 
 def outcome_text(outcome: dict[str, Any]) -> str:
     """An outcome as the idempotency record keeps it: JSON text (checked and stored as one value)."""
-    return json.dumps(outcome, separators=(",", ":"), ensure_ascii=False)
+    return compact_json(outcome)
 
 
 @dataclass(frozen=True)

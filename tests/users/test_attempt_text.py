@@ -1,0 +1,51 @@
+"""The JSON text a lesson attempt keeps its snapshot and verdicts in (and an idempotency record its outcome): the
+standard library's compact output, written by orjson, with the standard library for what orjson refuses."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from senas.users.progress.models import LessonAttempt, compact_json
+
+
+def test_compact_json_is_the_standard_librarys_compact_text() -> None:
+    value = {"gloss": "AÑO", "meaning_es": "año — «tiempo»", "options": ["a", "b"], "n": 3, "ok": True, "x": None}
+    assert compact_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_an_integer_past_64_bits_keeps_every_digit() -> None:
+    value = {"big": 2**70}
+    text = compact_json(value)
+    assert json.loads(text) == value
+
+
+def test_an_attempt_reads_back_what_it_wrote_including_text_written_before() -> None:
+    started = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    attempt = LessonAttempt(
+        user_id="u1",
+        attempt_id="a" * 32,
+        lesson_id="les-1",
+        level_id="lvl-1",
+        started_at=started,
+        expires_at=started + timedelta(hours=1),
+        exercises=[
+            {
+                "id": "ex1",
+                "kind": "watch_choose_meaning",
+                "options": ["o1", "o2"],
+                "correct_option": "o1",
+                "answer": {"gloss": "ÑU", "meaning_es": "ñu", "meaning_en": "gnu"},
+            }
+        ],
+        sign_ids=["s1"],
+        lesson_max_xp=60,
+        course_max_xp=600,
+        results={"ex1": {"correct": True, "at": "2026-03-04T12:00:01Z"}},
+        version=3,
+    )
+    item = attempt.to_item()
+    assert LessonAttempt.from_item("u1", item) == attempt
+    # An attempt stored by the standard library's writer (before this change) reads the same.
+    older = {**item, "exercises": json.dumps(attempt.exercises), "results": json.dumps(attempt.results)}
+    assert LessonAttempt.from_item("u1", older) == attempt
