@@ -300,8 +300,6 @@ def test_business_errors_reached_with_real_data_are_declared(
         sent("users", users, "POST", complete, f"{base}/{attempt}/complete", headers=key())  # again: 409
         sent("users", users, "POST", answers, f"{base}/{attempt}/answers", json=body, headers=key())  # completed: 409
         sent("users", users, "POST", attempts, "/users/me/lessons/no-such-lesson/attempts", headers=key())  # 404
-        gone = "/users/me/progress/lesson-completions"
-        sent("users", users, "POST", gone, gone, json={"lesson_id": lesson["id"], "score": 100}, headers=key())
         # Content: the answer key, refused to a learner (403) and to a forged grant (403).
         path = f"/content/internal/lessons/{lesson['id']}/answer-key"
         template = "/content/internal/lessons/{lesson_id}/answer-key"

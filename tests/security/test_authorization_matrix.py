@@ -75,8 +75,6 @@ def admins(status: int) -> dict[str, Expected]:
 
 EXPECTED: dict[Key, dict[str, Expected]] = {
     # --- every service: health (public) --------------------------------------------------------------------
-    ("GET", "/health"): everyone(200),
-    ("GET", "/health/ready"): everyone(200),
     ("GET", "/content/health"): everyone(200),
     ("GET", "/content/health/ready"): everyone(200),
     ("GET", "/users/health"): everyone(200),
@@ -152,8 +150,6 @@ EXPECTED: dict[Key, dict[str, Expected]] = {
     ("POST", "/users/me/lessons/{lesson_id}/attempts/{attempt_id}/answers"): owned_by_a(200),
     ("POST", "/users/me/lessons/{lesson_id}/attempts/{attempt_id}/complete"): owned_by_a(200),
     # The routes that took results on the client's word are gone, for everyone.
-    ("POST", "/users/me/progress/exercise-results"): everyone(410),
-    ("POST", "/users/me/progress/lesson-completions"): everyone(410),
     ("GET", "/users/me/progress"): signed_in(200),
     ("GET", "/users/me/reviews/due"): signed_in(200),
     ("POST", "/users/me/reviews/{card_id}/answer"): owned_by_a(200),

@@ -101,6 +101,10 @@ async def read_context(
     ] = False,
 ) -> ReadContext:
     context = await get_context(request)
+    if credentials is not None and not preview:
+        # Published content needs no token, but one that is sent must be valid: a forged or expired token is
+        # refused (401) rather than silently ignored, as on every other route.
+        await optional_principal(await get_token_verifier(request), credentials)
     if preview:
         # Only a preview needs the caller; published content is the same for everyone.
         await _an_author(

@@ -239,13 +239,19 @@ def create_service_app(
         return Response(await metrics.render(), media_type=ServiceMetrics.content_type)
 
     for base in ("", prefix):
-        app.add_api_route(f"{base}/health", health, methods=["GET"], tags=["health"], summary="Liveness")
+        # The unprefixed probes are the container's (its health check asks the task itself); behind the load
+        # balancer, or `senas up`, `/health` is not this service's, so only the prefixed ones are its API.
+        documented = base == prefix
+        app.add_api_route(
+            f"{base}/health", health, methods=["GET"], tags=["health"], summary="Liveness", include_in_schema=documented
+        )
         app.add_api_route(
             f"{base}/health/ready",
             ready,
             methods=["GET"],
             tags=["health"],
             summary="Readiness of dependencies",
+            include_in_schema=documented,
         )
         app.add_api_route(
             f"{base}/metrics", metrics_endpoint, methods=["GET"], tags=["health"], include_in_schema=False

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from senas.platform import errors as port_errors
 
@@ -139,6 +140,23 @@ def dependency_unreachable(exc: BaseException) -> bool:
     return False
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route of the app answers at the request's path, for a 405's ``Allow``. The router's own
+    405 names the methods of the first route whose path matched only, so a path with a route per method
+    (``GET``, ``PATCH`` and ``DELETE /users/me``) said ``Allow: GET``. Each method is tried against the routes'
+    own matching (path parameters, converters and all) on a scope of its own."""
+    scope = request.scope
+    allowed = []
+    for method in _METHODS:
+        probe = {"type": "http", "path": scope["path"], "root_path": scope.get("root_path", ""), "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail, **extra}
 
@@ -162,11 +180,16 @@ def install_error_handlers(app: FastAPI) -> None:
         detail, fields = _describe_validation(exc)
         return JSONResponse(error_body("invalid_input", detail, fields=fields), status_code=422)
 
-    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            if allowed:
+                headers = {**(headers or {}), "Allow": allowed}
+        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=headers)
 
     def unavailable() -> JSONResponse:
         body = error_body("unavailable", UNAVAILABLE_DETAIL)

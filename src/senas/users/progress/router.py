@@ -189,7 +189,7 @@ def _gone(what_es: str, what_en: str) -> GoneOut:
     "/me/progress/exercise-results",
     status_code=status.HTTP_410_GONE,
     response_model=GoneOut,
-    deprecated=True,
+    include_in_schema=False,  # retired: not part of the API any more, answered only to tell old clients why
     summary="Gone: exercise results are graded by the server (lesson attempts)",
 )
 async def exercise_results_gone() -> GoneOut:
@@ -200,7 +200,7 @@ async def exercise_results_gone() -> GoneOut:
     "/me/progress/lesson-completions",
     status_code=status.HTTP_410_GONE,
     response_model=GoneOut,
-    deprecated=True,
+    include_in_schema=False,  # retired: not part of the API any more, answered only to tell old clients why
     summary="Gone: lessons are completed as server-graded attempts",
 )
 async def lesson_completions_gone() -> GoneOut:
