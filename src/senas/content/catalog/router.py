@@ -23,10 +23,15 @@ MAX_PAGE_SIZE = 50
 
 _CACHED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified: the `If-None-Match` ETag is current"},
-    401: {"description": "`preview=true` without signing in"},
+    401: {"description": "`preview=true` without signing in, or a token that is not valid (`invalid_token`)"},
     403: {"description": "`preview=true` by someone who is not an author"},
     404: {"description": "Not found, or not published"},
 }
+
+
+# Published content is for everyone: the token is optional (an empty requirement beside the bearer one), needed
+# only for ``preview=true``; one that is sent is checked.
+OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
 
 
 def _doc(model: Any) -> dict[int | str, dict[str, Any]]:
@@ -37,13 +42,16 @@ async def _send(request: Request, context: ReadContext, view: View) -> Response:
     return await respond(request, context.ports, view, private=context.private, urls=context.urls)
 
 
-@router.get("/languages", summary="Sign languages", responses=_doc(list[schemas.LanguageOut]))
+@router.get(
+    "/languages", openapi_extra=OPTIONAL_AUTH, summary="Sign languages", responses=_doc(list[schemas.LanguageOut])
+)
 async def list_languages(request: Request, context: ReadDep) -> Response:
     return await _send(request, context, await context.reader.languages())
 
 
 @router.get(
     "/languages/{code}/levels",
+    openapi_extra=OPTIONAL_AUTH,
     summary="Levels of a language with lesson counts",
     responses=_doc(schemas.LanguageLevelsOut),
 )
@@ -51,13 +59,19 @@ async def language_levels(code: str, request: Request, context: ReadDep) -> Resp
     return await _send(request, context, await context.reader.levels_of_language(code))
 
 
-@router.get("/levels/{level_id}", summary="A level and its lessons", responses=_doc(schemas.LevelOut))
+@router.get(
+    "/levels/{level_id}",
+    openapi_extra=OPTIONAL_AUTH,
+    summary="A level and its lessons",
+    responses=_doc(schemas.LevelOut),
+)
 async def get_level(level_id: str, request: Request, context: ReadDep) -> Response:
     return await _send(request, context, await context.reader.level(level_id))
 
 
 @router.get(
     "/lessons/{lesson_id}",
+    openapi_extra=OPTIONAL_AUTH,
     summary="A lesson with its signs, exercises and time-limited media URLs",
     # Learners get LessonOut (no answers); authors previewing get LessonPreviewOut (with them).
     responses=_doc(schemas.LessonOut | schemas.LessonPreviewOut),
@@ -66,13 +80,14 @@ async def get_lesson(lesson_id: str, request: Request, context: ReadDep) -> Resp
     return await _send(request, context, await context.reader.lesson(lesson_id))
 
 
-@router.get("/signs/{sign_id}", summary="A sign's detail", responses=_doc(schemas.SignOut))
+@router.get("/signs/{sign_id}", openapi_extra=OPTIONAL_AUTH, summary="A sign's detail", responses=_doc(schemas.SignOut))
 async def get_sign(sign_id: str, request: Request, context: ReadDep) -> Response:
     return await _send(request, context, await context.reader.sign(sign_id))
 
 
 @router.get(
     "/languages/{code}/dictionary",
+    openapi_extra=OPTIONAL_AUTH,
     summary="Search the dictionary (case- and accent-insensitive: 'senas' finds 'señas')",
     responses=_doc(schemas.DictionaryPageOut),
 )
