@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from senas.users.progress.models import LessonAttempt, compact_json
+from senas.platform.json_text import compact_json, from_json
+from senas.users.progress.models import LessonAttempt
 
 
 def test_compact_json_is_the_standard_librarys_compact_text() -> None:
@@ -18,6 +19,7 @@ def test_an_integer_past_64_bits_keeps_every_digit() -> None:
     value = {"big": 2**70}
     text = compact_json(value)
     assert json.loads(text) == value
+    assert from_json(text) == value  # not a float with its last digits lost
 
 
 def test_an_attempt_reads_back_what_it_wrote_including_text_written_before() -> None:

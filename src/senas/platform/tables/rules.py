@@ -8,13 +8,11 @@ import base64
 import hashlib
 import json
 import math
-import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import orjson
-
 from senas.platform.errors import InvalidRequest
+from senas.platform.json_text import compact_json, from_json
 from senas.platform.tables import (
     EXPIRES_AT,
     GSI1,
@@ -110,23 +108,14 @@ def expiry_of(item: Item) -> float | None:
         return None
 
 
-# orjson reads an integer past 64 bits as a float (its digits lost): a body with such a run of digits is read by the
-# standard library instead (19 digits: the shortest run that can be one; a float's repr has at most 17).
-_LONG_DIGITS = re.compile(r"\d{19}")
-
-
 def item_json(item: Item) -> str:
-    """A stored item's JSON text: compact, UTF-8 as it is (the standard library's output with ``ensure_ascii`` off
-    and those separators, written by orjson, which also writes a whole item several times faster)."""
-    try:
-        return orjson.dumps(item).decode()
-    except orjson.JSONEncodeError:  # an integer past 64 bits, which only the standard library writes
-        return json.dumps(item, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """A stored item's JSON text (see ``senas.platform.json_text``)."""
+    return compact_json(item)
 
 
 def item_from_json(text: str) -> Item:
     """The item a stored body holds (see ``item_json``)."""
-    item: Item = orjson.loads(text) if _LONG_DIGITS.search(text) is None else json.loads(text)
+    item: Item = from_json(text)
     return item
 
 

@@ -24,16 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import orjson
-
 from senas.core.errors import ConflictError
 from senas.core.messages import Envelope
+from senas.platform.json_text import compact_json, from_json
 from senas.platform.tables import Add, Condition, Item, Put, WriteOp
 from senas.users import keys
 from senas.users.accounts.models import Profile
 from senas.users.context import PRODUCER
 from senas.users.outbox import followup_put
-from senas.users.progress.models import compact_json
 from senas.users.progress.schemas import StreakOut
 from senas.users.progress.streaks import Streak, local_day
 
@@ -59,7 +57,7 @@ def replayed_outcome(record: Item, request: str) -> dict[str, Any]:
             code="idempotency_key_reused",
         )
     stored = record["outcome"]
-    outcome: dict[str, Any] = orjson.loads(stored) if isinstance(stored, str) else dict(stored)
+    outcome: dict[str, Any] = from_json(stored) if isinstance(stored, str) else dict(stored)
     return outcome
 
 

@@ -4,17 +4,16 @@ answer. Completing it turns the verdicts into a score and XP."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import orjson
 from fsrs import Rating
 
 from senas.contracts.content_api import AnswerKey
+from senas.platform.json_text import compact_json, from_json
 from senas.platform.tables import Item
 from senas.users import keys
 from senas.users.progress import xp
@@ -24,16 +23,6 @@ OPEN_ATTEMPT_GRACE_SECONDS = 86400  # an open attempt is kept a day past its win
 DIRECTIONS = {"watch_choose_meaning": "sign_to_meaning", "meaning_choose_video": "meaning_to_sign"}
 CHOICE_KINDS = frozenset(DIRECTIONS)
 _shuffle = secrets.SystemRandom().shuffle
-
-
-def compact_json(value: Any) -> str:
-    """JSON text as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` writes it, by orjson (an
-    answer writes the attempt's snapshot again; the standard library took a tenth of the answer's own work). Texts
-    written by either read the same; what orjson refuses (an integer past 64 bits) the standard library writes."""
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -126,7 +115,8 @@ class LessonAttempt:
             "started_at": keys.iso(self.started_at),
             "window_ends_at": keys.iso(self.expires_at),
             # The snapshot and the verdicts are kept as JSON text: the item is written on every answer, and one
-            # string is checked and stored at once where a nest of maps is walked value by value.
+            # string is checked and stored at once where a nest of maps is walked value by value (orjson writes it:
+            # the standard library took a tenth of the answer's own work).
             "exercises": compact_json(self.exercises),
             "sign_ids": self.sign_ids,
             "lesson_max_xp": self.lesson_max_xp,
@@ -148,11 +138,11 @@ class LessonAttempt:
             level_id=str(item["level_id"]),
             started_at=datetime.fromisoformat(str(item["started_at"])),
             expires_at=datetime.fromisoformat(str(item["window_ends_at"])),
-            exercises=list(orjson.loads(item["exercises"])),
+            exercises=list(from_json(item["exercises"])),
             sign_ids=list(item.get("sign_ids", [])),
             lesson_max_xp=int(item["lesson_max_xp"]),
             course_max_xp=int(item["course_max_xp"]),
-            results=dict(orjson.loads(item.get("results") or "{}")),
+            results=dict(from_json(item.get("results") or "{}")),
             status=item["status"],
             outcome=item.get("outcome"),
             version=int(item["version"]),
