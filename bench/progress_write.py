@@ -2,7 +2,7 @@
 per exercise, complete) at concurrency 32, against the same app's constant-JSON endpoint (``/users/health``) in the
 same run, with a check that no XP was lost or doubled — and the table calls a completion costs.
 
-    .venv/bin/python bench/progress_write.py [--flows 400] [--concurrency 32] [--users 64] [--prefill 0]
+    .venv/bin/python bench/progress_write.py [--flows 1000] [--concurrency 32] [--users 64] [--prefill 0] [--rounds 10]
 
 Everything runs in one process over the in-process ASGI transport (no sockets), on a fresh embedded data
 directory (``--prefill N`` first writes N items of other learners, as in a platform that has been used); the
@@ -17,8 +17,11 @@ one 10 per right answer + 5, all bounded by the lesson's daily maximum (the cloc
 ten sends its completion twice with the same Idempotency-Key, which must come back ``replayed`` with ``xp_awarded``
 0 and the first award in ``original_xp_awarded``.
 
-Figures: the ratio of progress-write requests per second to constant requests per second (the headline, the same
-per-request measure the previous version of this bench gave for one completion request), completions per second,
+The flows are played in rounds (``--rounds``), each followed by as many constant requests and as many do-nothing
+writes: this kind of machine's speed drifts by a third within a minute (other tenants), and a ratio taken within a
+round sees one speed. Figures: the ratio of progress-write requests per second to constant requests per second, the
+median of the rounds' (the headline, the same per-request measure the previous version of this bench gave for one
+completion request; the whole run's ratio beside it), completions per second,
 the latency of each kind of request, and the table calls one completion costs — in its request, and in its
 follow-ups — counted in a separate sequential pass (so that each call is attributed exactly). For scale, the same
 ratio for a write route that does nothing (bench-only: authenticated, spends the learner's budget, takes a body and
@@ -286,7 +289,7 @@ async def lived_in(tables: Tables, table_name: str, rows: int) -> None:
         )
 
 
-async def main(flows_count: int, concurrency: int, users: int, prefill: int) -> int:
+async def main(flows_count: int, concurrency: int, users: int, prefill: int, rounds: int) -> int:
     with tempfile.TemporaryDirectory() as data:
         for name in [n for n in os.environ if n.startswith("SENAS_")]:
             del os.environ[name]
@@ -315,6 +318,19 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int) -> 
             )
             tokens[user_id] = keys.sign(claims)
 
+        warm_tokens = {}
+        for i in range(concurrency):
+            user_id = f"warm-{i:03d}"
+            claims = access_token_claims(
+                user_id=user_id, issuer=local_issuer(settings.public_url), roles=["learner"], ttl_seconds=3600
+            )
+            warm_tokens[user_id] = keys.sign(claims)
+        warm_flows = [
+            Flow(user, lesson, wrong_answers(user, lesson), replay_completion=False)
+            for user in warm_tokens
+            for lesson in LESSONS
+        ]
+
         rng = random.Random(7)
         flows = []
         for _ in range(flows_count):
@@ -323,6 +339,8 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int) -> 
         expected = expected_xp(flows)
         observed = Observed()
         constant_failures: list[str] = []
+        round_figures: list[tuple[int, float, float, float]] = []  # requests, and seconds of writes/constant/noop
+        settle_seconds = 0.0
 
         async with app.router.lifespan_context(app):  # the outbox sweep and the follow-ups, as deployed
             transport = httpx.ASGITransport(app=app)
@@ -335,14 +353,6 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int) -> 
                     if response.status_code != 200:
                         constant_failures.append(f"health {response.status_code}")
 
-                await run_pool(concurrency, list(range(200)), constant)  # warm-up
-                observed.latencies.pop("constant")
-                write_seconds = await run_pool(concurrency, flows, lambda f: play(client, tokens, f, observed))
-                requests = observed.requests
-                settle_started = time.perf_counter()
-                await root.context.background.idle()  # every follow-up done before XP is checked
-                settle_seconds = time.perf_counter() - settle_started
-                const_seconds = await run_pool(concurrency, list(range(requests)), constant)
                 noop_auth = {"Authorization": f"Bearer {next(iter(tokens.values()))}"}
 
                 async def noop(_: object) -> None:
@@ -354,7 +364,29 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int) -> 
                     if response.status_code != 200:
                         constant_failures.append(f"noop {response.status_code}")
 
-                noop_seconds = await run_pool(concurrency, list(range(requests)), noop)
+                # Warm-up of both paths (first-time costs: the signing key read, lazily built validators, the
+                # tables' first pages), the writes by learners of their own who are not measured or checked.
+                await run_pool(concurrency, list(range(200)), constant)
+                observed.latencies.pop("constant")
+                warm = Observed()
+                await run_pool(concurrency, warm_flows, lambda f: play(client, warm_tokens, f, warm))
+                await root.context.background.idle()
+                if warm.failures:
+                    constant_failures.append(f"warm-up: {warm.failures[0]}")
+                # Rounds of writes, each followed by as many constant requests and as many do-nothing writes: the
+                # machine's speed drifts (other tenants), and a ratio taken within a round sees one speed.
+                for part in range(rounds):
+                    before = observed.requests
+                    write_s = await run_pool(
+                        concurrency, flows[part::rounds], lambda f: play(client, tokens, f, observed)
+                    )
+                    count = observed.requests - before
+                    settle_started = time.perf_counter()
+                    await root.context.background.idle()  # every follow-up done before XP is checked
+                    settle_seconds = max(settle_seconds, time.perf_counter() - settle_started)
+                    const_s = await run_pool(concurrency, list(range(count)), constant)
+                    noop_s = await run_pool(concurrency, list(range(count)), noop)
+                    round_figures.append((count, write_s, const_s, noop_s))
 
                 mismatched = []
                 for user, token in tokens.items():
@@ -366,12 +398,18 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int) -> 
                 calls = await count_calls(client, root, tokens, counting)
         await platform.close()
 
+    requests = sum(count for count, _, _, _ in round_figures)
+    write_seconds = sum(write_s for _, write_s, _, _ in round_figures)
+    const_seconds = sum(const_s for _, _, const_s, _ in round_figures)
+    ratios = [const_s / write_s for _, write_s, const_s, _ in round_figures]
+    noop_ratios = sorted(const_s / noop_s for _, _, const_s, noop_s in round_figures)
     writes_per_s = requests / write_seconds
     constant_per_s = requests / const_seconds
     replayed = sum(1 for flow in flows if flow.replay_completion)
     print(
         f"lesson attempts: {len(flows)} flows of start + {EXERCISES} answers + complete ({replayed} completions sent "
-        f"twice) = {requests} progress writes at concurrency {concurrency}, follow-ups running beside them"
+        f"twice) = {requests} progress writes at concurrency {concurrency}, follow-ups running beside them, in "
+        f"{rounds} rounds each followed by as many constant requests"
     )
     print(f"  {writes_per_s:8.1f} progress writes/s   {len(flows) / write_seconds:8.1f} completions/s")
     for kind in ("start", "answer", "complete"):
@@ -380,15 +418,21 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int) -> 
             f"  {kind:9s} p50 {pct(values, 0.5):6.1f} ms   p99 {pct(values, 0.99):6.1f} ms   "
             f"mean {statistics.mean(values) * 1000:6.1f} ms"
         )
-    print(f"  follow-ups still running when the last request was answered: done {settle_seconds * 1000:.0f} ms later")
+    print(
+        "  follow-ups still running when a round's last request was answered: done "
+        f"{settle_seconds * 1000:.0f} ms later at most"
+    )
     constant = observed.latencies["constant"]
     print(
         f"constant JSON (/users/health): {constant_per_s:8.1f} requests/s   "
         f"p50 {pct(constant, 0.5):6.1f} ms   p99 {pct(constant, 0.99):6.1f} ms"
     )
-    print(f"ratio progress writes/constant: {writes_per_s / constant_per_s:.3f}")
+    print(
+        f"ratio progress writes/constant: {statistics.median(ratios):.3f} (the median of the rounds, in order: "
+        f"{', '.join(f'{r:.3f}' for r in ratios)}; over the whole run {writes_per_s / constant_per_s:.3f})"
+    )
     print(f"ratio completions/constant:     {len(flows) / write_seconds / constant_per_s:.3f}")
-    print(f"for scale, a write route that does nothing (bench-only)/constant: {const_seconds / noop_seconds:.3f}")
+    print(f"for scale, a write route that does nothing (bench-only)/constant: {statistics.median(noop_ratios):.3f}")
     print("table calls per completion (sequential pass, each call attributed):")
     for label, counts in calls.items():
         detail = ", ".join(f"{name} {value:g}" for name, value in sorted(counts.items()) if value)
@@ -478,9 +522,10 @@ async def count_calls(
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--flows", type=int, default=400)
+    parser.add_argument("--flows", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--users", type=int, default=64)
     parser.add_argument("--prefill", type=int, default=0, help="items of other learners in the tables beforehand")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of writes, each followed by its baseline")
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.flows, args.concurrency, args.users, args.prefill)))
+    sys.exit(asyncio.run(main(args.flows, args.concurrency, args.users, args.prefill, max(1, args.rounds))))

@@ -109,6 +109,8 @@ async def test_request_id_is_propagated_or_generated(client: httpx.AsyncClient) 
     assert given.headers["x-request-id"] == "abc-123"
     made = await client.get("/health")
     assert len(made.headers["x-request-id"]) == 32
+    again = await client.get("/health")
+    assert again.headers["x-request-id"] != made.headers["x-request-id"]
     hostile = await client.get("/health", headers={"X-Request-ID": "bad id\twith spaces"})
     assert hostile.headers["x-request-id"] != "bad id\twith spaces"
 

@@ -3,9 +3,11 @@ bound to the logs and returned), metrics by route template, and one access-log l
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
+import secrets
 import time
-import uuid
 from contextvars import ContextVar
 
 import structlog
@@ -19,6 +21,27 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 log = structlog.get_logger("senas.access")
+
+
+class _RequestIds:
+    """A request id made here is this process's random prefix and a counter: unique among the processes of a
+    deployment (64 random bits each, drawn again in a forked child) and within one, and cheaper than a uuid4 per
+    request (a system call for its randomness). It correlates log lines; it is no secret and grants nothing."""
+
+    def __init__(self) -> None:
+        self.restart()
+
+    def restart(self) -> None:
+        self._prefix = secrets.token_hex(8)
+        self._numbers = itertools.count(1)
+
+    def new(self) -> str:
+        return f"{self._prefix}{next(self._numbers):016x}"
+
+
+_request_ids = _RequestIds()
+os.register_at_fork(after_in_child=_request_ids.restart)
+new_request_id = _request_ids.new
 
 
 def current_request_id() -> str | None:
@@ -54,7 +77,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
         token = request_id_var.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id, service=self.service)
         started = time.perf_counter()

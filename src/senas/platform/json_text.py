@@ -5,14 +5,17 @@ snapshot, an idempotency record's outcome) — written on every write of such a 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
 # orjson reads an integer past 64 bits as a float (its digits lost): a text with such a run of digits is read by the
-# standard library instead (19 digits: the shortest run that can be one; a float's repr has at most 17).
-_LONG_DIGITS = re.compile(r"\d{19}")
+# standard library instead (19 digits: the shortest run that can be one; a float's repr has at most 17). The run is
+# looked for in the UTF-8 bytes with every digit turned into "0" — a table lookup per byte, where a regular
+# expression's scan cost ten times orjson's whole parse of an attempt's snapshot. A digit is one ASCII byte, and no
+# byte of a multi-byte character is one.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
 
 
 def compact_json(value: Any) -> str:
@@ -26,4 +29,8 @@ def compact_json(value: Any) -> str:
 
 def from_json(text: str) -> Any:
     """The value a text of ``compact_json`` (or of the standard library) holds, every digit kept."""
-    return orjson.loads(text) if _LONG_DIGITS.search(text) is None else json.loads(text)
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate, which orjson refuses to read: the standard library reads it
+        return json.loads(text)
+    return orjson.loads(data) if _LONG_RUN not in data.translate(_DIGITS_TO_ZERO) else json.loads(text)
