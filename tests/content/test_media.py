@@ -255,3 +255,15 @@ async def test_consumers_work_without_the_http_app(content_root: ContentRoot) ->
         await handler(MediaFailed(asset_id="none", reason_es="x", reason_en="x").to_envelope("ml"), DELIVERY)
     finally:
         await database.close()
+
+
+async def test_the_uploads_path_is_not_read_as_an_asset_id(
+    client: httpx.AsyncClient, author_headers: dict[str, str]
+) -> None:
+    # Asset ids are UUIDs: /uploads is only the upload request, so its 405 names POST alone.
+    refused = await client.get("/content/author/media/uploads", headers=author_headers)
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "POST"
+    assert refused.json()["error"] == "method_not_allowed"
+    missing = await client.get("/content/author/media/00000000-0000-4000-8000-000000000000", headers=author_headers)
+    assert missing.status_code == 404

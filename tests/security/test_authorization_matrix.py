@@ -45,6 +45,7 @@ from senas.wiring import Platform
 CALLERS = ("anonymous", "learner_b", "teacher", "admin", "learner_a")  # the owner last
 PASSWORD = "Manos-que-hablan-42"
 MISSING = "no-such-id"  # author and admin routes act on ids that do not exist: the auth outcome is what counts
+MISSING_ASSET = "00000000-0000-4000-8000-000000000000"
 
 Key = tuple[str, str]  # (method, path template)
 Expected = int | frozenset[int]
@@ -204,6 +205,8 @@ def concrete(path: str, world: World) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if path.startswith("/content/author/"):
+            if name == "asset_id":
+                return MISSING_ASSET  # asset ids are UUIDs: the route matches no other text
             return "lessons" if name == "kind" else MISSING
         return world.ids[name]
 

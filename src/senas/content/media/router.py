@@ -5,6 +5,7 @@ returned; ``MediaService`` never commits."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
@@ -51,21 +52,23 @@ async def request_upload(data: UploadRequest, user: Author, media: MediaServiceD
     return await media.request_upload(data, user)
 
 
+# Asset ids are UUIDs (``db.new_id``): the path says so, so that ``/uploads`` is not also read as an asset id (an
+# OPTIONS or GET there named the asset lookup among its methods).
 @router.post(
-    "/{asset_id}/confirm",
+    "/{asset_id:uuid}/confirm",
     response_model=AssetOut,
     responses={**_ERRORS, 404: {"description": "Unknown asset"}, 409: {"description": "Not uploaded / mismatch"}},
     summary="Confirm an upload: the asset becomes `uploaded`; reference videos go to processing",
 )
-async def confirm_upload(asset_id: str, user: Author, media: MediaServiceDep) -> MediaAsset:
-    return await media.confirm(asset_id, user)
+async def confirm_upload(asset_id: uuid.UUID, user: Author, media: MediaServiceDep) -> MediaAsset:
+    return await media.confirm(str(asset_id), user)
 
 
 @router.get(
-    "/{asset_id}",
+    "/{asset_id:uuid}",
     response_model=AssetOut,
     responses=_READ_ERRORS,
     summary="An asset with its state (and failure reason)",
 )
-async def get_asset(asset_id: str, _: Author, media: MediaServiceDep) -> MediaAsset:
-    return await media.asset(asset_id)
+async def get_asset(asset_id: uuid.UUID, _: Author, media: MediaServiceDep) -> MediaAsset:
+    return await media.asset(str(asset_id))
