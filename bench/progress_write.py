@@ -310,21 +310,18 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
         app = create_app(root, run_consumers=False)
         add_noop_write(app)
         keys = signing_keys(settings)
-        tokens = {}
-        for i in range(users):
-            user_id = f"bench-{i:03d}"
-            claims = access_token_claims(
-                user_id=user_id, issuer=local_issuer(settings.public_url), roles=["learner"], ttl_seconds=3600
-            )
-            tokens[user_id] = keys.sign(claims)
 
-        warm_tokens = {}
-        for i in range(concurrency):
-            user_id = f"warm-{i:03d}"
-            claims = access_token_claims(
-                user_id=user_id, issuer=local_issuer(settings.public_url), roles=["learner"], ttl_seconds=3600
-            )
-            warm_tokens[user_id] = keys.sign(claims)
+        def learner_tokens(prefix: str, count: int) -> dict[str, str]:
+            issuer = local_issuer(settings.public_url)
+            return {
+                user_id: keys.sign(
+                    access_token_claims(user_id=user_id, issuer=issuer, roles=["learner"], ttl_seconds=3600)
+                )
+                for user_id in (f"{prefix}-{i:03d}" for i in range(count))
+            }
+
+        tokens = learner_tokens("bench", users)
+        warm_tokens = learner_tokens("warm", concurrency)  # the warm-up's learners, not measured or checked
         warm_flows = [
             Flow(user, lesson, wrong_answers(user, lesson), replay_completion=False)
             for user in warm_tokens
@@ -402,7 +399,7 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
     write_seconds = sum(write_s for _, write_s, _, _ in round_figures)
     const_seconds = sum(const_s for _, _, const_s, _ in round_figures)
     ratios = [const_s / write_s for _, write_s, const_s, _ in round_figures]
-    noop_ratios = sorted(const_s / noop_s for _, _, const_s, noop_s in round_figures)
+    noop_ratios = [const_s / noop_s for _, _, const_s, noop_s in round_figures]
     writes_per_s = requests / write_seconds
     constant_per_s = requests / const_seconds
     replayed = sum(1 for flow in flows if flow.replay_completion)
