@@ -47,10 +47,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-from fastapi import FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
 
 from senas.core.grants import GRANT_HEADER, InvalidGrant, ServiceGrants
+from senas.core.lean_routes import LeanRoute, json_body, lean_path, model_response
 from senas.core.logging import configure_logging
 from senas.core.ratelimit import Budget
 from senas.core.settings import load_settings
@@ -61,7 +63,7 @@ from senas.users.app import create_app
 from senas.users.background import BackgroundWork
 from senas.users.clock import ManualClock
 from senas.users.progress import xp
-from senas.users.progress.router import AttemptWriteDep
+from senas.users.progress.router import AttemptWriteDep, lean_attempt_write
 from senas.users.progress.schemas import AnswerIn, AnswerOut, CorrectAnswerOut
 from senas.users.settings import UsersSettings
 from senas.wiring import build_platform
@@ -254,7 +256,7 @@ async def play(client: httpx.AsyncClient, tokens: dict[str, str], flow: Flow, ob
             observed.replays_checked += 1
 
 
-async def run_pool(concurrency: int, jobs: list[Any], work: Callable[[Any], Awaitable[None]]) -> float:
+async def run_pool(concurrency: int, jobs: list[Any], work: Callable[[Any], Awaitable[None]]) -> Spent:
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for job in jobs:
         queue.put_nowait(job)
@@ -263,9 +265,18 @@ async def run_pool(concurrency: int, jobs: list[Any], work: Callable[[Any], Awai
         while not queue.empty():
             await work(queue.get_nowait())
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - started
+    return Spent(time.perf_counter() - started, time.process_time() - cpu)
+
+
+@dataclass(frozen=True)
+class Spent:
+    """Seconds of a phase: on the wall clock, and of CPU by the whole process (every thread; not the time another
+    tenant of the machine had the core)."""
+
+    wall: float
+    cpu: float
 
 
 def pct(values: list[float], q: float) -> float:
@@ -336,7 +347,7 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
         expected = expected_xp(flows)
         observed = Observed()
         constant_failures: list[str] = []
-        round_figures: list[tuple[int, float, float, float]] = []  # requests, and seconds of writes/constant/noop
+        round_figures: list[tuple[int, Spent, Spent, Spent]] = []  # requests, and the writes/constant/noop phases
         settle_seconds = 0.0
 
         async with app.router.lifespan_context(app):  # the outbox sweep and the follow-ups, as deployed
@@ -374,16 +385,18 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
                 # machine's speed drifts (other tenants), and a ratio taken within a round sees one speed.
                 for part in range(rounds):
                     before = observed.requests
-                    write_s = await run_pool(
+                    writes = await run_pool(
                         concurrency, flows[part::rounds], lambda f: play(client, tokens, f, observed)
                     )
                     count = observed.requests - before
-                    settle_started = time.perf_counter()
+                    settle_started, settle_cpu = time.perf_counter(), time.process_time()
                     await root.context.background.idle()  # every follow-up done before XP is checked
                     settle_seconds = max(settle_seconds, time.perf_counter() - settle_started)
-                    const_s = await run_pool(concurrency, list(range(count)), constant)
-                    noop_s = await run_pool(concurrency, list(range(count)), noop)
-                    round_figures.append((count, write_s, const_s, noop_s))
+                    # The CPU of the follow-ups still running after the last answer is the writes' too.
+                    writes = Spent(writes.wall, writes.cpu + time.process_time() - settle_cpu)
+                    const = await run_pool(concurrency, list(range(count)), constant)
+                    noops = await run_pool(concurrency, list(range(count)), noop)
+                    round_figures.append((count, writes, const, noops))
 
                 mismatched = []
                 for user, token in tokens.items():
@@ -396,10 +409,14 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
         await platform.close()
 
     requests = sum(count for count, _, _, _ in round_figures)
-    write_seconds = sum(write_s for _, write_s, _, _ in round_figures)
-    const_seconds = sum(const_s for _, _, const_s, _ in round_figures)
-    ratios = [const_s / write_s for _, write_s, const_s, _ in round_figures]
-    noop_ratios = [const_s / noop_s for _, _, const_s, noop_s in round_figures]
+    write_seconds = sum(writes.wall for _, writes, _, _ in round_figures)
+    const_seconds = sum(const.wall for _, _, const, _ in round_figures)
+    ratios = [const.wall / writes.wall for _, writes, const, _ in round_figures]
+    noop_ratios = [const.wall / noops.wall for _, _, const, noops in round_figures]
+    cpu_ratios = [const.cpu / writes.cpu for _, writes, const, _ in round_figures]
+    noop_cpu_ratios = [const.cpu / noops.cpu for _, _, const, noops in round_figures]
+    write_cpu = sum(writes.cpu for _, writes, _, _ in round_figures)
+    const_cpu = sum(const.cpu for _, _, const, _ in round_figures)
     writes_per_s = requests / write_seconds
     constant_per_s = requests / const_seconds
     replayed = sum(1 for flow in flows if flow.replay_completion)
@@ -429,7 +446,15 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
         f"{', '.join(f'{r:.3f}' for r in ratios)}; over the whole run {writes_per_s / constant_per_s:.3f})"
     )
     print(f"ratio completions/constant:     {len(flows) / write_seconds / constant_per_s:.3f}")
-    print(f"for scale, a write route that does nothing (bench-only)/constant: {statistics.median(noop_ratios):.3f}")
+    print(
+        f"CPU per request (the process's, follow-ups included): write {write_cpu / requests * 1000:.2f} ms, constant "
+        f"{const_cpu / requests * 1000:.2f} ms; ratio {statistics.median(cpu_ratios):.3f} (the median of the rounds, "
+        f"in order: {', '.join(f'{r:.3f}' for r in cpu_ratios)})"
+    )
+    print(
+        "for scale, a write route that does nothing (bench-only)/constant: "
+        f"{statistics.median(noop_ratios):.3f} (CPU {statistics.median(noop_cpu_ratios):.3f})"
+    )
     print("table calls per completion (sequential pass, each call attributed):")
     for label, counts in calls.items():
         detail = ", ".join(f"{name} {value:g}" for name, value in sorted(counts.items()) if value)
@@ -449,9 +474,18 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
 
 def add_noop_write(app: FastAPI) -> None:
     """A bench-only route shaped like an answer (authentication, the learner's budget, a body, a response model)
-    that does nothing else."""
+    that does nothing else — with a lean path, like the attempt routes."""
+    router = APIRouter(route_class=LeanRoute)
 
-    @app.post("/users/bench/noop-write", response_model=AnswerOut)
+    async def lean(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+        body = await json_body(request, AnswerIn)
+        key = request.headers.get("idempotency-key")
+        if body is None or key is None:
+            return None
+        return model_response(await endpoint(body=body, key=key, write=await lean_attempt_write(request)))
+
+    @router.post("/users/bench/noop-write", response_model=AnswerOut, response_model_exclude_none=True)
+    @lean_path(lean)
     async def noop_write(
         body: AnswerIn, key: Annotated[str, Header(alias="Idempotency-Key")], write: AttemptWriteDep
     ) -> AnswerOut:
@@ -464,6 +498,8 @@ def add_noop_write(app: FastAPI) -> None:
             total=1,
             replayed=False,
         )
+
+    app.include_router(router)
 
 
 class Deferred(BackgroundWork):

@@ -20,7 +20,6 @@ from senas.users.app import create_app
 from senas.users.bootstrap import UsersRoot
 from senas.users.clock import ManualClock
 from senas.users.context import UsersContext
-from senas.users.deps import get_clock
 from senas.wiring import Platform
 
 
@@ -134,7 +133,6 @@ def at_address(app: FastAPI, address: str) -> httpx.AsyncClient:
 @pytest.fixture
 def users_app(users_root: UsersRoot, clock: ManualClock) -> FastAPI:
     app = create_app(users_root, run_consumers=False)
-    app.dependency_overrides[get_clock] = lambda: clock
     return app
 
 

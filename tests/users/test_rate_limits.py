@@ -27,7 +27,6 @@ from senas.users.auth.rate_limits import AuthRateLimits, AuthRoute, epoch_of, ge
 from senas.users.bootstrap import UsersRoot
 from senas.users.clock import ManualClock
 from senas.users.context import UsersContext
-from senas.users.deps import get_clock
 from senas.users.settings import UsersSettings
 
 BUDGET = 3
@@ -72,7 +71,6 @@ PATHS: dict[AuthRoute, str] = {
 def app(users_root: UsersRoot, runtime: UsersContext, clock: ManualClock) -> FastAPI:
     runtime.config = SMALL  # budgets of 3 per minute on every route, one trusted proxy (the gateway)
     built = create_app(users_root, run_consumers=False)
-    built.dependency_overrides[get_clock] = lambda: clock
     return built
 
 

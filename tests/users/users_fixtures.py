@@ -25,7 +25,6 @@ from senas.users.app import create_app
 from senas.users.bootstrap import UsersRoot
 from senas.users.clock import ManualClock
 from senas.users.context import UsersContext
-from senas.users.deps import get_clock
 from senas.users.settings import UsersSettings
 from senas.wiring import Platform
 from senas.wiring.embedded import signing_keys
@@ -106,6 +105,5 @@ def runtime(users_root: UsersRoot) -> UsersContext:
 @pytest.fixture
 async def client(users_root: UsersRoot, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(users_root, run_consumers=False)
-    app.dependency_overrides[get_clock] = lambda: clock
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c

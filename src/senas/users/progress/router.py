@@ -12,17 +12,21 @@ write spends one unit of the learner's progress-write budget (429 past it)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from senas.core.auth import CurrentUser, current_principal, optional_principal
 from senas.core.deps import get_token_verifier
+from senas.core.lean_routes import LeanRoute, full_match, json_body, lean_path, model_response
 from senas.platform.identity import Principal
-from senas.users.deps import ClockDep, ContextDep
+from senas.users.deps import ClockDep, ContextDep, get_clock, get_context
 from senas.users.progress.attempts import AttemptsService
 from senas.users.progress.rate_limits import RATE_LIMITED_RESPONSE, spend
 from senas.users.progress.schemas import (
@@ -39,6 +43,8 @@ from senas.users.progress.service import ProgressService
 from senas.users.progress.summary import summary
 
 router = APIRouter(tags=["progress"])
+# The attempt writes, a lesson's every request, take a lean path when they are plainly valid (senas.core.lean_routes).
+attempts_router = APIRouter(tags=["progress"], route_class=LeanRoute)
 
 
 # ``async def``: FastAPI runs plain ``def`` dependencies in a thread pool, a hop that costs more than they do.
@@ -75,6 +81,14 @@ async def attempt_write(
 
 
 AttemptWriteDep = Annotated[AttemptWrite, Depends(attempt_write)]
+
+
+async def lean_attempt_write(request: Request) -> AttemptWrite:
+    """:func:`attempt_write` with its dependencies called directly (the lean path: no override is in force)."""
+    context = await get_context(request)
+    return await attempt_write(request, await _bearer(request), context, await get_clock(context))
+
+
 IdempotencyKey = Annotated[
     str, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY, description="unique per intended write")
 ]
@@ -117,7 +131,51 @@ COMPLETE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
+_LESSON_ID = re.compile(ID)
+_ATTEMPT_ID = re.compile(ATTEMPT_ID)
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY)
+
+
+def _lean_params(request: Request, *, attempt: bool) -> tuple[str, str, str] | None:
+    """The lesson id, attempt id ('' when ``attempt`` is false) and Idempotency-Key, when all are valid."""
+    params = request.path_params
+    lesson_id = full_match(_LESSON_ID, params.get("lesson_id"))
+    attempt_id = full_match(_ATTEMPT_ID, params.get("attempt_id")) if attempt else ""
+    key = full_match(_IDEMPOTENCY_KEY, request.headers.get("idempotency-key"))
+    if lesson_id is None or attempt_id is None or key is None:
+        return None
+    return lesson_id, attempt_id, key
+
+
+async def _lean_start(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+    params = _lean_params(request, attempt=False)
+    if params is None:
+        return None
+    lesson_id, _, key = params
+    started = await endpoint(lesson_id=lesson_id, key=key, write=await lean_attempt_write(request))
+    return model_response(started, status.HTTP_201_CREATED)
+
+
+async def _lean_answer(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+    params = _lean_params(request, attempt=True)
+    body = None if params is None else await json_body(request, AnswerIn)
+    if params is None or body is None:
+        return None
+    lesson_id, attempt_id, key = params
+    write = await lean_attempt_write(request)
+    return model_response(await endpoint(lesson_id=lesson_id, attempt_id=attempt_id, body=body, key=key, write=write))
+
+
+async def _lean_complete(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+    params = _lean_params(request, attempt=True)
+    if params is None:
+        return None
+    lesson_id, attempt_id, key = params
+    write = await lean_attempt_write(request)
+    return model_response(await endpoint(lesson_id=lesson_id, attempt_id=attempt_id, key=key, write=write))
+
+
+@attempts_router.post(
     "/me/lessons/{lesson_id}/attempts",
     status_code=status.HTTP_201_CREATED,
     response_model=AttemptOut,
@@ -125,19 +183,21 @@ COMPLETE_RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=START_RESPONSES,
     summary="Start an attempt at a published lesson",
 )
+@lean_path(_lean_start)
 async def start_attempt(lesson_id: LessonId, key: IdempotencyKey, write: AttemptWriteDep) -> AttemptOut:
     """The server takes the lesson's exercises with their answers (which it keeps) from the content service; the
     answer gives each choice exercise's options in this attempt's order (the ids of the lesson's choices)."""
     return await write.attempts.start(write.user, lesson_id, key)
 
 
-@router.post(
+@attempts_router.post(
     "/me/lessons/{lesson_id}/attempts/{attempt_id}/answers",
     response_model=AnswerOut,
     response_model_exclude_none=True,
     responses=ANSWER_RESPONSES,
     summary="Answer one exercise of the attempt: the server grades it",
 )
+@lean_path(_lean_answer)
 async def answer_exercise(
     lesson_id: LessonId, attempt_id: AttemptId, body: AnswerIn, key: IdempotencyKey, write: AttemptWriteDep
 ) -> AnswerOut:
@@ -147,19 +207,23 @@ async def answer_exercise(
     return await write.attempts.answer(write.user, lesson_id, attempt_id, key, body, write.token)
 
 
-@router.post(
+@attempts_router.post(
     "/me/lessons/{lesson_id}/attempts/{attempt_id}/complete",
     response_model=CompletionOut,
     response_model_exclude_none=True,
     responses=COMPLETE_RESPONSES,
     summary="Complete the attempt: score, XP and streak",
 )
+@lean_path(_lean_complete)
 async def complete_attempt(
     lesson_id: LessonId, attempt_id: AttemptId, key: IdempotencyKey, write: AttemptWriteDep
 ) -> CompletionOut:
     """The score is computed from the verdicts recorded; XP follows from it, within the lesson's and the course's
     daily bounds. Review cards, level completion, achievements and the leaderboard follow moments later."""
     return await write.attempts.complete(write.user, lesson_id, attempt_id, key)
+
+
+router.include_router(attempts_router)
 
 
 @router.get("/me/progress", response_model=SummaryOut)
