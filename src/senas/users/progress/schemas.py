@@ -50,7 +50,17 @@ class AnswerIn(BaseModel):
     the letters spelled, in order), ``practice_session_id`` (perform: a practice session of the exercise's sign,
     scored, made during this attempt)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # "Exactly one" stated in the schema too (each branch: that answer given, not null), so that a client or a
+    # fuzzer reading the schema knows a body with two answers is refused (422) rather than finding out.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": [name], "properties": {name: {"type": kind}}}
+                for name, kind in (("option_id", "string"), ("letters", "array"), ("practice_session_id", "string"))
+            ]
+        },
+    )
 
     exercise_id: str = Field(pattern=ID)
     option_id: str | None = Field(None, pattern=ID)
