@@ -1,5 +1,6 @@
-"""The answer's published schema says what the server takes: exactly one answer (an option, the letters, or a practice
-session), each given and not null — a body the schema allows is one the model accepts, and the other way round."""
+"""The published schemas say what the server takes: an answer holds exactly one answer (an option, the letters, or a
+practice session), each given and not null — a body the schema allows is one the model accepts, and the other way
+round; an optional header is text or absent, never null (a client that believed "null" sent the word)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
+from senas.users.app import create_app
+from senas.users.bootstrap import UsersRoot
 from senas.users.progress.schemas import AnswerIn
 
 BODIES: list[tuple[dict[str, Any], bool]] = [
@@ -36,3 +39,18 @@ def test_the_schema_and_the_model_agree_on_exactly_one_answer(body: dict[str, An
     except ValidationError:
         by_model = False
     assert (by_schema, by_model) == (accepted, accepted)
+
+
+def test_optional_headers_are_text_or_absent(users_root: UsersRoot) -> None:
+    openapi = create_app(users_root, run_consumers=False).openapi()
+    headers = [
+        (path, parameter)
+        for path, operations in openapi["paths"].items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "header"
+    ]
+    assert ("/users/me/notifications/stream", "Last-Event-ID") in {(path, p["name"]) for path, p in headers}
+    for path, parameter in headers:
+        assert parameter["schema"].get("type") == "string", (path, parameter)
+        assert "null" not in str(parameter["schema"]), (path, parameter)
