@@ -49,10 +49,9 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
-from starlette.responses import Response
 
 from senas.core.grants import GRANT_HEADER, InvalidGrant, ServiceGrants
-from senas.core.lean_routes import LeanRoute, json_body, lean_path, model_response
+from senas.core.lean_routes import LeanRoute, json_body, lean_path
 from senas.core.logging import configure_logging
 from senas.core.ratelimit import Budget
 from senas.core.settings import load_settings
@@ -477,12 +476,13 @@ def add_noop_write(app: FastAPI) -> None:
     that does nothing else — with a lean path, like the attempt routes."""
     router = APIRouter(route_class=LeanRoute)
 
-    async def lean(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+    async def lean(request: Request, endpoint: Callable[..., Any]) -> AnswerOut | None:
         body = await json_body(request, AnswerIn)
         key = request.headers.get("idempotency-key")
         if body is None or key is None:
             return None
-        return model_response(await endpoint(body=body, key=key, write=await lean_attempt_write(request)))
+        answered: AnswerOut = await endpoint(body=body, key=key, write=await lean_attempt_write(request))
+        return answered
 
     @router.post("/users/bench/noop-write", response_model=AnswerOut, response_model_exclude_none=True)
     @lean_path(lean)

@@ -1,5 +1,6 @@
-"""Routes with a lean path (senas.core.lean_routes): the plainly valid request is answered by the lean path, every
-other by FastAPI's handler with its usual error, and an override of a dependency sends every request to FastAPI."""
+"""Routes with a lean path (senas.core.lean_routes): the plainly valid request is answered by the lean path, rendered
+as the route declares, every other by FastAPI's handler with its usual error, and an override of a dependency sends
+every request to FastAPI."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI, Header
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
-from starlette.responses import Response
 
-from senas.core.lean_routes import LeanRoute, full_match, json_body, lean_path, model_response
+from senas.core.lean_routes import LeanRoute, full_match, json_body, lean_path
 
 KEY = r"^[a-z]{4,8}$"
 
@@ -41,19 +41,29 @@ def build() -> tuple[FastAPI, list[str]]:
     lean_answers: list[str] = []
     pattern = re.compile(KEY)
 
-    async def lean(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+    async def lean(request: Request, endpoint: Callable[..., Any]) -> Out | None:
         key = full_match(pattern, request.headers.get("x-key"))
-        body = None if key is None else await json_body(request, Body)
-        if key is None or body is None:
+        if key is None:
+            return None
+        body = await json_body(request, Body)
+        if body is None:
             return None
         lean_answers.append(body.name)
-        return model_response(await endpoint(body=body, key=key, by="lean"), 201)
+        made: Out = await endpoint(body=body, key=key, by="lean")
+        return made
 
     router = APIRouter(route_class=LeanRoute)
 
     @router.post("/things", status_code=201, response_model=Out, response_model_exclude_none=True)
     @lean_path(lean)
     async def make(
+        body: Body, key: Annotated[str, Header(alias="X-Key", pattern=KEY)], by: Annotated[str, Depends(get_by)]
+    ) -> Out:
+        return Out(name=body.name, key=key, note=body.note, by=by)
+
+    @router.post("/things-in-full", response_model=Out)  # 200, and None rendered: as declared
+    @lean_path(lean)
+    async def make_in_full(
         body: Body, key: Annotated[str, Header(alias="X-Key", pattern=KEY)], by: Annotated[str, Depends(get_by)]
     ) -> Out:
         return Out(name=body.name, key=key, note=body.note, by=by)
@@ -67,9 +77,9 @@ def build() -> tuple[FastAPI, list[str]]:
     return app, lean_answers
 
 
-async def send(app: FastAPI, content: bytes, headers: dict[str, str]) -> httpx.Response:
+async def send(app: FastAPI, content: bytes, headers: dict[str, str], path: str = "/things") -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        return await client.post("/things", content=content, headers=headers)
+        return await client.post(path, content=content, headers=headers)
 
 
 async def outcome(app: FastAPI, content: bytes, headers: dict[str, str]) -> tuple[int, Any] | str:
@@ -94,6 +104,22 @@ async def test_a_plainly_valid_request_takes_the_lean_path_with_fastapis_answer(
     assert lean_answers == ["ana"]
     unset = await send(app, b'{"name": "bea"}', {"content-type": "application/json; charset=utf-8", "X-Key": "abcd"})
     assert unset.json() == {"name": "bea", "key": "abcd", "by": "lean"}  # None left out, as the route declares
+    in_full = await send(app, b'{"name": "cai"}', {**JSON, "X-Key": "abcd"}, "/things-in-full")
+    assert (in_full.status_code, in_full.json()) == (200, {"name": "cai", "key": "abcd", "note": None, "by": "lean"})
+    assert lean_answers == ["ana", "bea", "cai"]
+
+
+def test_a_lean_path_needs_a_response_model_it_can_render() -> None:
+    async def lean(request: Request, endpoint: Callable[..., Any]) -> Out | None:
+        return None
+
+    router = APIRouter(route_class=LeanRoute)
+    with pytest.raises(TypeError, match="response model"):
+
+        @router.post("/raw", response_model=None)
+        @lean_path(lean)
+        async def raw() -> dict[str, str]:
+            return {}
 
 
 @pytest.mark.parametrize(

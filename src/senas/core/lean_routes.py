@@ -12,8 +12,10 @@ lean path changes no answer: it first checks, without side effects, that every p
 under the same constraints (the same patterns and the same pydantic model); when anything is not — a missing header,
 another content type, a body the model refuses, JSON that its parser reads differently — it returns ``None`` and
 the request goes through FastAPI's handler, which gives its usual error. Only then does it authenticate and call the
-endpoint, whose exceptions reach the app's handlers as from FastAPI's path. While any dependency of the app is
-overridden (tests), every request takes FastAPI's path, so that overrides keep meaning what they say.
+endpoint, whose exceptions reach the app's handlers as from FastAPI's path. The route renders what the endpoint
+returned as its declaration says (status code, response model, include/exclude, by alias, exclude none/unset/
+defaults), as FastAPI does, without validating it again. While any dependency of the app is overridden (tests), every
+request takes FastAPI's path, so that overrides keep meaning what they say.
 """
 
 from __future__ import annotations
@@ -22,19 +24,20 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-__all__ = ["LeanPath", "LeanRoute", "full_match", "json_body", "lean_path", "model_response"]
+__all__ = ["LeanPath", "LeanRoute", "full_match", "json_body", "lean_path"]
 
 _M = TypeVar("_M", bound=BaseModel)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-# The lean path of an endpoint: given the request and the endpoint, the response — or None for "not plainly valid:
-# let FastAPI handle it".
-LeanPath = Callable[[Request, Callable[..., Any]], Awaitable[Response | None]]
+# The lean path of an endpoint: given the request and the endpoint, what the endpoint returned — or None for "not
+# plainly valid: let FastAPI handle it".
+LeanPath = Callable[[Request, Callable[..., Any]], Awaitable[BaseModel | None]]
 
 _LEAN_PATH = "__lean_path__"
 
@@ -57,16 +60,38 @@ class LeanRoute(APIRoute):
         path: LeanPath | None = getattr(self.endpoint, _LEAN_PATH, None)
         if path is None:
             return standard
+        model = self.response_model
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or not isinstance(
+            self.response_class, DefaultPlaceholder
+        ):
+            raise TypeError(f"{self.path}: a lean path needs a pydantic response model and the default JSON response")
         endpoint = self.endpoint
 
         async def handler(request: Request) -> Response:
             if not request.app.dependency_overrides:
-                response = await path(request, endpoint)
-                if response is not None:
-                    return response
+                result = await path(request, endpoint)
+                if result is not None:
+                    return self._render(model, result)
             return await standard(request)
 
         return handler
+
+    def _render(self, model: type[BaseModel], result: BaseModel) -> Response:
+        """``result`` as FastAPI renders it for this route (its response model's fields, as declared)."""
+        if not isinstance(result, model):
+            raise TypeError(f"{self.path}: the endpoint returned {type(result).__name__}, not {model.__name__}")
+        return Response(
+            result.model_dump_json(
+                include=self.response_model_include,
+                exclude=self.response_model_exclude,
+                by_alias=self.response_model_by_alias,
+                exclude_unset=self.response_model_exclude_unset,
+                exclude_defaults=self.response_model_exclude_defaults,
+                exclude_none=self.response_model_exclude_none,
+            ),
+            status_code=self.status_code or 200,
+            media_type="application/json",
+        )
 
 
 def full_match(pattern: re.Pattern[str], value: str | None) -> str | None:
@@ -91,12 +116,3 @@ async def json_body(request: Request, model: type[_M]) -> _M | None:
         return model.model_validate_json(body)
     except ValidationError:
         return None
-
-
-def model_response(model: BaseModel, status_code: int = 200) -> Response:
-    """``model`` as FastAPI answers it for a route with ``response_model_exclude_none=True`` (by alias)."""
-    return Response(
-        model.model_dump_json(exclude_none=True, by_alias=True),
-        status_code=status_code,
-        media_type="application/json",
-    )

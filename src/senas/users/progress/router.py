@@ -20,11 +20,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from starlette.responses import Response
 
 from senas.core.auth import CurrentUser, current_principal, optional_principal
 from senas.core.deps import get_token_verifier
-from senas.core.lean_routes import LeanRoute, full_match, json_body, lean_path, model_response
+from senas.core.lean_routes import LeanRoute, full_match, json_body, lean_path
 from senas.platform.identity import Principal
 from senas.users.deps import ClockDep, ContextDep, get_clock, get_context
 from senas.users.progress.attempts import AttemptsService
@@ -147,32 +146,36 @@ def _lean_params(request: Request, *, attempt: bool) -> tuple[str, str, str] | N
     return lesson_id, attempt_id, key
 
 
-async def _lean_start(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+async def _lean_start(request: Request, endpoint: Callable[..., Any]) -> AttemptOut | None:
     params = _lean_params(request, attempt=False)
     if params is None:
         return None
     lesson_id, _, key = params
-    started = await endpoint(lesson_id=lesson_id, key=key, write=await lean_attempt_write(request))
-    return model_response(started, status.HTTP_201_CREATED)
+    started: AttemptOut = await endpoint(lesson_id=lesson_id, key=key, write=await lean_attempt_write(request))
+    return started
 
 
-async def _lean_answer(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+async def _lean_answer(request: Request, endpoint: Callable[..., Any]) -> AnswerOut | None:
     params = _lean_params(request, attempt=True)
-    body = None if params is None else await json_body(request, AnswerIn)
-    if params is None or body is None:
+    if params is None:
+        return None
+    body = await json_body(request, AnswerIn)
+    if body is None:
         return None
     lesson_id, attempt_id, key = params
     write = await lean_attempt_write(request)
-    return model_response(await endpoint(lesson_id=lesson_id, attempt_id=attempt_id, body=body, key=key, write=write))
+    answered: AnswerOut = await endpoint(lesson_id=lesson_id, attempt_id=attempt_id, body=body, key=key, write=write)
+    return answered
 
 
-async def _lean_complete(request: Request, endpoint: Callable[..., Any]) -> Response | None:
+async def _lean_complete(request: Request, endpoint: Callable[..., Any]) -> CompletionOut | None:
     params = _lean_params(request, attempt=True)
     if params is None:
         return None
     lesson_id, attempt_id, key = params
     write = await lean_attempt_write(request)
-    return model_response(await endpoint(lesson_id=lesson_id, attempt_id=attempt_id, key=key, write=write))
+    completed: CompletionOut = await endpoint(lesson_id=lesson_id, attempt_id=attempt_id, key=key, write=write)
+    return completed
 
 
 @attempts_router.post(
