@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, SecretStr
 
 from roots import probe_root
-from senas.core.app import ServiceSpec, create_service_app
+from senas.core.app import ServiceSpec, create_service_app, parameters_without_null
 from senas.core.errors import ConflictError
 from senas.core.logging import configure_logging
 from senas.platform.errors import Unavailable
@@ -209,3 +209,33 @@ async def test_logs_are_json_with_the_request_id(client: httpx.AsyncClient, caps
     assert request_lines[-1]["request_id"] == "r-1"
     assert request_lines[-1]["route"] == "/content/things"
     assert request_lines[-1]["status"] == 200
+
+
+def test_parameters_are_published_without_null() -> None:
+    text = {"type": "string", "pattern": "^[a-z]+$"}
+    null = {"type": "null"}
+    openapi = {
+        "paths": {
+            "/things": {
+                "get": {
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"anyOf": [text, null], "title": "Q"}},
+                        {
+                            "name": "n",
+                            "in": "query",
+                            "schema": {"anyOf": [{"type": "integer"}, text, null]},
+                        },
+                        {"name": "k", "in": "header", "schema": {"anyOf": [{"type": "integer"}, text]}},
+                        {"name": "id", "in": "path", "schema": {"type": "string"}},
+                    ]
+                }
+            }
+        }
+    }
+    parameters = parameters_without_null(openapi)["paths"]["/things"]["get"]["parameters"]
+    assert [p["schema"] for p in parameters] == [
+        {"type": "string", "pattern": "^[a-z]+$", "title": "Q"},
+        {"anyOf": [{"type": "integer"}, text]},
+        {"anyOf": [{"type": "integer"}, text]},  # no null branch: as it was
+        {"type": "string"},
+    ]

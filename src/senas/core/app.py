@@ -157,6 +157,27 @@ def declare_common_errors(openapi: dict[str, Any], write_errors: Mapping[int, st
     return openapi
 
 
+def parameters_without_null(openapi: dict[str, Any]) -> dict[str, Any]:
+    """A path, query, header or cookie parameter is text on the wire, sent or not: never JSON ``null``. FastAPI
+    publishes an optional one (``str | None = None``) as ``anyOf`` with a ``null`` branch, which leads a client (and a
+    fuzzer) to send the word "null" — refused by the parameter's pattern, or read as the text "null". The ``null``
+    branch is dropped; the parameter stays optional (``required: false``)."""
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                branches = schema.get("anyOf", [])
+                kept = [branch for branch in branches if branch.get("type") != "null"]
+                if len(kept) == len(branches):
+                    continue
+                del schema["anyOf"]
+                if len(kept) == 1:
+                    schema.update(kept[0])
+                else:
+                    schema["anyOf"] = kept
+    return openapi
+
+
 def create_service_app(
     spec: ServiceSpec, root: ServiceRoot, *, run_consumers: bool = True, owns_platform: bool = False
 ) -> FastAPI:
@@ -262,7 +283,7 @@ def create_service_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = declare_common_errors(FastAPI.openapi(app), spec.write_errors)
+            app.openapi_schema = declare_common_errors(parameters_without_null(FastAPI.openapi(app)), spec.write_errors)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
