@@ -413,6 +413,40 @@ async def test_level_completion_is_published_once(
     assert summary["levels_completed"] == 1
 
 
+async def test_the_follow_up_that_completes_a_level_earns_its_achievement(
+    client: httpx.AsyncClient, content: FakeContent, users_platform: Platform, runtime: UsersContext
+) -> None:
+    # The follow-up reads the learner's counters once, before it records the level: the level it records must
+    # count towards the achievements it evaluates, not wait for the learner's next event.
+    await declare_subscriptions(users_platform)
+    user = await learner(client, "level-achievement@example.com")
+    await play(client, content, user, "les-1")
+    await runtime.background.idle()
+    await drain(users_platform, catalog.USER_NOTIFICATIONS)
+    await play(client, content, user, "les-2")  # the level's last lesson, and the learner's last event
+    await runtime.background.idle()
+    messages = await drain(users_platform, catalog.USER_NOTIFICATIONS)
+    assert [e.data["level_id"] for e in messages if e.type == "level.completed"] == ["lvl-1"]
+    assert [e.data["code"] for e in messages if e.type == "achievement.earned"] == ["level_completed"]
+    achievements = (await client.get("/users/me/achievements", headers=user.headers)).json()["achievements"]
+    assert {a["code"] for a in achievements if a["earned"]} == {"first_lesson", "perfect_lesson", "level_completed"}
+
+
+async def test_the_follow_up_that_practises_a_fiftieth_sign_earns_its_achievement(
+    client: httpx.AsyncClient, content: FakeContent, users_platform: Platform, runtime: UsersContext
+) -> None:
+    # Fifty signs in one lesson: their cards are reviewed in two transactions (40 and 10), the first from the read
+    # the follow-up starts with, and the new signs it records count towards the achievements it evaluates.
+    content.add_level("lvl-big", {"les-big": [f"sign-{n:02d}" for n in range(50)]})
+    await declare_subscriptions(users_platform)
+    user = await learner(client, "fifty@example.com")
+    await play(client, content, user, "les-big")
+    await runtime.background.idle()
+    messages = await drain(users_platform, catalog.USER_NOTIFICATIONS)
+    assert "signs_50" in {e.data["code"] for e in messages if e.type == "achievement.earned"}
+    assert (await summary_of(client, user))["signs"]["practised"] == 50
+
+
 async def test_content_down_after_the_answer_the_level_is_decided_when_it_is_back(
     client: httpx.AsyncClient, content: FakeContent, users_platform: Platform, runtime: UsersContext
 ) -> None:

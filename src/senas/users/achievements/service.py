@@ -30,15 +30,23 @@ class AchievementsService:
     async def earned(self, user_id: str) -> list[dict[str, Any]]:
         return await self.repository.items_with_prefix(user_id, "ACH#")
 
-    async def evaluate(self, user_id: str, *, streak_best: int, at: datetime, stats: Item | None = None) -> list[str]:
-        """The achievements the learner's totals now earn, recorded; ``stats``: their counters if just read."""
-        if stats is None:
-            stats = await self.repository.stats(user_id)
+    @staticmethod
+    def achievement_keys() -> list[str]:
+        """The sort keys of every achievement a learner can hold: read with the rest of a follow-up's items, they
+        say which are held (``held``) without a query of the learner's partition."""
+        return [keys.achievement(rule.code) for rule in RULES]
+
+    @staticmethod
+    def held(items: list[Item | None]) -> set[str]:
+        """The codes held, from the items read at ``achievement_keys()`` (in that order)."""
+        return {rule.code for rule, item in zip(RULES, items, strict=True) if item is not None}
+
+    async def evaluate(self, user_id: str, *, streak_best: int, at: datetime, stats: Item, have: set[str]) -> list[str]:
+        """The achievements the learner's totals now earn and they do not hold (``have``), recorded."""
         totals = Totals(
             **{name: int(stats.get(name, 0)) for name in Totals.__dataclass_fields__ if name != "streak_best"},
             streak_best=streak_best,
         )
-        have = {str(item["code"]) for item in await self.earned(user_id)}
         new = []
         for rule in RULES:
             if rule.code not in have and rule.earned(totals) and await self._record(user_id, rule, at):

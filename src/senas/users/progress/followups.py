@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import Counter
 from datetime import datetime
 from typing import Literal
 
@@ -85,52 +86,81 @@ class FollowUps:
             log.warning("unknown_followup_dropped", message_type=envelope.type, message_id=envelope.id)
             return False
         data = FollowUpData.model_validate(envelope.data)
-        announced = False
         user, at = data.user_id, data.occurred_at
+        week = keys.iso_week(at.date())
+        # One read for the whole follow-up: the first review cards (with their first-practice markers), the week's
+        # counter and leaderboard entry, the streak, the counters and the achievements held. The counters this
+        # follow-up changes itself (new signs, a level) are added to what was read rather than read again.
+        first_chunk = data.reviews[:CARDS_PER_TRANSACTION]
+        card_sks = _card_sks(first_chunk)
+        shared = [
+            *self.repository.leaderboard_keys(week, data.language),
+            keys.STREAK,
+            keys.STATS,
+            *self.achievements.achievement_keys(),
+        ]
+        found = await self.repository.items(user, [*card_sks, *shared])
+        cards_read = found[: len(card_sks)]
+        counter, entry, streak_item, stats_item, *held = found[len(card_sks) :]
+        added: Counter[str] = Counter()
         if data.reviews:
-            await self._review_cards(envelope.id, data)
+            added["signs_practised"] += await self._review_cards(envelope.id, data, cards_read)
+        announced = False
         if data.kind == "lesson" and data.first_completion:
             # Only a lesson's first completion can complete its level or bring new signs to review.
             await self._ensure_cards(user, data.sign_ids, at)
-            if data.level_id:
-                announced = await self.levels.lesson_completed(user, data.level_id, at)
-        week = keys.iso_week(at.date())
-        counter, entry, streak_item, stats = await self.repository.items(
-            user, [*self.repository.leaderboard_keys(week, data.language), keys.STREAK, keys.STATS]
-        )
+            if data.level_id and await self.levels.lesson_completed(user, data.level_id, at):
+                announced = True
+                added["levels_completed"] += 1
         await self.repository.raise_leaderboard_entry(
             user, week=week, language=data.language, display_name=data.display_name, read=(counter, entry)
         )
+        stats = dict(stats_item or {})
+        for name, amount in added.items():
+            stats[name] = int(stats.get(name, 0)) + amount
         streak = Streak.from_item(streak_item)
-        earned = await self.achievements.evaluate(user, streak_best=streak.best, at=at, stats=stats or {})
+        earned = await self.achievements.evaluate(
+            user, streak_best=streak.best, at=at, stats=stats, have=self.achievements.held(held)
+        )
         return announced or bool(earned)
 
-    async def _review_cards(self, message_id: str, data: FollowUpData) -> None:
+    async def _review_cards(self, message_id: str, data: FollowUpData, first_read: list[Item | None]) -> int:
+        """The cards of the graded exercises reviewed, a transaction a chunk; ``first_read``: the first chunk's
+        items (``_card_sks``) as just read. How many signs were practised for the first time by this run."""
         user = data.user_id
+        new_signs = 0
         for index in range(0, len(data.reviews), CARDS_PER_TRANSACTION):
             chunk = data.reviews[index : index + CARDS_PER_TRANSACTION]
             marker = keys.followup_done(message_id, f"cards-{index // CARDS_PER_TRANSACTION}")
+            read: list[Item | None] | None = first_read if index == 0 else None
             for attempt in range(MAX_TRIES):
+                if read is None:
+                    read = await self.repository.items(user, _card_sks(chunk))
+                ops, signs = self._card_ops(user, marker, chunk, data.occurred_at, read)
+                read = None  # a retry reads again
                 try:
-                    await self.repository.transact(await self._card_ops(user, marker, chunk, data.occurred_at))
+                    await self.repository.transact(ops)
                 except TransactionCancelled as exc:
                     if exc.reasons[0] is not None:
                         break  # an earlier run of this follow-up did it (its marker is there)
                     await _backoff(attempt)  # a card changed meanwhile (a review answer): read again
                     continue
+                new_signs += signs
                 break
             else:
                 raise _busy()
+        return new_signs
 
-    async def _card_ops(self, user: str, marker: str, reviews: tuple[ReviewData, ...], at: datetime) -> list[WriteOp]:
+    @staticmethod
+    def _card_ops(
+        user: str, marker: str, reviews: tuple[ReviewData, ...], at: datetime, found: list[Item | None]
+    ) -> tuple[list[WriteOp], int]:
+        """The transaction reviewing ``reviews``' cards, from their items as read at ``_card_sks(reviews)``; and
+        how many signs it records as practised for the first time."""
+        card_ids, sign_ids = _card_and_sign_ids(reviews)
         first_review: dict[str, ReviewData] = {}
         for review in reviews:
             first_review.setdefault(card_id(review.sign_id, review.direction), review)
-        card_ids = list(first_review)
-        sign_ids = list(dict.fromkeys(review.sign_id for review in reviews))
-        found = await self.repository.items(
-            user, [*(keys.card(cid) for cid in card_ids), *(keys.sign_seen(sid) for sid in sign_ids)]
-        )
         stored, seen = found[: len(card_ids)], found[len(card_ids) :]
         before: dict[str, ReviewCard] = {}
         for cid, item in zip(card_ids, stored, strict=True):
@@ -156,7 +186,7 @@ class FollowUps:
             ops.append(Put(first, Condition.item_absent()))
         if new_signs:
             ops.append(Add(keys.user(user), keys.STATS, {"signs_practised": len(new_signs)}))
-        return ops
+        return ops, len(new_signs)
 
     async def _ensure_cards(self, user: str, sign_ids: tuple[str, ...], at: datetime) -> None:
         """The signs of a finished lesson join the learner's review deck, in every direction."""
@@ -178,6 +208,19 @@ class FollowUps:
                 continue
             return
         raise _busy()
+
+
+def _card_and_sign_ids(reviews: tuple[ReviewData, ...]) -> tuple[list[str], list[str]]:
+    """The cards the reviews touch and their signs, each once, in the order first met."""
+    card_ids = list(dict.fromkeys(card_id(review.sign_id, review.direction) for review in reviews))
+    sign_ids = list(dict.fromkeys(review.sign_id for review in reviews))
+    return card_ids, sign_ids
+
+
+def _card_sks(reviews: tuple[ReviewData, ...]) -> list[str]:
+    """What ``FollowUps._card_ops`` needs read: the reviews' cards, then their signs' first-practice markers."""
+    card_ids, sign_ids = _card_and_sign_ids(reviews)
+    return [*(keys.card(cid) for cid in card_ids), *(keys.sign_seen(sid) for sid in sign_ids)]
 
 
 async def _backoff(attempt: int) -> None:
