@@ -25,7 +25,10 @@ completion request; the whole run's ratio beside it), completions per second,
 the latency of each kind of request, and the table calls one completion costs — in its request, and in its
 follow-ups — counted in a separate sequential pass (so that each call is attributed exactly). For scale, the same
 ratio for a write route that does nothing (bench-only: authenticated, spends the learner's budget, takes a body and
-answers a response model, no other table work): what the framework alone leaves.
+answers a response model, no other table work): what the framework alone leaves. And, from a sequential pass
+(one request at a time, nothing beside it), what each kind of request costs in CPU time, in constant requests —
+where a flow's cost goes, and the ratio the flow would have if no request ever ran beside another (at concurrency
+the constant request gets cheaper — many requests share each turn of the event loop — and a write does not).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from senas.wiring.embedded import signing_keys
 
 LESSONS = ("les-1", "les-2", "les-3", "les-4")
 EXERCISES = 3  # per lesson: "watch and choose the meaning", two options each
+FLOW_PARTS = ("start", "answer", "complete", "complete (follow-ups)")  # as the sequential pass labels them
 
 
 # -- the content service's side -------------------------------------------------------------------------------------
@@ -409,7 +413,7 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
                     if got != expected.get(user, 0) or observed.awarded[user] != got:
                         mismatched.append((user, expected.get(user, 0), observed.awarded[user], got))
 
-                calls = await count_calls(client, root, tokens, counting)
+                sequential = await one_at_a_time(client, root, tokens, counting, noop)
         await platform.close()
 
     requests = sum(count for count, _, _, _ in round_figures)
@@ -440,10 +444,10 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
         "  follow-ups still running when a round's last request was answered: done "
         f"{settle_seconds * 1000:.0f} ms later at most"
     )
-    constant = observed.latencies["constant"]
+    constant_latencies = observed.latencies["constant"]
     print(
         f"constant JSON (/users/health): {constant_per_s:8.1f} requests/s   "
-        f"p50 {pct(constant, 0.5):6.1f} ms   p99 {pct(constant, 0.99):6.1f} ms"
+        f"p50 {pct(constant_latencies, 0.5):6.1f} ms   p99 {pct(constant_latencies, 0.99):6.1f} ms"
     )
     print(
         f"ratio progress writes/constant: {statistics.median(ratios):.3f} (the median of the rounds, in order: "
@@ -460,9 +464,19 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
         f"{statistics.median(noop_ratios):.3f} (CPU {statistics.median(noop_cpu_ratios):.3f})"
     )
     print("table calls per completion (sequential pass, each call attributed):")
-    for label, counts in calls.items():
+    for label, counts in sequential.calls.items():
         detail = ", ".join(f"{name} {value:g}" for name, value in sorted(counts.items()) if value)
         print(f"  {label:28s} {sum(counts.values()):5.1f}   ({detail})")
+    unit = sequential.cpu["constant"]
+    costs = {label.removesuffix(" (request)"): seconds / unit for label, seconds in sequential.cpu.items()}
+    flow_cost = sum(costs[kind] * (EXERCISES if kind == "answer" else 1) for kind in FLOW_PARTS)
+    print(
+        f"one request at a time (process CPU, the median of the sequential pass): constant {unit * 1000:.2f} ms; "
+        "in constant requests: "
+        + ", ".join(f"{label} {cost:.1f}" for label, cost in costs.items() if label != "constant")
+        + f"; a flow of {EXERCISES + 2} writes with its follow-ups {flow_cost:.1f}, a ratio of "
+        f"{(EXERCISES + 2) / flow_cost:.3f} at concurrency 1"
+    )
     failures = observed.failures + constant_failures
     if failures:
         print(f"FAILED requests: {len(failures)}; first: {failures[0]}")
@@ -518,25 +532,43 @@ class Deferred(BackgroundWork):
         self.held.append(work)
 
 
-async def count_calls(
-    client: httpx.AsyncClient, root: Any, tokens: dict[str, str], counting: CountingTables, rounds: int = 20
-) -> dict[str, dict[str, float]]:
-    """Table calls of each request of a flow, and of a completion's follow-ups, averaged over ``rounds`` flows run
-    one at a time, with the follow-ups held until the request has been answered and then run on their own."""
+@dataclass
+class OneAtATime:
+    """What the sequential passes found: the table calls of each request of a flow and of its follow-ups, and the
+    process CPU time each kind of request costs when nothing else runs (the median of the rounds)."""
+
+    calls: dict[str, dict[str, float]]
+    cpu: dict[str, float]
+
+
+async def one_at_a_time(
+    client: httpx.AsyncClient,
+    root: Any,
+    tokens: dict[str, str],
+    counting: CountingTables,
+    noop: Callable[[object], Awaitable[None]],
+    *,
+    counted_rounds: int = 20,
+    timed_rounds: int = 200,
+) -> OneAtATime:
+    """Flows run one at a time, with the follow-ups held until the request has been answered and then run on their
+    own: first ``counted_rounds`` of them with every table call counted and attributed; then ``timed_rounds`` with
+    nothing counted, each beside a constant request and a do-nothing write, for the CPU time of each."""
     await root.context.background.idle()
-    counting.counting = True
     deferred = Deferred()
     root.context.background = deferred
     totals: dict[str, Counter[str]] = defaultdict(Counter)
+    cpu: dict[str, list[float]] = defaultdict(list)
     users = list(tokens)
 
     async def measured(label: str, call: Awaitable[Any]) -> Any:
-        before = Counter(counting.counts)
+        before, started = Counter(counting.counts), time.process_time()
         result = await call
+        cpu[label].append(time.process_time() - started)
         totals[label].update(Counter(counting.counts) - before)
         return result
 
-    for round_ in range(rounds):
+    async def flow(round_: int) -> None:
         user = users[round_ % len(users)]
         auth = {"Authorization": f"Bearer {tokens[user]}"}
         lesson = LESSONS[round_ % len(LESSONS)]
@@ -553,10 +585,19 @@ async def count_calls(
         held, deferred.held = deferred.held, []
         for work in held:
             await measured("complete (follow-ups)", work())
-    return {
-        label: {name: value / (rounds * (EXERCISES if label.startswith("answer") else 1)) for name, value in c.items()}
-        for label, c in totals.items()
-    }
+
+    counting.counting = True
+    for round_ in range(counted_rounds):
+        await flow(round_)
+    per_flow = {label: counted_rounds * (EXERCISES if label.startswith("answer") else 1) for label in totals}
+    calls = {label: {name: value / per_flow[label] for name, value in c.items()} for label, c in totals.items()}
+    counting.counting = False
+    cpu.clear()
+    for round_ in range(timed_rounds):
+        await measured("constant", client.get("/users/health"))
+        await measured("do-nothing write", noop(None))
+        await flow(counted_rounds + round_)
+    return OneAtATime(calls, {label: statistics.median(values) for label, values in cpu.items()})
 
 
 if __name__ == "__main__":
