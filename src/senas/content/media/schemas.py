@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from senas.content.media import rules
+
+
+def _publish_purposes(schema: dict[str, Any]) -> None:
+    """The schema says what each purpose takes, as the service decides it: a reference video (of a sign, which it
+    names) or an image, each of its own types and up to its own size; the service refuses the others with 415, 413
+    or 422, as it always did."""
+    schema["oneOf"] = [
+        {
+            "properties": {
+                "purpose": {"const": "reference"},
+                "sign_id": {"type": "string"},
+                **rules.upload_schema(rules.VIDEO_TYPES, rules.VIDEO_LIMIT),
+            },
+            "required": ["sign_id"],
+        },
+        {"properties": {"purpose": {"const": "image"}, **rules.upload_schema(rules.IMAGE_TYPES, rules.IMAGE_LIMIT)}},
+    ]
+
 
 class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_publish_purposes)
 
     filename: Annotated[str, Field(min_length=1, max_length=255)]
     content_type: Annotated[

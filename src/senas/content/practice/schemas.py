@@ -6,11 +6,18 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from senas.content.media import rules
 from senas.content.media.schemas import SignedUploadOut
 
 
 class PracticeUploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # The schema says which content types and sizes the service takes (a video, up to its limit), so that a client
+    # or a fuzzer reading it knows; the service refuses the others with 415 and 413.
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra=rules.publish_upload_limits(rules.VIDEO_TYPES, rules.VIDEO_LIMIT),
+    )
 
     session_id: Annotated[
         str,
