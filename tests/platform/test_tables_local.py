@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import sqlite3
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -355,3 +356,97 @@ async def test_rows_are_read_by_key_through_the_primary_key_not_a_scan(tmp_path:
         assert any("SEARCH items USING PRIMARY KEY" in detail for detail in details), details
         assert not any(detail.startswith("SCAN items") for detail in details), details
     await tables.close()
+
+
+# -- where a batch runs ------------------------------------------------------------------------------------------------
+
+
+def _on_this_thread(_rows: object) -> int:
+    return threading.get_ident()
+
+
+async def test_a_batch_is_prepared_on_the_loop_that_queued_it_and_committed_by_the_worker(db_path: Path) -> None:
+    """Uncontended, a write's work runs on the event loop's thread (no hand-over of the interpreter's lock for every
+    SQLite call); only its COMMIT is the worker's — and it is durable when reported done."""
+    tables = SqliteTables(db_path, NAMES)
+    table = tables.table("UserData")
+    try:
+        await table.put({"pk": "u", "sk": "first", "v": 0})  # the worker sets the file up
+        assert await tables.run_write(_on_this_thread, []) == threading.get_ident()
+        await table.put({"pk": "u", "sk": "s", "v": 1})
+        other = sqlite3.connect(db_path)  # another connection sees it: committed
+        try:
+            assert other.execute("SELECT count(*) FROM items WHERE sk = 's'").fetchone() == (1,)
+        finally:
+            other.close()
+    finally:
+        await tables.close()
+
+
+async def test_a_batch_that_must_wait_for_the_lock_goes_to_the_worker(db_path: Path) -> None:
+    tables = SqliteTables(db_path, NAMES)
+    try:
+        await tables.table("UserData").put({"pk": "u", "sk": "first", "v": 0})
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        waiting = asyncio.create_task(tables.run_write(_on_this_thread, []))
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
+        other.execute("COMMIT")
+        other.close()
+        assert await asyncio.wait_for(waiting, timeout=10) != threading.get_ident()
+        # The lock is free again: the next batch is prepared on the loop once more.
+        assert await tables.run_write(_on_this_thread, []) == threading.get_ident()
+    finally:
+        await tables.close()
+
+
+async def test_close_writes_what_was_queued_before_it(db_path: Path) -> None:
+    tables = SqliteTables(db_path, NAMES)
+    table = tables.table("UserData")
+    await table.put({"pk": "u", "sk": "first", "v": 0})
+    writes = [asyncio.create_task(table.add("u", "hits", {"n": 1})) for _ in range(30)]
+    await asyncio.sleep(0)  # queued, not yet written
+    await tables.close()
+    assert sorted([int((await write)["n"]) for write in writes]) == list(range(1, 31))
+    assert tables._conn is None  # and nothing was left open
+    assert tables._loop_conn is None
+    with pytest.raises(Unavailable):
+        await table.put({"pk": "u", "sk": "late"})
+    reopened = SqliteTables(db_path, NAMES)
+    try:
+        assert await reopened.table("UserData").get("u", "hits") == {"pk": "u", "sk": "hits", "n": 30}
+    finally:
+        await reopened.close()
+
+
+async def test_a_failed_commit_fails_its_batch_alone(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A COMMIT that fails (the disk is full, say) fails every write of its batch with Unavailable and keeps none of
+    them; the next batch is written as usual."""
+    tables = SqliteTables(db_path, NAMES)
+    table = tables.table("UserData")
+    try:
+        await table.put({"pk": "u", "sk": "first", "v": 0})
+        commit = SqliteTables._commit
+
+        def failing(self: SqliteTables, conn: sqlite3.Connection, outcomes: list[Any]) -> None:
+            class Refusing:  # COMMIT fails as a full disk would make it; everything else is the connection's
+                in_transaction = conn.in_transaction
+
+                def execute(self, sql: str, *args: Any) -> Any:
+                    if sql == "COMMIT":
+                        raise sqlite3.OperationalError("database or disk is full")
+                    return conn.execute(sql, *args)
+
+            commit(self, Refusing(), outcomes)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(SqliteTables, "_commit", failing)
+        results = await asyncio.gather(
+            *(table.put({"pk": "u", "sk": f"lost-{i}"}) for i in range(5)), return_exceptions=True
+        )
+        assert all(isinstance(result, Unavailable) for result in results), results
+        monkeypatch.setattr(SqliteTables, "_commit", commit)
+        await table.put({"pk": "u", "sk": "kept"})
+        assert keys(await table.query("u")) == ["first", "kept"]
+    finally:
+        await tables.close()

@@ -5,24 +5,30 @@ a ``BEGIN IMMEDIATE`` transaction, which takes the database's write lock before 
 read-check-write sequence (conditions, counters, transactions) is therefore atomic across threads and
 processes alike.
 
-Each :class:`SqliteTables` owns one connection for writing, used only from one dedicated worker thread; the
-coroutines hand their writes to that thread, so the event loop never waits for another process's lock or for a
-write to reach the disk. Reads (``get``, ``query``) run where they are asked, on a read-only connection of that
-thread's own: in WAL mode a reader takes no lock a writer holds, a point read costs some microseconds — less than
-handing it to another thread and back — and it needs no hand-over of the interpreter's lock between threads on
-every SQLite call. A reader that nevertheless finds the database busy (recovery after a crash) does not wait: that
-read goes to the worker thread, which does.
+Each :class:`SqliteTables` writes through two connections and one dedicated worker thread. Reads (``get``,
+``query``) run where they are asked, on a read-only connection of that thread's own: in WAL mode a reader takes no
+lock a writer holds, a point read costs some microseconds — less than handing it to another thread and back — and
+it needs no hand-over of the interpreter's lock between threads on every SQLite call. A reader that nevertheless
+finds the database busy (recovery after a crash) does not wait: that read goes to the worker thread, which does.
 
-The coroutines hand operations over in batches: they queue them, and the thread takes everything queued at once —
-the reads first, each on its own, then the writes, committed as a group — and settles all their futures with a
-single wake-up of the event loop. A write (a put, a delete, an add, a whole ``transact_write``) runs in one
-``BEGIN IMMEDIATE`` transaction together with the writes that arrived while the previous batch was being committed,
-and one ``COMMIT`` (one sync of the write-ahead log, the slow part of a write) makes them all durable. Each write is
-still all or nothing — one that is refused is refused before it changes anything, and fails alone — and each sees
-the ones before it, exactly as if they had run one after another (they do, on the one thread); none is reported
-done before the ``COMMIT`` that makes it durable, and no read ever sees a write before that ``COMMIT``.
-Under load this turns one disk sync per write into one per batch, and one thread hand-off per call into one per
-batch; alone, an operation costs what it did.
+The coroutines hand writes over in batches: they queue them, and one batch at a time takes everything queued. A
+batch is prepared on the event loop that queued its first write: ``BEGIN IMMEDIATE`` on a writer connection that
+never waits (busy timeout 0), every row the writes touch read at once, the writes applied, the changed rows
+written — then only the ``COMMIT`` (one sync of the write-ahead log, the slow part of a write) goes to the worker
+thread, which settles every future with a single wake-up of each event loop and starts the next batch. Writes
+queued meanwhile make the next batch: one ``COMMIT`` makes all of them durable. Preparing on the loop is what
+keeps a write cheap under load: the worker thread used to run every statement of a batch, and each SQLite call
+gives up the interpreter's lock, which the worker then had to win back from a busy event loop (up to the switch
+interval, 5 ms, each time) — a batch spent most of its time waiting, and the loop spent its own CPU handing the
+lock over. When another connection (another process) holds the write lock, or the batch holds a read for the
+worker, the whole batch goes to the worker thread instead, whose connection waits for the lock: the event loop
+never waits for another process's lock, nor for the disk.
+
+Each write is still all or nothing — one that is refused is refused before it changes anything, and fails alone —
+and each sees the ones before it, exactly as if they had run one after another (they do, one batch at a time);
+none is reported done before the ``COMMIT`` that makes it durable, and no read ever sees a write before that
+``COMMIT``. Under load this turns one disk sync per write into one per batch, and one thread hand-off per call into
+one per batch; alone, an operation costs what it did.
 
 Semantics follow DynamoDB for the access patterns of the port (see :mod:`senas.platform.tables`): whole-item
 puts, ``not_exists``/``version`` conditions, atomic ``ADD`` counters, sort keys compared by their UTF-8 bytes
@@ -341,19 +347,26 @@ class SqliteTables:
             if not isinstance(name, str) or not name:
                 raise ValueError(f"table names must be non-empty strings, got {name!r}")
             self._tables[name] = self.table_class(self, name)
-        # One thread owns the connection: sqlite3 connections must not be used from two threads at once.
+        # The worker thread: commits, and whole batches that must wait (see the module's docstring).
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="senas-tables")
-        self._conn: sqlite3.Connection | None = None  # touched only on the worker thread
-        self._last_sweep = -math.inf  # likewise
+        self._conn: sqlite3.Connection | None = None  # the worker's writer, which waits for the lock
+        # The writer batches are prepared with on an event loop, which never waits for the lock. Both are used by
+        # one batch at a time only (``_in_flight``), whatever thread that batch is on.
+        self._loop_conn: sqlite3.Connection | None = None
+        self._loop_conn_failed = False
+        self._last_sweep = -math.inf  # likewise one batch at a time
         self._closed = False
         # Read-only connections, one per thread that reads (thread-local), once the worker has set the file up.
         self._readers = threading.local()
         self._reader_connections: list[sqlite3.Connection] = []
         self._file_ready = False
-        # Operations waiting for the thread, and whether it has already been asked to take them.
+        # Operations waiting for the next batch, and whether a batch is under way (being prepared, committed, or
+        # run on the worker thread): the next one starts when it is done.
         self._pending: list[_Operation] = []
         self._pending_lock = threading.Lock()
-        self._batch_queued = False
+        self._in_flight = False
+        self._idle = threading.Event()  # set while no batch is under way
+        self._idle.set()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, {sorted(self._tables)!r})"
@@ -368,6 +381,8 @@ class SqliteTables:
         if self._closed:
             return
         self._closed = True
+        # What was queued before is written first: the batch under way, and those it starts, finish.
+        await asyncio.to_thread(self._idle.wait)
         try:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._close_connection)
         finally:
@@ -420,8 +435,9 @@ class SqliteTables:
         return reader
 
     async def run_write(self, work: Callable[[_Rows], _T], keys: list[tuple[str, str, str]]) -> _T:
-        """Run ``work`` in the next group commit (see the module's docstring), on the worker thread, on the rows
-        ``keys`` name (table, pk, sk); its result (or exception) once that transaction is committed."""
+        """Run ``work`` in the next group commit (see the module's docstring) — on an event loop's thread, or on the
+        worker's when the batch must wait for the lock — on the rows ``keys`` name (table, pk, sk); its result (or
+        exception) once that transaction is committed."""
         return await self._queue(work, write=True, keys=keys)
 
     async def _queue(self, work: Callable[[Any], _T], *, write: bool, keys: Sequence[tuple[str, str, str]] = ()) -> _T:
@@ -431,13 +447,12 @@ class SqliteTables:
         future: asyncio.Future[Any] = loop.create_future()
         with self._pending_lock:
             self._pending.append(_Operation(work, future, loop, write, list(keys)))
-            ask = not self._batch_queued
-            self._batch_queued = True
-        if ask:
-            try:
-                self._executor.submit(self._run_batch)
-            except RuntimeError:  # the executor was shut down meanwhile
-                raise Unavailable(f"the tables at {self.path} are closed") from None
+            start = not self._in_flight
+            self._in_flight = True
+            self._idle.clear()
+        if start:
+            # Soon, not now: the writes queued in this turn of the loop join the batch.
+            loop.call_soon(self._start_batch)
         result: _T = await future
         return result
 
@@ -451,13 +466,68 @@ class SqliteTables:
             (now, _SWEEP_BATCH),
         )
 
-    # ---- the worker thread
+    # ---- batches
 
-    def _run_batch(self) -> None:
-        """Everything queued: the reads, then the writes in one group commit; then one wake-up per event loop."""
+    def _take_pending(self) -> list[_Operation]:
         with self._pending_lock:
             batch, self._pending = self._pending, []
-            self._batch_queued = False
+        return batch
+
+    def _start_batch(self) -> None:
+        """On an event loop: take what is queued and prepare it here, committed by the worker thread; or hand the
+        whole batch to the worker thread when it must wait or read there (see the module's docstring)."""
+        batch = self._take_pending()
+        if not batch:  # pragma: no cover - a batch starts only with something queued
+            self._finish([])
+            return
+        conn = None if any(not operation.write for operation in batch) else self._loop_writer()
+        if conn is None:
+            self._run_on_worker(batch)
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):  # another connection writes: wait for it on the worker
+                self._run_on_worker(batch)
+                return
+            self._finish(_failed(batch, _unavailable(self.path, exc)))
+            return
+        except (sqlite3.Error, OSError) as exc:
+            self._finish(_failed(batch, _unavailable(self.path, exc)))
+            return
+        try:
+            outcomes = self._apply(conn, batch)
+        except (sqlite3.Error, OSError) as exc:  # nothing of the batch is committed
+            _rollback(conn)
+            self._finish(_failed(batch, _unavailable(self.path, exc)))
+            return
+        try:
+            self._executor.submit(self._commit, conn, outcomes)
+        except RuntimeError:  # the executor was shut down (closed): nothing more runs
+            _rollback(conn)
+            self._finish(_failed(batch, self._closed_error()))
+
+    def _run_on_worker(self, batch: list[_Operation]) -> None:
+        try:
+            self._executor.submit(self._run_batch, batch)
+        except RuntimeError:  # the executor was shut down (closed): nothing more runs
+            self._finish(_failed(batch, self._closed_error()))
+
+    def _closed_error(self) -> Unavailable:
+        return Unavailable(f"the tables at {self.path} are closed")
+
+    def _commit(self, conn: sqlite3.Connection, outcomes: list[tuple[_Operation, bool, Any]]) -> None:
+        """On the worker thread: the ``COMMIT`` of a batch prepared on an event loop."""
+        try:
+            conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:  # nothing of the batch is committed
+            _rollback(conn)
+            outcomes = _failed([entry[0] for entry in outcomes], _unavailable(self.path, exc))
+        self._finish(outcomes)
+
+    def _run_batch(self, batch: list[_Operation]) -> None:
+        """On the worker thread, a whole batch: its reads, then its writes in one group commit that waits for the
+        lock."""
         reads = [operation for operation in batch if not operation.write]
         writes = [operation for operation in batch if operation.write]
         settled: list[tuple[_Operation, bool, Any]] = []
@@ -468,6 +538,11 @@ class SqliteTables:
                 settled.append((read, False, _unavailable(self.path, exc) if _is_storage_error(exc) else exc))
         if writes:
             settled += self._commit_group(writes)
+        self._finish(settled)
+
+    def _finish(self, settled: list[tuple[_Operation, bool, Any]]) -> None:
+        """A batch is done (on whatever thread): settle its futures, one wake-up per event loop, and start the next
+        batch on the event loop of the first operation queued meanwhile."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Operation, bool, Any]]] = {}
         for entry in settled:
             by_loop.setdefault(entry[0].loop, []).append(entry)
@@ -476,34 +551,47 @@ class SqliteTables:
                 loop.call_soon_threadsafe(_settle_all, entries)
             except RuntimeError:  # that event loop is closed: nobody waits for these any more
                 continue
+        with self._pending_lock:
+            next_loop = self._pending[0].loop if self._pending else None
+            self._in_flight = next_loop is not None
+            if next_loop is None:
+                self._idle.set()
+                return
+        try:
+            next_loop.call_soon_threadsafe(self._start_batch)
+        except RuntimeError:  # that event loop is closed: the worker thread takes the batch
+            self._run_on_worker(self._take_pending())
 
     def _commit_group(self, writes: list[_Operation]) -> list[tuple[_Operation, bool, Any]]:
-        """One group commit, in one transaction: every row the writes touch read at once, the writes applied to
-        them one after another, the changed rows written at once, then one ``COMMIT``.
-
-        So a group costs a handful of statements whatever its size — each statement hands the interpreter's lock
-        to SQLite and must get it back from a busy event loop, which was most of what a write cost. A write that
-        is refused (a failed condition, an invalid item) is refused before it changes anything — every write
-        checks all it needs before it stores — so it fails alone and needs nothing undone. A storage error fails
-        the whole group, nothing of which is committed."""
-        outcomes: list[tuple[_Operation, bool, Any]] = []
+        """On the worker thread: one group commit, in one transaction that waits for the write lock."""
         try:
             conn = self._connection()
             with write_transaction(conn):
-                now = self.now()
-                rows = _Rows.read(conn, {key for write in writes for key in write.keys})
-                for write in writes:
-                    try:
-                        outcomes.append((write, True, write.work(rows)))
-                    except (sqlite3.Error, OSError):
-                        raise
-                    except BaseException as exc:  # refused before it wrote anything: the others go on
-                        outcomes.append((write, False, exc))
-                rows.write(conn)
-                self.sweep(conn, now)
+                outcomes = self._apply(conn, writes)
         except (sqlite3.Error, OSError) as exc:  # nothing of the group was committed
             failure = _unavailable(self.path, exc)
             outcomes = [(write, False, failure) for write in writes]
+        return outcomes
+
+    def _apply(self, conn: sqlite3.Connection, writes: list[_Operation]) -> list[tuple[_Operation, bool, Any]]:
+        """Inside a write transaction: every row the writes touch read at once, the writes applied to them one
+        after another, the changed rows written at once.
+
+        So a group costs a handful of statements whatever its size. A write that is refused (a failed condition,
+        an invalid item) is refused before it changes anything — every write checks all it needs before it stores —
+        so it fails alone and needs nothing undone. A storage error (raised) fails the whole group."""
+        outcomes: list[tuple[_Operation, bool, Any]] = []
+        now = self.now()
+        rows = _Rows.read(conn, {key for write in writes for key in write.keys})
+        for write in writes:
+            try:
+                outcomes.append((write, True, write.work(rows)))
+            except (sqlite3.Error, OSError):
+                raise
+            except BaseException as exc:  # refused before it wrote anything: the others go on
+                outcomes.append((write, False, exc))
+        rows.write(conn)
+        self.sweep(conn, now)
         return outcomes
 
     def _connection(self) -> sqlite3.Connection:
@@ -514,10 +602,26 @@ class SqliteTables:
             self._file_ready = True  # readers may open it now: it exists, in WAL mode, with its schema
         return self._conn
 
+    def _loop_writer(self) -> sqlite3.Connection | None:
+        """The writer that prepares batches on an event loop, once the worker has set the file up; None (the worker
+        thread runs the batch) before that, or if it cannot be opened."""
+        if self._loop_conn is None and self._file_ready and not self._loop_conn_failed:
+            try:
+                # check_same_thread=False: a batch prepared on a loop is committed on the worker thread, and close()
+                # closes it there; one batch at a time uses it. Never waits for the lock (timeout 0).
+                conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA synchronous = FULL")  # per connection: as durable as the worker's
+            except (sqlite3.Error, OSError):
+                self._loop_conn_failed = True
+                return None
+            self._loop_conn = conn
+        return self._loop_conn
+
     def _close_connection(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for conn in (self._conn, self._loop_conn):
+            if conn is not None:
+                conn.close()
+        self._conn = self._loop_conn = None
 
 
 def keys_lookup(count: int) -> str:
@@ -610,6 +714,18 @@ def _settle_all(entries: list[tuple[_Operation, bool, Any]]) -> None:
             operation.future.set_result(value)
         else:
             operation.future.set_exception(value)
+
+
+def _failed(batch: list[_Operation], error: BaseException) -> list[tuple[_Operation, bool, Any]]:
+    return [(operation, False, error) for operation in batch]
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except (sqlite3.Error, OSError):  # the connection is gone: SQLite rolls back what it did not commit
+        pass
 
 
 def _is_storage_error(exc: BaseException) -> bool:
