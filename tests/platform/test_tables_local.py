@@ -450,3 +450,35 @@ async def test_a_failed_commit_fails_its_batch_alone(db_path: Path, monkeypatch:
         assert keys(await table.query("u")) == ["first", "kept"]
     finally:
         await tables.close()
+
+
+async def test_a_fault_in_a_batch_fails_it_and_the_next_batch_still_runs(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong in a batch (here a fault of the module itself, on the loop and then on the worker), its
+    writes fail with it and the batch is over: one left unfinished would hold up every later write."""
+    tables = SqliteTables(db_path, NAMES)
+    table = tables.table("UserData")
+    try:
+        await table.put({"pk": "u", "sk": "first", "v": 0})
+        read = local._Rows.read
+
+        def faulty(*_args: object) -> local._Rows:
+            raise RuntimeError("a fault")
+
+        monkeypatch.setattr(local._Rows, "read", faulty)
+        with pytest.raises(RuntimeError, match="a fault"):
+            await asyncio.wait_for(table.put({"pk": "u", "sk": "lost"}), timeout=5)
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # the next batch waits on the worker, and meets the fault there
+        waiting = asyncio.create_task(table.put({"pk": "u", "sk": "lost-too"}))
+        await asyncio.sleep(0.05)
+        other.execute("COMMIT")
+        other.close()
+        with pytest.raises(RuntimeError, match="a fault"):
+            await asyncio.wait_for(waiting, timeout=5)
+        monkeypatch.setattr(local._Rows, "read", read)
+        await asyncio.wait_for(table.put({"pk": "u", "sk": "kept"}), timeout=5)
+        assert keys(await table.query("u")) == ["first", "kept"]
+    finally:
+        await tables.close()

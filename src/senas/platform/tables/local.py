@@ -381,8 +381,9 @@ class SqliteTables:
         if self._closed:
             return
         self._closed = True
-        # What was queued before is written first: the batch under way, and those it starts, finish.
-        await asyncio.to_thread(self._idle.wait)
+        # What was queued before is written first: the batch under way, and those it starts, finish — within the time a
+        # batch may wait for another connection's lock, whatever happens.
+        await asyncio.to_thread(self._idle.wait, BUSY_TIMEOUT_MS / 1000 + 5)
         try:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._close_connection)
         finally:
@@ -492,14 +493,14 @@ class SqliteTables:
                 return
             self._finish(_failed(batch, _unavailable(self.path, exc)))
             return
-        except (sqlite3.Error, OSError) as exc:
-            self._finish(_failed(batch, _unavailable(self.path, exc)))
+        except Exception as exc:
+            self._finish(_failed(batch, _storage_or_fault(self.path, exc)))
             return
         try:
             outcomes = self._apply(conn, batch)
-        except (sqlite3.Error, OSError) as exc:  # nothing of the batch is committed
+        except Exception as exc:  # nothing of the batch is committed
             _rollback(conn)
-            self._finish(_failed(batch, _unavailable(self.path, exc)))
+            self._finish(_failed(batch, _storage_or_fault(self.path, exc)))
             return
         try:
             self._executor.submit(self._commit, conn, outcomes)
@@ -520,9 +521,9 @@ class SqliteTables:
         """On the worker thread: the ``COMMIT`` of a batch prepared on an event loop."""
         try:
             conn.execute("COMMIT")
-        except (sqlite3.Error, OSError) as exc:  # nothing of the batch is committed
+        except Exception as exc:  # nothing of the batch is committed
             _rollback(conn)
-            outcomes = _failed([entry[0] for entry in outcomes], _unavailable(self.path, exc))
+            outcomes = _failed([entry[0] for entry in outcomes], _storage_or_fault(self.path, exc))
         self._finish(outcomes)
 
     def _run_batch(self, batch: list[_Operation]) -> None:
@@ -537,7 +538,10 @@ class SqliteTables:
             except BaseException as exc:
                 settled.append((read, False, _unavailable(self.path, exc) if _is_storage_error(exc) else exc))
         if writes:
-            settled += self._commit_group(writes)
+            try:
+                settled += self._commit_group(writes)
+            except Exception as exc:  # not the storage's (a fault here): the batch fails, and the next one runs
+                settled += _failed(writes, exc)
         self._finish(settled)
 
     def _finish(self, settled: list[tuple[_Operation, bool, Any]]) -> None:
@@ -726,6 +730,12 @@ def _rollback(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
     except (sqlite3.Error, OSError):  # the connection is gone: SQLite rolls back what it did not commit
         pass
+
+
+def _storage_or_fault(path: pathlib.Path, exc: Exception) -> Exception:
+    """What a batch's writes fail with: a storage error as Unavailable, anything else (a fault) as it is — whatever
+    it is, the batch is over and the next one starts (a batch left unfinished would hold up every later write)."""
+    return _unavailable(path, exc) if _is_storage_error(exc) else exc
 
 
 def _is_storage_error(exc: BaseException) -> bool:
