@@ -449,8 +449,9 @@ class SqliteTables:
         with self._pending_lock:
             self._pending.append(_Operation(work, future, loop, write, list(keys)))
             start = not self._in_flight
-            self._in_flight = True
-            self._idle.clear()
+            if start:
+                self._in_flight = True
+                self._idle.clear()
         if start:
             # Soon, not now: the writes queued in this turn of the loop join the batch.
             loop.call_soon(self._start_batch)
