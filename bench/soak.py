@@ -1,5 +1,6 @@
-"""Soak test of the run command: a mixed learner workload (read a lesson and its level, record an exercise result,
-complete a lesson, practise a sign in landmarks mode) against ``senas up`` for a bounded time.
+"""Soak test of the run command: a mixed learner workload (read a lesson and its level, play a lesson as a
+server-graded attempt — start, an answer per choice or fingerspelling exercise, complete —, practise a sign in
+landmarks mode) against ``senas up`` for a bounded time.
 
 The server is the real run command (``senas up --port <free>``) in a subprocess, on a temporary data directory
 (embedded profile, all traffic to 127.0.0.1). After sign-up and log-in of ``--learners`` learners, ``--concurrency``
@@ -36,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 POSES = REPO / "src" / "senas" / "demo" / "alphabet_poses.json"
 PASSWORD = "Manos-que-hablan-42"
 # operation -> weight in the mix
-MIX = {"read_lesson": 4, "exercise_result": 3, "lesson_completion": 2, "landmarks_practice": 1}
+MIX = {"read_lesson": 4, "lesson_attempt": 3, "landmarks_practice": 1}
 MAX_ERROR_DETAILS = 5
 
 
@@ -62,6 +63,9 @@ def start_server(port: int, data_dir: Path, log: Path, learners: int) -> subproc
         # Every learner signs up and logs in from 127.0.0.1: the per-address budgets must hold them all.
         "SENAS_USERS_RATE_LIMIT_SIGNUP": f"{max(30, learners)}/600",
         "SENAS_USERS_RATE_LIMIT_LOGIN": f"{max(60, learners)}/60",
+        # A virtual learner plays lesson after lesson with no pause, far faster than a person: the per-learner budget
+        # of progress writes (a person's pace) would refuse most of them, and the soak is of the system, not of it.
+        "SENAS_USERS_RATE_LIMIT_PROGRESS_WRITES": "1000000/60",
         "SENAS_PROFILE": "embedded",
         "SENAS_DATA_DIR": str(data_dir),
         "SENAS_LOG_LEVEL": "warning",
@@ -233,33 +237,32 @@ async def read_lesson(client: httpx.AsyncClient, fx: Fixture, rng: random.Random
     check(await client.get(f"/content/levels/{body.get('level_id') or lesson['level_id']}", headers=headers))
 
 
-async def exercise_result(client: httpx.AsyncClient, fx: Fixture, rng: random.Random, headers: dict[str, str]) -> None:
+async def lesson_attempt(client: httpx.AsyncClient, fx: Fixture, rng: random.Random, headers: dict[str, str]) -> None:
+    """A lesson played as learners play it: the server keeps the answer key and grades each answer. Choice exercises
+    get one of their options, fingerspelling some letters; a "perform" exercise (it needs a practice session of its
+    own sign) is left unanswered, which the completion scores as not right."""
     lesson = rng.choice(fx.lessons)
-    sign_id, _ = rng.choice(fx.letters)
+    base = f"/users/me/lessons/{lesson['id']}/attempts"
+    attempt = check(await client.post(base, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}), (201,)).json()
+    for exercise in attempt["exercises"]:
+        if exercise["option_ids"]:
+            answer: dict[str, Any] = {"option_id": rng.choice(exercise["option_ids"])}
+        elif exercise["kind"] == "fingerspell":
+            answer = {"letters": [rng.choice("ABCLY") for _ in range(rng.randint(1, 4))]}
+        else:
+            continue
+        verdict = check(
+            await client.post(
+                f"{base}/{attempt['attempt_id']}/answers",
+                json={"exercise_id": exercise["exercise_id"], **answer},
+                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            )
+        ).json()
+        if not isinstance(verdict.get("correct"), bool):
+            raise RequestFailed(f"an answer without a verdict: {json.dumps(verdict)[:300]}")
     check(
         await client.post(
-            "/users/me/progress/exercise-results",
-            json={
-                "lesson_id": lesson["id"],
-                "exercise_id": f"ex-{rng.randrange(10)}",
-                "correct": rng.random() < 0.8,
-                "sign_id": sign_id,
-                "direction": rng.choice(["sign_to_meaning", "meaning_to_sign"]),
-            },
-            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
-        )
-    )
-
-
-async def lesson_completion(
-    client: httpx.AsyncClient, fx: Fixture, rng: random.Random, headers: dict[str, str]
-) -> None:
-    lesson = rng.choice(fx.lessons)
-    check(
-        await client.post(
-            "/users/me/progress/lesson-completions",
-            json={"lesson_id": lesson["id"], "score": rng.randint(50, 100), "mistakes": rng.randint(0, 5)},
-            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            f"{base}/{attempt['attempt_id']}/complete", headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
         )
     )
 
@@ -284,8 +287,7 @@ async def landmarks_practice(
 
 OPERATIONS = {
     "read_lesson": read_lesson,
-    "exercise_result": exercise_result,
-    "lesson_completion": lesson_completion,
+    "lesson_attempt": lesson_attempt,
     "landmarks_practice": landmarks_practice,
 }
 
