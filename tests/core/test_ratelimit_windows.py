@@ -142,3 +142,43 @@ def test_a_pool_used_from_a_new_event_loop_still_flushes(platform: Platform) -> 
         return stored_hits(stored)
 
     assert asyncio.run(later()) == 4
+
+
+class StuckTable(FlakyTable):
+    """The table, except that ``add`` never answers while ``down`` is set (a flush left waiting on it)."""
+
+    async def add(self, pk: str, sk: str, amounts: dict[str, int | float]) -> Item:
+        if self.down:
+            await asyncio.Event().wait()
+        return await self.inner.add(pk, sk, amounts)
+
+
+def test_a_flush_left_pending_when_its_event_loop_ends_closes_quietly(platform: Platform) -> None:
+    """The garbage collector closes a task left pending on an event loop that has ended (a test's, a stopped
+    server's); its flush must end there, not try to schedule another on a loop that is gone (an exception nobody can
+    catch, reported as unraisable)."""
+    table = StuckTable(platform.tables.table(platform.settings.table_name("UserData")))
+    pool = HitPool(flush_seconds=0.01)
+    budget = Budget(100, 60)
+    now = [5_000_000.0]
+
+    async def hits_then_a_stuck_flush() -> asyncio.Task[None]:
+        limiter = RateLimiter(table, now=lambda: now[0], pool=pool)  # type: ignore[arg-type]
+        await limiter.hit("progress", "learner-5", budget)  # the first is written at once
+        table.down = True
+        for _ in range(2):  # these are pooled, and their flush waits on the table
+            await limiter.hit("progress", "learner-5", budget)
+        for _ in range(200):
+            if pool._flushing is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert pool._flushing is not None
+        return pool._flushing
+
+    loop = asyncio.new_event_loop()
+    try:
+        flushing = loop.run_until_complete(hits_then_a_stuck_flush())
+    finally:
+        loop.close()
+    flushing.get_coro().close()  # as the garbage collector does: raises nothing
+    assert pool.pending() == 2

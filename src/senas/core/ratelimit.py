@@ -182,10 +182,14 @@ class HitPool:
             await self.flush()
         except Exception:
             log.exception("rate_limit_flush_failed")
-        finally:
+        except BaseException:
+            # Cancelled, or closed because its event loop is gone (the garbage collector closes a task left pending
+            # there): nothing to schedule from here, and no loop to schedule it on.
             self._flushing = None
-            if self.pending():
-                self._schedule()
+            raise
+        self._flushing = None
+        if self.pending():
+            self._schedule()
 
 
 @dataclass(frozen=True)
