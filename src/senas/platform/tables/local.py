@@ -351,7 +351,7 @@ class SqliteTables:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="senas-tables")
         self._conn: sqlite3.Connection | None = None  # the worker's writer, which waits for the lock
         # The writer batches are prepared with on an event loop, which never waits for the lock. Both are used by
-        # one batch at a time only (``_in_flight``), whatever thread that batch is on.
+        # one batch at a time only (``_idle`` clear), whatever thread that batch is on.
         self._loop_conn: sqlite3.Connection | None = None
         self._loop_conn_failed = False
         self._last_sweep = -math.inf  # likewise one batch at a time
@@ -360,12 +360,11 @@ class SqliteTables:
         self._readers = threading.local()
         self._reader_connections: list[sqlite3.Connection] = []
         self._file_ready = False
-        # Operations waiting for the next batch, and whether a batch is under way (being prepared, committed, or
-        # run on the worker thread): the next one starts when it is done.
+        # Operations waiting for the next batch, and whether no batch is under way (being prepared, committed, or
+        # run on the worker thread) — changed under the lock; the next batch starts when one is done.
         self._pending: list[_Operation] = []
         self._pending_lock = threading.Lock()
-        self._in_flight = False
-        self._idle = threading.Event()  # set while no batch is under way
+        self._idle = threading.Event()
         self._idle.set()
 
     def __repr__(self) -> str:
@@ -414,7 +413,7 @@ class SqliteTables:
             try:
                 return work(reader)
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+                if not _is_busy(exc):
                     raise _unavailable(self.path, exc) from exc
             except (sqlite3.Error, OSError) as exc:
                 raise _unavailable(self.path, exc) from exc
@@ -448,9 +447,8 @@ class SqliteTables:
         future: asyncio.Future[Any] = loop.create_future()
         with self._pending_lock:
             self._pending.append(_Operation(work, future, loop, write, list(keys)))
-            start = not self._in_flight
+            start = self._idle.is_set()
             if start:
-                self._in_flight = True
                 self._idle.clear()
         if start:
             # Soon, not now: the writes queued in this turn of the loop join the batch.
@@ -488,14 +486,11 @@ class SqliteTables:
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):  # another connection writes: wait for it on the worker
-                self._run_on_worker(batch)
-                return
-            self._finish(_failed(batch, _unavailable(self.path, exc)))
-            return
         except Exception as exc:
-            self._finish(_failed(batch, _storage_or_fault(self.path, exc)))
+            if _is_busy(exc):  # another connection writes: wait for it on the worker
+                self._run_on_worker(batch)
+            else:
+                self._finish(_failed(batch, _storage_or_fault(self.path, exc)))
             return
         try:
             outcomes = self._apply(conn, batch)
@@ -539,10 +534,7 @@ class SqliteTables:
             except BaseException as exc:
                 settled.append((read, False, _unavailable(self.path, exc) if _is_storage_error(exc) else exc))
         if writes:
-            try:
-                settled += self._commit_group(writes)
-            except Exception as exc:  # not the storage's (a fault here): the batch fails, and the next one runs
-                settled += _failed(writes, exc)
+            settled += self._commit_group(writes)
         self._finish(settled)
 
     def _finish(self, settled: list[tuple[_Operation, bool, Any]]) -> None:
@@ -557,11 +549,10 @@ class SqliteTables:
             except RuntimeError:  # that event loop is closed: nobody waits for these any more
                 continue
         with self._pending_lock:
-            next_loop = self._pending[0].loop if self._pending else None
-            self._in_flight = next_loop is not None
-            if next_loop is None:
+            if not self._pending:
                 self._idle.set()
                 return
+            next_loop = self._pending[0].loop
         try:
             next_loop.call_soon_threadsafe(self._start_batch)
         except RuntimeError:  # that event loop is closed: the worker thread takes the batch
@@ -572,11 +563,9 @@ class SqliteTables:
         try:
             conn = self._connection()
             with write_transaction(conn):
-                outcomes = self._apply(conn, writes)
-        except (sqlite3.Error, OSError) as exc:  # nothing of the group was committed
-            failure = _unavailable(self.path, exc)
-            outcomes = [(write, False, failure) for write in writes]
-        return outcomes
+                return self._apply(conn, writes)
+        except Exception as exc:  # nothing of the group was committed
+            return _failed(writes, _storage_or_fault(self.path, exc))
 
     def _apply(self, conn: sqlite3.Connection, writes: list[_Operation]) -> list[tuple[_Operation, bool, Any]]:
         """Inside a write transaction: every row the writes touch read at once, the writes applied to them one
@@ -737,6 +726,11 @@ def _storage_or_fault(path: pathlib.Path, exc: Exception) -> Exception:
     """What a batch's writes fail with: a storage error as Unavailable, anything else (a fault) as it is — whatever
     it is, the batch is over and the next one starts (a batch left unfinished would hold up every later write)."""
     return _unavailable(path, exc) if _is_storage_error(exc) else exc
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """Another connection holds the lock (or the file is being recovered): SQLite's "locked"/"busy" errors."""
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
 def _is_storage_error(exc: BaseException) -> bool:
