@@ -53,6 +53,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
+from senas.core.collector import settle_for_serving
 from senas.core.grants import GRANT_HEADER, InvalidGrant, ServiceGrants
 from senas.core.lean_routes import LeanRoute, json_body, lean_path
 from senas.core.logging import configure_logging
@@ -328,6 +329,7 @@ async def main(flows_count: int, concurrency: int, users: int, prefill: int, rou
         root = bootstrap.build(platform, clock=clock, config=config)
         app = create_app(root, run_consumers=False)
         add_noop_write(app)
+        settle_for_serving()  # as `senas serve` / `senas up` do before they serve
         keys = signing_keys(settings)
 
         def learner_tokens(prefix: str, count: int) -> dict[str, str]:

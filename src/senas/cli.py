@@ -12,6 +12,7 @@ from rich.table import Table as RichTable
 
 from senas.aws_cli import app as aws_cli
 from senas.content.cli import app as content_cli
+from senas.core.collector import settle_for_serving
 from senas.core.settings import LOOPBACK_HOSTS, SERVICE_PORTS, Settings
 from senas.ml.cli import app as ml_cli
 from senas.platform import catalog
@@ -69,6 +70,7 @@ def up(
         soft_wrap=True,
     )
     warn_if_exposed(settings, bind_host)
+    settle_for_serving()
     # The gateway appends the client uvicorn reports to X-Forwarded-For: the socket peer, or what a configured
     # trusted proxy (SENAS_TRUSTED_PROXIES) said — never what the client wrote itself.
     uvicorn.run(gateway, host=bind_host, port=bind_port, log_config=None, access_log=False, **settings.server_options())
@@ -100,6 +102,7 @@ def serve(
     bind_port = port or SERVICE_PORTS[service]
     console.print(f"[bold green]Señas {service}[/] listening on http://{host}:{bind_port}", soft_wrap=True)
     warn_if_exposed(settings, host)
+    settle_for_serving()
     uvicorn.run(asgi, host=host, port=bind_port, log_config=None, access_log=False, **settings.server_options())
 
 
@@ -133,6 +136,7 @@ def worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, consumers[0].stop)
         console.print(f"[bold green]worker[/] consuming {consumers[0].queue.name}")
+        settle_for_serving()
         try:
             # Without the service's lifespan: what a consumer needs (the database, the models) it opens on first
             # use, and start-up work (migrations, the demo course, the outbox sweep) stays with the service.

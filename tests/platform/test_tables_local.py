@@ -4,17 +4,19 @@ processes on one file, TTL housekeeping, and how failures surface."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import sqlite3
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from senas.platform.errors import InvalidRequest, NotFound, Unavailable
-from senas.platform.tables import Condition, KeyRange, Page, Table, Tables, local
+from senas.platform.errors import ConditionFailed, InvalidRequest, NotFound, TransactionCancelled, Unavailable
+from senas.platform.tables import Condition, KeyRange, Page, Put, Table, Tables, local
 from senas.platform.tables.local import SqliteTables
 
 if TYPE_CHECKING:
@@ -315,6 +317,38 @@ async def test_concurrent_writes_share_commits_and_fail_alone(db_path: Path) -> 
             assert (await reopened.table("UserData").get("u", "hits")) == {"pk": "u", "sk": "hits", "n": 40}
         finally:
             await reopened.close()
+    finally:
+        await tables.close()
+
+
+async def test_a_refused_write_leaves_no_reference_cycle(db_path: Path) -> None:
+    """A refused write's exception is freed as soon as its caller lets it go: no reference cycle through the
+    frames of its traceback keeps it (and the batch it was in) for the garbage collector — which a service refusing
+    writes all day (rate-limit windows, version conflicts) would otherwise run again and again."""
+    tables = SqliteTables(db_path, NAMES)
+    table = tables.table("UserData")
+    try:
+        await table.put({"pk": "u", "sk": "taken", "v": 0})
+        gc.collect()
+        gc.disable()  # only reference counting frees anything now
+        try:
+            refused: list[weakref.ref[BaseException]] = []
+            for _ in range(3):
+                try:
+                    await table.put({"pk": "u", "sk": "taken"}, condition=Condition.item_absent())
+                except ConditionFailed as exc:
+                    refused.append(weakref.ref(exc))
+                try:
+                    await table.transact_write([Put({"pk": "u", "sk": "new"}), Put({"pk": "u", "sk": "taken"},
+                                                Condition.item_absent())])  # fmt: skip
+                except TransactionCancelled as exc:
+                    refused.append(weakref.ref(exc))
+            await asyncio.sleep(0)  # the loop's handle that woke this task holds the last future until it is done
+            assert len(refused) == 6
+            assert [ref() for ref in refused] == [None] * 6
+        finally:
+            gc.enable()
+        assert await table.get("u", "new") is None  # refused: nothing of the transaction was written
     finally:
         await tables.close()
 

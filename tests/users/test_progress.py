@@ -32,12 +32,14 @@ from senas.core.messages import Envelope
 from senas.core.ratelimit import Budget
 from senas.platform import catalog
 from senas.platform.tables import KeyRange
-from senas.users import keys
+from senas.users import bootstrap, keys
+from senas.users.app import create_app
 from senas.users.background import BackgroundWork
 from senas.users.clock import ManualClock
 from senas.users.context import UsersContext
 from senas.users.progress import xp
 from senas.users.progress.followups import FollowUps
+from senas.users.settings import UsersSettings
 from senas.wiring import Platform, declare_subscriptions
 
 # The fake course (conftest): les-1 teaches hola and gracias (two exercises), les-2 teaches adios (one).
@@ -94,6 +96,44 @@ async def test_a_lesson_played_through_attempts_is_graded_by_the_server(
     assert body["xp_total"] == body["xp_awarded"]
     assert body["streak"]["today_xp"] == body["xp_awarded"]
     assert (await summary_of(client, user))["xp_total"] == body["xp_awarded"]
+
+
+async def test_an_attempt_another_task_moved_on_is_read_again_not_trusted(
+    client: httpx.AsyncClient, content: FakeContent, users_platform: Platform, clock: ManualClock
+) -> None:
+    """Two tasks of the service on the same tables: each remembers the attempts it wrote (recent.py), and the one
+    that started this attempt still remembers it as started when the other has answered an exercise of it. Its next
+    answer must not be planned on that: the write fails its version condition, the attempt is read as stored, and
+    both answers count; an answer the other task recorded is refused as already answered."""
+    other_root = bootstrap.build(users_platform, clock=clock, config=UsersSettings(answer_key_cache_seconds=0))
+    other_app = create_app(other_root, run_consumers=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other_app), base_url="http://t") as other:
+        user = await learner(client, "two-tasks@example.com")
+        attempt = await started(client, user, "les-1")
+        attempt_id = attempt["attempt_id"]
+        first = await answer(other, user, "les-1", attempt_id, exercise_id="les-1-ex0", option_id="opt-les-1-ex0-right")
+        assert first.status_code == 200, first.text
+        assert (first.json()["answered"], first.json()["total"]) == (1, 2)
+        # This task remembers the attempt with no answer; the stored one has one.
+        second = await answer(
+            client, user, "les-1", attempt_id, exercise_id="les-1-ex1", option_id="opt-les-1-ex1-right"
+        )
+        assert second.status_code == 200, second.text
+        assert (second.json()["answered"], second.json()["total"]) == (2, 2)
+        again = await answer(
+            client, user, "les-1", attempt_id, exercise_id="les-1-ex0", option_id="opt-les-1-ex0-wrong"
+        )
+        assert again.status_code == 409, again.text
+        assert again.json()["error"] == "exercise_already_answered"
+        # The other task remembers the attempt with one answer; this one completed nothing yet. Its completion
+        # counts both answers.
+        done = await complete(other, user, "les-1", attempt_id)
+        assert done.status_code == 200, done.text
+        assert (done.json()["correct"], done.json()["answered"], done.json()["perfect"]) == (2, 2, True)
+        late = await answer(client, user, "les-1", attempt_id, exercise_id="les-1-ex1", option_id="opt-les-1-ex1-wrong")
+        assert late.status_code == 409, late.text
+        assert late.json()["error"] in ("attempt_completed", "exercise_already_answered")
+        assert (await summary_of(client, user))["xp_total"] == done.json()["xp_awarded"] == LES1_MAX
 
 
 async def test_a_perfect_first_completion_and_a_repeat_the_next_day(

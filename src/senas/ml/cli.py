@@ -397,6 +397,7 @@ def serve_sagemaker(
     templates: needs only SENAS_PROFILE=aws, AWS_REGION and SENAS_RESOURCE_PREFIX (the bucket <prefix>-ml-models)."""
     import uvicorn
 
+    from senas.core.collector import settle_for_serving
     from senas.core.logging import configure_logging
     from senas.core.settings import SettingsError
     from senas.ml.hosting import ScorerHost, create_hosting_app
@@ -413,4 +414,5 @@ def serve_sagemaker(
         return
     app = create_hosting_app(ScorerHost(TemplateStore(store)))
     console.print(f"[bold green]Señas scoring model[/] listening on http://{host}:{port}", soft_wrap=True)
+    settle_for_serving()
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False)

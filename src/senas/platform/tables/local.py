@@ -453,7 +453,13 @@ class SqliteTables:
         if start:
             # Soon, not now: the writes queued in this turn of the loop join the batch.
             loop.call_soon(self._start_batch)
-        result: _T = await future
+        try:
+            result: _T = await future
+        finally:
+            # A refused write raises here, and its traceback holds this frame: without this, frame -> future ->
+            # exception -> traceback -> frame would be a reference cycle, which only the garbage collector frees
+            # (with everything the frames along the traceback hold).
+            del future
         return result
 
     def sweep(self, conn: sqlite3.Connection, now: float) -> None:
@@ -582,7 +588,12 @@ class SqliteTables:
                 outcomes.append((write, True, write.work(rows)))
             except (sqlite3.Error, OSError):
                 raise
-            except BaseException as exc:  # refused before it wrote anything: the others go on
+            except _REFUSALS as exc:  # refused before it wrote anything: the others go on
+                # Without its traceback, which would hold this frame and so the whole batch (its outcomes hold the
+                # exception): a reference cycle only the garbage collector frees. A refusal is an outcome, raised
+                # again where it is awaited; where in the write it was decided says nothing more.
+                outcomes.append((write, False, exc.with_traceback(None)))
+            except BaseException as exc:  # a fault (a bug): kept whole, traceback and all
                 outcomes.append((write, False, exc))
         rows.write(conn)
         self.sweep(conn, now)
@@ -630,6 +641,9 @@ def keys_lookup(count: int) -> str:
     )
 
 
+# What the port answers a write with when it refuses it (a failed condition, a cancelled transaction, an invalid
+# item): an outcome of the write, not a fault.
+_REFUSALS = (ConditionFailed, TransactionCancelled, InvalidRequest)
 _PRESENT: Item = {}  # "a live item is there", for conditions that look at nothing else
 _KEYS_PER_SELECT = 300  # three variables a key, well under SQLite's limit
 

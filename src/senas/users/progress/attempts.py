@@ -106,6 +106,7 @@ class AttemptsService:
         self.clock = clock
         self.repository = ProgressRepository(context.ports.progress)
         self.accounts = AccountsService(context, clock)
+        self.recent = context.recent_attempts
 
     # ------------------------------------------------------------------ start
 
@@ -137,6 +138,7 @@ class AttemptsService:
                 if replay is None:
                     continue  # pragma: no cover - a new attempt id met an existing one: draw another
                 return replay
+            self.recent.remember(attempt)
             log.info("attempt_started", user_id=user, lesson_id=lesson_id, attempt_id=attempt.attempt_id)
             return self._attempt_out(attempt, replayed=False)
         raise BUSY
@@ -202,10 +204,13 @@ class AttemptsService:
         request = ledger.request_hash({"op": "answer", "attempt_id": attempt_id, **body.model_dump()})
         practice_checked: dict[str, Any] | None = None
         for attempt_no in range(MAX_TRIES):
-            stored = await self.repository.item(user, keys.lesson_attempt(attempt_id))
+            # As this process last wrote it (see recent.py), or else as stored; a retry reads it.
+            remembered = self.recent.get(user, attempt_id) if attempt_no == 0 else None
+            stored = None if remembered else await self.repository.item(user, keys.lesson_attempt(attempt_id))
             now = self.clock.now()
             try:
-                attempt, exercise = self._answerable(stored, user, lesson_id, body.exercise_id, now)
+                attempt = self._owned(remembered or stored, user, lesson_id)
+                exercise = self._answerable(attempt, body.exercise_id, now)
             except (NotFoundError, ConflictError):
                 replay = await self._replayed_answer(user, key, request)  # the retry of a recorded answer
                 if replay is None:
@@ -245,6 +250,7 @@ class AttemptsService:
             try:
                 await self.repository.transact(ops)
             except TransactionCancelled as exc:
+                self.recent.forget(user, attempt_id)
                 if exc.reasons[0] is not None:  # the key was used: a retry of an earlier answer
                     replay = await self._replayed_answer(user, key, request)
                     if replay is not None:
@@ -257,13 +263,14 @@ class AttemptsService:
                     ) from None
                 await _backoff(attempt_no)  # the attempt changed meanwhile (another answer): read again
                 continue
+            except BaseException:  # not known to be written, or not: read it next time
+                self.recent.forget(user, attempt_id)
+                raise
+            self.recent.remember(updated)
             return outcome
         raise BUSY
 
-    def _answerable(
-        self, stored: Item | None, user: str, lesson_id: str, exercise_id: str, now: datetime
-    ) -> tuple[LessonAttempt, dict[str, Any]]:
-        attempt = self._owned(stored, user, lesson_id)
+    def _answerable(self, attempt: LessonAttempt, exercise_id: str, now: datetime) -> dict[str, Any]:
         self._check_open(attempt, now)
         exercise = attempt.exercise(exercise_id)
         if exercise is None:
@@ -276,7 +283,7 @@ class AttemptsService:
                 "ese ejercicio ya tiene respuesta en este intento / that exercise is already answered in this attempt",
                 code="exercise_already_answered",
             )
-        return attempt, exercise
+        return exercise
 
     async def _replayed_answer(self, user: str, key: str, request: str) -> AnswerOut | None:
         record = await self.repository.item(user, keys.idempotency(f"req:{key}"))
@@ -365,17 +372,20 @@ class AttemptsService:
             profile = await self.accounts.profile(principal)
             now = self.clock.now()
             today = ledger.today_of(now, profile)
-            stored, lesson_item, streak_item, stats_item, day_item = await self.repository.items(
-                user,
-                [keys.lesson_attempt(attempt_id), keys.lesson(lesson_id), keys.STREAK, keys.STATS, keys.day(today)],
-            )
+            # The attempt as this process last wrote it (see recent.py), or else as stored; a retry reads it.
+            remembered = self.recent.get(user, attempt_id) if attempt_no == 0 else None
+            wanted = [keys.lesson(lesson_id), keys.STREAK, keys.STATS, keys.day(today)]
+            if remembered is None:
+                wanted.append(keys.lesson_attempt(attempt_id))
+            lesson_item, streak_item, stats_item, day_item, *rest = await self.repository.items(user, wanted)
+            found: LessonAttempt | Item | None = remembered or (rest[0] if rest else None)
             stats = stats_item or {}
             day = ledger.DayState.from_item(today, day_item)
             streak = Streak.from_item(streak_item)
 
             seen = _Seen(stats, streak, day, today, profile)
             try:
-                attempt = self._owned(stored, user, lesson_id)
+                attempt = self._owned(found, user, lesson_id)
                 self._check_open(attempt, now)
                 planned, outcome = self._plan_completion(attempt, profile, lesson_item, day, streak, key, request, now)
             except (NotFoundError, ConflictError):
@@ -394,6 +404,9 @@ class AttemptsService:
                 # completed meanwhile: read again and plan again (or refuse).
                 await _backoff(attempt_no)
                 continue
+            finally:
+                # Completed (or not known to be): nothing will answer it again, and a retry reads it.
+                self.recent.forget(user, attempt_id)
             if planned.followup is not None:
                 kick_followups(self.context, user, planned.followup)
             return self._completion_out(outcome, stats, planned.streak, planned.day_xp, today, profile, fresh=True)
@@ -562,11 +575,17 @@ class AttemptsService:
     # ------------------------------------------------------------------ shared
 
     @staticmethod
-    def _owned(stored: Item | None, user: str, lesson_id: str) -> LessonAttempt:
-        # Keys name the caller's own partition: another learner's attempt id finds nothing here.
-        if stored is None or stored.get("lesson_id") != lesson_id:
+    def _owned(found: LessonAttempt | Item | None, user: str, lesson_id: str) -> LessonAttempt:
+        """The attempt of ``lesson_id``, remembered (see recent.py) or as stored; 404 for anything else."""
+        # Keys name the caller's own partition (and remembered attempts are per learner): another learner's attempt
+        # id finds nothing here.
+        if isinstance(found, LessonAttempt):
+            if found.lesson_id != lesson_id:
+                raise _attempt_not_found()
+            return found
+        if found is None or found.get("lesson_id") != lesson_id:
             raise _attempt_not_found()
-        return LessonAttempt.from_item(user, stored)
+        return LessonAttempt.from_item(user, found)
 
     @staticmethod
     def _check_open(attempt: LessonAttempt, now: datetime) -> None:
