@@ -3,10 +3,12 @@ standard library's compact output, written by orjson, with the standard library 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
 from senas.platform.json_text import compact_json, from_json
+from senas.users.progress import ledger
 from senas.users.progress.models import LessonAttempt
 
 
@@ -51,3 +53,31 @@ def test_an_attempt_reads_back_what_it_wrote_including_text_written_before() -> 
     # An attempt stored by the standard library's writer (before this change) reads the same.
     older = {**item, "exercises": json.dumps(attempt.exercises), "results": json.dumps(attempt.results)}
     assert LessonAttempt.from_item("u1", older) == attempt
+
+
+def test_the_exercises_text_is_made_once_and_written_back_as_read() -> None:
+    started = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    attempt = LessonAttempt(
+        user_id="u1",
+        attempt_id="b" * 32,
+        lesson_id="les-1",
+        level_id="lvl-1",
+        started_at=started,
+        expires_at=started + timedelta(hours=1),
+        exercises=[{"id": "ex1", "kind": "fingerspell", "letters": ["Ñ", "U"]}],
+        sign_ids=[],
+        lesson_max_xp=40,
+        course_max_xp=400,
+        version=1,
+    )
+    assert json.loads(attempt.to_item()["exercises"]) == attempt.exercises  # made from the exercises when not kept
+    stored = {**attempt.to_item(), "exercises": json.dumps(attempt.exercises)}  # as an older writer spelled it
+    answered = LessonAttempt.from_item("u1", stored).answered("ex1", {"correct": True, "at": "2026-03-04T12:00:01Z"})
+    assert answered.to_item()["exercises"] == stored["exercises"]  # the text as read, not made again
+
+
+def test_a_request_hash_is_the_one_records_were_stored_with() -> None:
+    payload = {"op": "answer", "attempt_id": "a1", "exercise_id": "ex1", "letters": ["Ñ"], "option_id": None}
+    expected = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    assert ledger.request_hash(payload) == expected
+    assert ledger.request_hash({**payload, "option_id": "o1"}) != expected

@@ -81,9 +81,14 @@ def value_size(value: object, depth: int) -> int:
     if isinstance(value, dict):
         total = 3
         for name, element in value.items():
-            if not isinstance(name, str):
+            if type(name) is not str and not isinstance(name, str):
                 raise InvalidRequest(f"map keys must be strings, got {name!r}")
-            total += 1 + utf8_len(name, "a map key") + value_size(element, depth + 1)
+            # The common case inline (an ASCII name and an ASCII string), without a call per value.
+            total += 1 + (len(name) if name.isascii() else utf8_len(name, "a map key"))
+            if type(element) is str and element.isascii():
+                total += len(element)
+            else:
+                total += value_size(element, depth + 1)
         return total
     raise InvalidRequest(f"unsupported value of type {type(value).__name__}: items must be JSON-like")
 
@@ -129,7 +134,8 @@ def encode_item(item: object) -> EncodedItem:
     for name, value in item.items():
         if not isinstance(name, str) or not name:
             raise InvalidRequest(f"attribute names must be non-empty strings, got {name!r}")
-        size += utf8_len(name, "an attribute name") + value_size(value, 0)
+        size += len(name) if name.isascii() else utf8_len(name, "an attribute name")
+        size += len(value) if type(value) is str and value.isascii() else value_size(value, 0)
     if size > MAX_ITEM_BYTES:
         raise InvalidRequest(f"item size {size} bytes exceeds the maximum of {MAX_ITEM_BYTES} bytes")
     gsi1pk, gsi1sk = item.get(GSI1_PK), item.get(GSI1_SK)

@@ -39,8 +39,13 @@ IDEMPOTENCY_TTL_SECONDS = 30 * 86400
 FOLLOWUP_TYPE = "progress.followup"
 
 
+# json.dumps(payload, sort_keys=True, default=str), without building an encoder on every call (a request hash is
+# taken on every write): the same text, so a record stored before still matches its retry.
+_HASH_TEXT = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def request_hash(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(_HASH_TEXT(payload).encode()).hexdigest()
 
 
 def idempotency_expiry() -> int:

@@ -74,9 +74,13 @@ class LessonAttempt:
     status: Literal["open", "completed"] = "open"
     outcome: dict[str, Any] | None = None
     version: int = 0  # 0: not stored yet
+    # The exercises as the item keeps them (JSON text): they never change after the start, and every answer writes
+    # the item again — the text is made once (or kept as read), not on every write.
+    exercises_text: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def start(cls, user_id: str, key: AnswerKey, now: datetime, window_seconds: int) -> LessonAttempt:
+        exercises = [snapshot_exercise(exercise) for exercise in key.exercises]
         return cls(
             user_id=user_id,
             attempt_id=secrets.token_hex(16),
@@ -84,11 +88,12 @@ class LessonAttempt:
             level_id=key.level_id,
             started_at=now,
             expires_at=now + timedelta(seconds=window_seconds),
-            exercises=[snapshot_exercise(exercise) for exercise in key.exercises],
+            exercises=exercises,
             sign_ids=list(key.sign_ids),
             lesson_max_xp=xp.lesson_max_xp(len(key.exercises)),
             course_max_xp=xp.course_max_xp(key.course_lessons, key.course_exercises),
             version=1,
+            exercises_text=compact_json(exercises),
         )
 
     def exercise(self, exercise_id: str) -> dict[str, Any] | None:
@@ -117,7 +122,7 @@ class LessonAttempt:
             # The snapshot and the verdicts are kept as JSON text: the item is written on every answer, and one
             # string is checked and stored at once where a nest of maps is walked value by value (orjson writes it:
             # the standard library took a tenth of the answer's own work).
-            "exercises": compact_json(self.exercises),
+            "exercises": self.exercises_text if self.exercises_text is not None else compact_json(self.exercises),
             "sign_ids": self.sign_ids,
             "lesson_max_xp": self.lesson_max_xp,
             "course_max_xp": self.course_max_xp,
@@ -139,6 +144,7 @@ class LessonAttempt:
             started_at=datetime.fromisoformat(str(item["started_at"])),
             expires_at=datetime.fromisoformat(str(item["window_ends_at"])),
             exercises=list(from_json(item["exercises"])),
+            exercises_text=str(item["exercises"]),
             sign_ids=list(item.get("sign_ids", [])),
             lesson_max_xp=int(item["lesson_max_xp"]),
             course_max_xp=int(item["course_max_xp"]),
