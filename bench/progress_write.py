@@ -3,8 +3,10 @@ per exercise, complete) at concurrency 32, against the same app's constant-JSON 
 same run, with a check that no XP was lost or doubled — and the table calls a completion costs.
 
     .venv/bin/python bench/progress_write.py [--flows 1000] [--concurrency 32] [--users 64] [--prefill 0] [--rounds 10]
+        [--loop uvloop|asyncio]
 
-Everything runs in one process over the in-process ASGI transport (no sockets), on a fresh embedded data
+Everything runs in one process over the in-process ASGI transport (no sockets), on the event loop uvicorn runs the
+services on (uvloop; ``--loop asyncio`` for the standard library's), on a fresh embedded data
 directory (``--prefill N`` first writes N items of other learners, as in a platform that has been used); the
 content service is a small in-process app answering lessons and answer keys (it checks the service grant, as the
 real one does). The user service runs as deployed: its background work is on — every completion's
@@ -602,6 +604,17 @@ async def one_at_a_time(
     return OneAtATime(calls, {label: statistics.median(values) for label, values in cpu.items()})
 
 
+def event_loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop]:
+    """The event loop the run is on: ``uvloop`` by default, the one uvicorn runs the services on (``senas serve`` and
+    ``senas up`` leave uvicorn's ``loop="auto"``, which takes uvloop where it is installed — it is, with
+    ``uvicorn[standard]``); ``asyncio`` for the standard library's, to compare."""
+    if name == "asyncio":
+        return asyncio.new_event_loop
+    import uvloop
+
+    return uvloop.new_event_loop
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flows", type=int, default=1000)
@@ -609,5 +622,10 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=64)
     parser.add_argument("--prefill", type=int, default=0, help="items of other learners in the tables beforehand")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of writes, each followed by its baseline")
+    parser.add_argument(
+        "--loop", choices=("uvloop", "asyncio"), default="uvloop", help="the event loop (uvicorn's: uvloop)"
+    )
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.flows, args.concurrency, args.users, args.prefill, max(1, args.rounds))))
+    print(f"event loop: {args.loop}")
+    with asyncio.Runner(loop_factory=event_loop_factory(args.loop)) as runner:
+        sys.exit(runner.run(main(args.flows, args.concurrency, args.users, args.prefill, max(1, args.rounds))))

@@ -20,6 +20,7 @@ def test_the_progress_write_bench_runs_and_its_xp_check_passes() -> None:
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith("event loop: uvloop\n"), run.stdout  # the loop uvicorn runs the services on
     assert "XP check: all 8 learners have exactly the expected XP" in run.stdout
     assert re.search(r"^ratio progress writes/constant: \d\.\d{3}", run.stdout, re.MULTILINE), run.stdout
     for label in ("start (request)", "answer (request)", "complete (request)", "complete (follow-ups)"):

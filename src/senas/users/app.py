@@ -15,6 +15,7 @@ from senas.users.auth.router import router as auth_router
 from senas.users.bootstrap import UsersRoot
 from senas.users.leaderboard.router import router as leaderboard_router
 from senas.users.notifications.router import router as notifications_router
+from senas.users.progress.router import attempts_router
 from senas.users.progress.router import router as progress_router
 from senas.users.reviews.router import router as reviews_router
 
@@ -23,8 +24,10 @@ SPEC = ServiceSpec(
     title="Señas — user service",
     description="Cuentas, perfil, progreso, rachas, repaso espaciado, logros y notificaciones.\n\n"
     "Accounts, profile, progress, streaks, spaced review, achievements and notifications.",
-    # Routes are matched in order: the lesson attempts (most of a learner's requests) come first.
+    # Routes are matched in order: the lesson attempts (most of a learner's requests) come first, included by the app
+    # itself (each level of nested routers is another match on every request that reaches it).
     routers=(
+        attempts_router,
         progress_router,
         auth_router,
         accounts_router,

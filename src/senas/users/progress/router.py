@@ -226,9 +226,6 @@ async def complete_attempt(
     return await write.attempts.complete(write.user, lesson_id, attempt_id, key)
 
 
-router.include_router(attempts_router)
-
-
 @router.get("/me/progress", response_model=SummaryOut)
 async def read_summary(user: CurrentUser, progress: ProgressDep) -> SummaryOut:
     profile = await progress.accounts.profile(user)
