@@ -17,6 +17,7 @@ from senas.users.background import BackgroundWork
 from senas.users.clock import Clock, SystemClock
 from senas.users.notifications.hub import NotificationHub
 from senas.users.progress.recent import RecentAttempts
+from senas.users.progress.turns import LearnerTurns
 from senas.users.settings import UsersSettings
 from senas.wiring.resources import DeclaredPorts, Topic, queue, table, topic
 from senas.wiring.roots import ServiceContext
@@ -46,6 +47,7 @@ class UsersContext(ServiceContext[UsersPorts, UsersSettings]):
     progress_hits: HitPool = field(default_factory=HitPool)  # the learners' progress-write budgets, written in batches
     followup_failures: set[str] = field(default_factory=set)  # learners with a follow-up to try again
     recent_attempts: RecentAttempts = field(default_factory=RecentAttempts)  # what this process last wrote of each
+    learner_turns: LearnerTurns = field(default_factory=LearnerTurns)  # a learner's progress events, one at a time
 
     def topic(self, logical: str) -> Topic:
         """A topic this service declared (the outbox keeps the logical name of where each message goes)."""

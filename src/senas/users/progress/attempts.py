@@ -365,6 +365,10 @@ class AttemptsService:
     # ------------------------------------------------------------------ complete
 
     async def complete(self, principal: Principal, lesson_id: str, attempt_id: str, key: str) -> CompletionOut:
+        async with self.context.learner_turns.turn(principal.user_id):  # see turns.py
+            return await self._complete(principal, lesson_id, attempt_id, key)
+
+    async def _complete(self, principal: Principal, lesson_id: str, attempt_id: str, key: str) -> CompletionOut:
         user = principal.user_id
         request = ledger.request_hash({"op": "complete", "attempt_id": attempt_id})
         for attempt_no in range(MAX_TRIES):

@@ -134,6 +134,17 @@ class ProgressService:
         known_card: Item | None = None,
     ) -> tuple[dict[str, Any], bool, Item | None]:
         """(the outcome, whether it is a replay, the follow-up it left to run)."""
+        async with self.context.learner_turns.turn(profile.user_id):  # see turns.py
+            return await self._record_card_event_in_turn(profile, review, entry_for, known_card=known_card)
+
+    async def _record_card_event_in_turn(
+        self,
+        profile: Profile,
+        review: CardReview,
+        entry_for: Any,
+        *,
+        known_card: Item | None = None,
+    ) -> tuple[dict[str, Any], bool, Item | None]:
         user = profile.user_id
         for attempt in range(MAX_TRIES):
             probe = entry_for(False, False, "")
