@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
+from users_support import learner
 
+from senas.platform.identity.errors import InvalidSignUp
+from senas.platform.identity.local import EMAIL_PATTERN, check_email
 from senas.users.app import create_app
+from senas.users.auth.schemas import SignUpIn
 from senas.users.bootstrap import UsersRoot
 from senas.users.progress.schemas import AnswerIn
 
@@ -54,3 +61,27 @@ def test_optional_parameters_are_text_or_absent(users_root: UsersRoot) -> None:
     assert ("/users/me/notifications", "query", "cursor") in optional
     for path, parameter in parameters:
         assert "null" not in str(parameter["schema"]), (path, parameter)
+
+
+@settings(max_examples=300, deadline=None)
+@given(email=st.from_regex(EMAIL_PATTERN, fullmatch=True).filter(lambda text: 3 <= len(text) <= 254))
+def test_an_email_the_sign_up_schema_allows_is_one_the_identity_provider_takes(email: str) -> None:
+    check_email(email)  # raises InvalidSignUp for an address it refuses
+
+
+@pytest.mark.parametrize("email", ["000", "a@b", "a b@c.d", "@c.d", "a@@c.d", "a@c.d e"])
+def test_an_email_the_identity_provider_refuses_is_one_the_schema_refuses(email: str) -> None:
+    schema = SignUpIn.model_json_schema()["properties"]["email"]
+    assert not Draft202012Validator(schema).is_valid(email)
+    with pytest.raises(InvalidSignUp):
+        check_email(email)
+
+
+async def test_an_empty_cursor_is_refused_as_the_schema_says(client: httpx.AsyncClient) -> None:
+    user = await learner(client, "cursor@example.com")
+    schema = (await client.get("/users/openapi.json")).json()
+    cursor = next(p for p in schema["paths"]["/users/me/notifications"]["get"]["parameters"] if p["name"] == "cursor")
+    assert cursor["schema"]["minLength"] == 1  # found by fuzzing: '' was schema-valid, and refused
+    response = await client.get("/users/me/notifications", params={"cursor": ""}, headers=user.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_input"

@@ -51,7 +51,7 @@ async def my_history(
     service: SessionServiceDep,
     sign_id: Annotated[str, Query(min_length=1, max_length=128)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> SessionPage:
     items, next_cursor = await service.history(user.user_id, sign_id, limit=limit, cursor=cursor)
     return SessionPage(items=[_out(service, i) for i in items], cursor=next_cursor)

@@ -91,7 +91,8 @@ def mfa_throttled(retry_after: int) -> LoginThrottled:
     )
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # published as the sign-up schema's pattern
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def normalise_email(email: str) -> str:
@@ -104,7 +105,8 @@ def _hash(secret: str) -> str:
 
 def check_email(email: str) -> str:
     normalised = normalise_email(email)
-    if len(normalised) > 254 or not _EMAIL.match(normalised):
+    # The length as sent (lower case can be longer: 'İ' is two code points): what the schema's maxLength counts.
+    if len(email.strip()) > 254 or not _EMAIL.match(normalised):
         raise InvalidSignUp("email", "el correo no es válido / the email address is not valid")
     return normalised
 

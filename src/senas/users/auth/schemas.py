@@ -6,13 +6,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from senas.platform.identity.local import EMAIL_PATTERN
 from senas.users.accounts.schemas import DisplayName, Hand, Locale, SignLanguageCode, Timezone
 
 
 class SignUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254)
+    # The shape the identity provider checks, published (it answers 422 `invalid_input` for the field email, with a
+    # message of its own, for anything else): one '@', a dot after it, no spaces.
+    email: str = Field(min_length=3, max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
     password: str = Field(min_length=1, max_length=256)
     display_name: DisplayName | None = None
     sign_language: SignLanguageCode | None = None

@@ -24,7 +24,7 @@ async def inbox(
     user: CurrentUser,
     context: ContextDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
 ) -> InboxOut:
     try:
         items, next_cursor = await NotificationsService(context).inbox(user.user_id, limit=limit, cursor=cursor)
