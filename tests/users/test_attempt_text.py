@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from senas.platform.json_text import compact_json, from_json
 from senas.users.progress import ledger
@@ -24,16 +25,26 @@ def test_an_integer_past_64_bits_keeps_every_digit() -> None:
     assert from_json(text) == value  # not a float with its last digits lost
 
 
-def test_an_attempt_reads_back_what_it_wrote_including_text_written_before() -> None:
-    started = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-    attempt = LessonAttempt(
+STARTED = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def attempt_of(exercises: list[dict[str, Any]], *, attempt_id: str = "a" * 32, **fields: Any) -> LessonAttempt:
+    """An attempt of user u1 at lesson les-1, started at STARTED for an hour."""
+    return LessonAttempt(
         user_id="u1",
-        attempt_id="a" * 32,
+        attempt_id=attempt_id,
         lesson_id="les-1",
         level_id="lvl-1",
-        started_at=started,
-        expires_at=started + timedelta(hours=1),
-        exercises=[
+        started_at=STARTED,
+        expires_at=STARTED + timedelta(hours=1),
+        exercises=exercises,
+        **fields,
+    )
+
+
+def test_an_attempt_reads_back_what_it_wrote_including_text_written_before() -> None:
+    attempt = attempt_of(
+        [
             {
                 "id": "ex1",
                 "kind": "watch_choose_meaning",
@@ -56,15 +67,9 @@ def test_an_attempt_reads_back_what_it_wrote_including_text_written_before() -> 
 
 
 def test_the_exercises_text_is_made_once_and_written_back_as_read() -> None:
-    started = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-    attempt = LessonAttempt(
-        user_id="u1",
+    attempt = attempt_of(
+        [{"id": "ex1", "kind": "fingerspell", "letters": ["Ñ", "U"]}],
         attempt_id="b" * 32,
-        lesson_id="les-1",
-        level_id="lvl-1",
-        started_at=started,
-        expires_at=started + timedelta(hours=1),
-        exercises=[{"id": "ex1", "kind": "fingerspell", "letters": ["Ñ", "U"]}],
         sign_ids=[],
         lesson_max_xp=40,
         course_max_xp=400,

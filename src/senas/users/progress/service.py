@@ -134,60 +134,52 @@ class ProgressService:
         known_card: Item | None = None,
     ) -> tuple[dict[str, Any], bool, Item | None]:
         """(the outcome, whether it is a replay, the follow-up it left to run)."""
-        async with self.context.learner_turns.turn(profile.user_id):  # see turns.py
-            return await self._record_card_event_in_turn(profile, review, entry_for, known_card=known_card)
-
-    async def _record_card_event_in_turn(
-        self,
-        profile: Profile,
-        review: CardReview,
-        entry_for: Any,
-        *,
-        known_card: Item | None = None,
-    ) -> tuple[dict[str, Any], bool, Item | None]:
         user = profile.user_id
-        for attempt in range(MAX_TRIES):
-            probe = entry_for(False, False, "")
-            record = await self.repository.item(user, keys.idempotency(probe.dedupe_key))
-            if record is not None:
-                return ledger.replayed_outcome(record, probe.request_hash), True, None
-            at: datetime = probe.occurred_at
-            day_key = ledger.today_of(at, profile)
-            card_item, sign_item, streak_item, day_item = await asyncio.gather(
-                self._card(user, review, known_card if attempt == 0 else None),
-                self.repository.item(user, keys.sign_seen(review.sign_id)),
-                self.repository.item(user, keys.STREAK),
-                self.repository.item(user, keys.day(day_key)),
+        async with self.context.learner_turns.turn(user):  # see turns.py
+            for attempt in range(MAX_TRIES):
+                probe = entry_for(False, False, "")
+                record = await self.repository.item(user, keys.idempotency(probe.dedupe_key))
+                if record is not None:
+                    return ledger.replayed_outcome(record, probe.request_hash), True, None
+                at: datetime = probe.occurred_at
+                day_key = ledger.today_of(at, profile)
+                card_item, sign_item, streak_item, day_item = await asyncio.gather(
+                    self._card(user, review, known_card if attempt == 0 else None),
+                    self.repository.item(user, keys.sign_seen(review.sign_id)),
+                    self.repository.item(user, keys.STREAK),
+                    self.repository.item(user, keys.day(day_key)),
+                )
+                if card_item is None and review.must_exist:
+                    raise _no_card()
+                card = (
+                    ReviewCard.new(user, review.sign_id, review.direction, at)
+                    if card_item is None
+                    else ReviewCard.from_item(user, card_item)
+                )
+                was_due = card.due <= at
+                updated = card.reviewed(review.rating, at)
+                entry = entry_for(was_due, sign_item is None, keys.iso(updated.due))
+                planned = ledger.plan(
+                    entry, ledger.DayState.from_item(day_key, day_item), Streak.from_item(streak_item)
+                )
+                condition = Condition.item_absent() if card.version == 0 else Condition.version_is(card.version)
+                ops: list[WriteOp] = [*planned.ops, Put(updated.to_item(), condition)]
+                if sign_item is None:
+                    marker = {"pk": keys.user(user), "sk": keys.sign_seen(review.sign_id), "first_at": keys.iso(at)}
+                    ops.append(Put(marker, Condition.item_absent()))
+                try:
+                    await self.repository.transact(ops)
+                except TransactionCancelled:
+                    # The same event was recorded meanwhile (the next loop replays it), or another event changed the
+                    # card, the day or the streak first: read again and plan again.
+                    await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))  # noqa: S311
+                    continue
+                return entry.outcome, False, planned.followup
+            raise ServiceUnavailableError(
+                "hay demasiados cambios a la vez; reinténtalo / too many simultaneous changes; retry",
+                code="busy",
+                headers={"Retry-After": "1"},
             )
-            if card_item is None and review.must_exist:
-                raise _no_card()
-            card = (
-                ReviewCard.new(user, review.sign_id, review.direction, at)
-                if card_item is None
-                else ReviewCard.from_item(user, card_item)
-            )
-            was_due = card.due <= at
-            updated = card.reviewed(review.rating, at)
-            entry = entry_for(was_due, sign_item is None, keys.iso(updated.due))
-            planned = ledger.plan(entry, ledger.DayState.from_item(day_key, day_item), Streak.from_item(streak_item))
-            condition = Condition.item_absent() if card.version == 0 else Condition.version_is(card.version)
-            ops: list[WriteOp] = [*planned.ops, Put(updated.to_item(), condition)]
-            if sign_item is None:
-                marker = {"pk": keys.user(user), "sk": keys.sign_seen(review.sign_id), "first_at": keys.iso(at)}
-                ops.append(Put(marker, Condition.item_absent()))
-            try:
-                await self.repository.transact(ops)
-            except TransactionCancelled:
-                # The same event was recorded meanwhile (the next loop replays it), or another event changed the
-                # card, the day or the streak first: read again and plan again.
-                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))  # noqa: S311
-                continue
-            return entry.outcome, False, planned.followup
-        raise ServiceUnavailableError(
-            "hay demasiados cambios a la vez; reinténtalo / too many simultaneous changes; retry",
-            code="busy",
-            headers={"Retry-After": "1"},
-        )
 
     async def _card(self, user: str, review: CardReview, known: Item | None) -> Item | None:
         if known is not None:
