@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from roots import NoPorts, probe_root
 from senas.core.app import ServiceSpec, create_service_app
@@ -252,3 +254,26 @@ async def test_list_routes_cap_their_page_size(
     assert [field["field"] for field in over.json()["fields"]] == [f"query.{param}"]
     at_cap = await client.get(path.format(n=cap), headers=headers)
     assert at_cap.status_code != 422, at_cap.text
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='[]{}"\\ab', max_size=3), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON_VALUES, limit=st.integers(min_value=0, max_value=8))
+def test_the_nesting_scan_finds_the_depth_of_any_json(value: object, limit: int) -> None:
+    # Strings full of brackets and escapes: bodies with fewer brackets than the limit skip the walk, the others
+    # take it; both must give the depth the value has.
+    assert json_depth_exceeds(json.dumps(value).encode(), limit) == (_depth(value) > limit)

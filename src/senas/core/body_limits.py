@@ -50,6 +50,8 @@ class BodyLimits:
 def json_depth_exceeds(body: bytes, limit: int) -> bool:
     """Whether ``body`` opens more than ``limit`` arrays/objects inside one another (brackets in strings don't
     count). Not a validator: malformed JSON is left for the parser to refuse."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # fewer brackets than levels, strings included: no need to walk them (most bodies)
     depth = 0
     in_string = False
     skip = -1  # the position of a character escaped by a backslash

@@ -24,8 +24,8 @@ SPEC = ServiceSpec(
     title="Señas — user service",
     description="Cuentas, perfil, progreso, rachas, repaso espaciado, logros y notificaciones.\n\n"
     "Accounts, profile, progress, streaks, spaced review, achievements and notifications.",
-    # Routes are matched in order: the lesson attempts (most of a learner's requests) come first, included by the app
-    # itself (each level of nested routers is another match on every request that reaches it).
+    # Routes are matched in order: the lesson attempts (most of a learner's requests) come first (every router's routes
+    # are added to the app itself: see ``include_flat``).
     routers=(
         attempts_router,
         progress_router,
