@@ -74,11 +74,20 @@ async def test_ordering_insert_reorder_and_delete_compact(
     assert [lesson["id"] for lesson in view["lessons"]] == new_order
     assert [lesson["position"] for lesson in view["lessons"]] == [1, 2, 3, 4]
 
-    bad = await client.put(
+    stale = await client.put(
         f"/content/author/levels/{level_id}/lessons/order", json={"ids": new_order[:2]}, headers=author_headers
     )
-    assert bad.status_code == 422
-    assert bad.json()["fields"][0]["field"] == "ids"
+    assert stale.status_code == 409
+    assert stale.json()["error"] == "children_changed"
+    twice = await client.put(
+        f"/content/author/levels/{level_id}/lessons/order",
+        json={"ids": [*new_order, new_order[0]]},
+        headers=author_headers,
+    )
+    assert twice.status_code == 422
+    assert twice.json()["fields"][0]["field"] == "ids"
+    view = await ok(await client.get(f"/content/levels/{level_id}?preview=true", headers=author_headers))
+    assert [lesson["id"] for lesson in view["lessons"]] == new_order  # neither changed anything
 
     await ok(await client.delete(f"/content/author/lessons/{inserted['id']}", headers=author_headers), 204)
     view = await ok(await client.get(f"/content/levels/{level_id}?preview=true", headers=author_headers))

@@ -3,17 +3,20 @@ a payload that drifts from it fails — here, or when the view is built — inst
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import pytest
 from content_helpers import build_course, ok
 from fastapi.routing import APIRoute
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 from test_media import upload_reference
 
 from senas.content.catalog.router import router as catalogue_router
-from senas.content.catalog.schemas import SignSummaryOut
+from senas.content.catalog.schemas import OrderIn, SignSummaryOut
 from senas.content.views import MediaRef
 from senas.wiring import Platform
 
@@ -90,3 +93,23 @@ def test_a_view_keeps_its_media_refs_and_refuses_a_drift() -> None:
         SignSummaryOut.model_validate({key: value for key, value in summary(None).items() if key != "gloss"})
     with pytest.raises(ValidationError):
         SignSummaryOut.model_validate(summary(None) | {"media": {"url": "u"}})
+
+
+def _published_id_schema() -> dict[str, Any]:
+    items: dict[str, Any] = OrderIn.model_json_schema()["properties"]["ids"]["items"]
+    return items
+
+
+@settings(max_examples=200, deadline=None)
+@given(ident=st.from_regex(_published_id_schema()["pattern"], fullmatch=True).filter(lambda text: len(text) <= 36))
+def test_every_id_the_schema_allows_is_taken(ident: str) -> None:
+    assert OrderIn.model_validate({"ids": [ident]}).ids == [ident]
+
+
+@pytest.mark.parametrize("ident", ["\r", " ", "", " \t", "a b", "é", "../x", "x" * 37])
+def test_what_the_id_schema_refuses_is_refused(ident: str) -> None:
+    schema = _published_id_schema()
+    allowed = re.fullmatch(schema["pattern"], ident) is not None and 1 <= len(ident) <= schema["maxLength"]
+    assert not allowed
+    with pytest.raises(ValidationError):
+        OrderIn.model_validate({"ids": [ident]})

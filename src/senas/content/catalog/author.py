@@ -146,8 +146,16 @@ class CatalogAuthor:
         self, model: Any, parent: InstrumentedAttribute[str], parent_id: str, ids: Sequence[str]
     ) -> list[str]:
         siblings = {row.id: row for row in await self.repo.children(model, parent, parent_id)}
-        if len(set(ids)) != len(ids) or set(ids) != set(siblings):
-            raise invalid("ids", "must list every child exactly once / debe incluir cada elemento una vez")
+        if len(set(ids)) != len(ids):
+            raise invalid("ids", "must list every child once / debe incluir cada elemento una sola vez")
+        if set(ids) != set(siblings):
+            # A list of other children than there are now: the author's view is not the current one (a child was
+            # added or removed meanwhile, or the ids are of something else) — a conflict with the current state.
+            raise ConflictError(
+                "la lista no es la de los elementos actuales; recarga y vuelve a ordenar / the list is not of the "
+                f"current children ({len(siblings)}); reload and order again",
+                code="children_changed",
+            )
         for index, child_id in enumerate(ids, start=1):
             siblings[child_id].position = index
         await self.repo.bump_revision()

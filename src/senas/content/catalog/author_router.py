@@ -22,7 +22,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in"},
     403: {"description": "Not a teacher or admin"},
     404: {"description": "Not found"},
-    409: {"description": "Slug or code already taken, or a simultaneous change conflicted"},
+    409: {
+        "description": "Slug or code already taken, a simultaneous change conflicted, or an order that does not list "
+        "the current children (`children_changed`)"
+    },
     422: {"description": "Invalid payload; the field is named"},
 }
 KindPath = Annotated[PublishableKind, Path(description="languages | levels | lessons | signs")]

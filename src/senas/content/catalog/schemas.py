@@ -23,7 +23,9 @@ from senas.content.views import MediaRef
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
 Slug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-Id = Annotated[str, Field(min_length=1, max_length=36)]
+# The ids the service makes (uuid4 text); published as a pattern, as the bodies are stripped of surrounding white
+# space before they are checked (an id of white space alone was refused as empty, which no schema said).
+Id = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 Position = Annotated[int, Field(ge=1, le=10_000, description="1-based place among its siblings")]
 ExerciseKind = Literal["watch_choose_meaning", "meaning_choose_video", "perform_sign", "fingerspell"]
 LanguageCode = Annotated[
@@ -158,7 +160,16 @@ def check_exercise_shape(kind: str, sign_id: str | None, distractor_ids: list[st
 
 
 class OrderIn(_In):
-    ids: Annotated[list[Id], Field(min_length=1, max_length=1000, description="every child's id, in order")]
+    ids: Annotated[
+        list[Id],
+        Field(
+            min_length=1,
+            max_length=1000,
+            description="every current child's id, once each, in order (409 `children_changed` when they are not "
+            "the current children)",
+            json_schema_extra={"uniqueItems": True},  # checked by the service (422), published here
+        ),
+    ]
 
 
 class LessonSignsIn(_In):
