@@ -4,6 +4,7 @@ round; an optional parameter is text or absent, never null (a client that believ
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from users_support import learner
 
 from senas.platform.identity.errors import InvalidSignUp
 from senas.platform.identity.local import EMAIL_PATTERN, check_email
+from senas.platform.identity.passwords import check_password, has_control_characters, is_common
 from senas.users.app import create_app
 from senas.users.auth.schemas import SignUpIn
 from senas.users.bootstrap import UsersRoot
@@ -85,3 +87,40 @@ async def test_an_empty_cursor_is_refused_as_the_schema_says(client: httpx.Async
     response = await client.get("/users/me/notifications", params={"cursor": ""}, headers=user.headers)
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "invalid_input"
+
+
+_NEW_PASSWORD = Draft202012Validator(SignUpIn.model_json_schema()["properties"]["password"])
+
+
+def _plain_enough(password: str) -> bool:
+    """What the identity provider checks beyond the published schema (see ``check_password``)."""
+    return (
+        not has_control_characters(password)
+        and not is_common(password)
+        and len(set(password)) >= 5
+        and "someone" not in unicodedata.normalize("NFKC", password).casefold()  # the email's name
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(password=st.text(min_size=0, max_size=140))
+def test_a_password_the_sign_up_schema_allows_is_one_the_identity_provider_takes(password: str) -> None:
+    # Found by fuzzing: a short password was schema-valid (minLength 1) and refused for its length.
+    try:
+        check_password(password, "someone@example.com")
+        taken = True
+    except InvalidSignUp:
+        taken = False
+    if _NEW_PASSWORD.is_valid(password) and _plain_enough(password):
+        assert taken
+    if not _NEW_PASSWORD.is_valid(password):
+        assert not taken
+
+
+@pytest.mark.parametrize(
+    "password", ["short-one", "x" * 129, "line\nbreak-pass-2024", "tab\there-and-more", "c1\x85-control-xx"]
+)
+def test_a_password_the_schema_refuses_is_refused_at_sign_up(password: str) -> None:
+    assert not _NEW_PASSWORD.is_valid(password)
+    with pytest.raises(InvalidSignUp):
+        check_password(password, "someone@example.com")

@@ -7,7 +7,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from senas.platform.identity.local import EMAIL_PATTERN
+from senas.platform.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from senas.users.accounts.schemas import DisplayName, Hand, Locale, SignLanguageCode, Timezone
+
+NEW_PASSWORD_SCHEMA: dict[str, Any] = {
+    "minLength": MIN_PASSWORD_LENGTH,
+    "maxLength": MAX_PASSWORD_LENGTH,
+    "pattern": r"^[^\x00-\x1f\x7f-\x9f]*$",  # no C0 or C1 control character
+}
 
 
 class SignUpIn(BaseModel):
@@ -16,7 +23,10 @@ class SignUpIn(BaseModel):
     # The shape the identity provider checks, published (it answers 422 `invalid_input` for the field email, with a
     # message of its own, for anything else): one '@', a dot after it, no spaces.
     email: str = Field(min_length=3, max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
-    password: str = Field(min_length=1, max_length=256)
+    # The new-password rules (``platform/identity/passwords.py``) as far as a schema can say them: their length, and no
+    # control characters. The others (not a common password, five different characters at least, not the email's
+    # name) are the provider's alone; it answers 422 `invalid_input` for the field password, saying which.
+    password: str = Field(min_length=1, max_length=256, json_schema_extra=NEW_PASSWORD_SCHEMA)
     display_name: DisplayName | None = None
     sign_language: SignLanguageCode | None = None
     dominant_hand: Hand | None = None
