@@ -152,8 +152,8 @@ class CatalogAuthor:
             # A list of other children than there are now: the author's view is not the current one (a child was
             # added or removed meanwhile, or the ids are of something else) — a conflict with the current state.
             raise ConflictError(
-                "la lista no es la de los elementos actuales; recarga y vuelve a ordenar / the list is not of the "
-                f"current children ({len(siblings)}); reload and order again",
+                "la lista no es la de los elementos de ahora (cambiaron mientras tanto); vuelve a ordenar / the list "
+                f"is not of the current children ({len(siblings)}: they changed meanwhile); order them again",
                 code="children_changed",
             )
         for index, child_id in enumerate(ids, start=1):

@@ -10,6 +10,8 @@ import { confirmDialog } from "./dialog.js";
 
 const KINDS = ["watch_choose_meaning", "meaning_choose_video", "perform_sign", "fingerspell"];
 const MAX_DISTRACTORS = 3;
+// A refusal to show once the page is drawn again (an order made on exercises that changed meanwhile).
+let pendingNotice = null;
 
 export async function render(page, { params }) {
   if (refuseUnlessAuthor(page)) return;
@@ -24,7 +26,11 @@ export async function render(page, { params }) {
     try {
       if ((await work()) !== false) reload();
     } catch (error) {
-      showError(problem, error);
+      if (error && error.code === "children_changed") {
+        // The exercises changed meanwhile (another tab): draw them as they are now, and say why nothing moved.
+        pendingNotice = error;
+        reload();
+      } else showError(problem, error);
     }
   };
 
@@ -98,6 +104,10 @@ export async function render(page, { params }) {
       publish,
     ),
   );
+  if (pendingNotice) {
+    showError(problem, pendingNotice);
+    pendingNotice = null;
+  }
 }
 
 // The form for a new exercise; which fields show depends on the kind.

@@ -52,7 +52,7 @@ export async function render(page) {
 
 // -- the course tree ----------------------------------------------------------------------------------------
 
-async function renderTree(section, code) {
+async function renderTree(section, code, notice = null) {
   const { levels } = await api(`/content/languages/${encodeURIComponent(code)}/levels?preview=true`);
   const ordered = [...levels].sort((a, b) => a.position - b.position);
   const details = await Promise.all(ordered.map((level) => api(`/content/levels/${encodeURIComponent(level.id)}?preview=true`)));
@@ -63,7 +63,9 @@ async function renderTree(section, code) {
     try {
       if ((await work()) !== false) await redraw();
     } catch (error) {
-      showError(problem, error);
+      // An order of other children than there are now (changed in another tab): show the current ones, and why.
+      if (error && error.code === "children_changed") await renderTree(clear(section), code, error);
+      else showError(problem, error);
     }
   };
   const move = (ids, index, step, path) =>
@@ -126,6 +128,7 @@ async function renderTree(section, code) {
     ordered.length ? h("ol", { class: "studio-levels" }, items) : h("p", {}, t("studio_no_levels")),
     createForm(t("studio_new_level"), `/content/author/languages/${code}/levels`, redraw, "new-level"),
   );
+  if (notice) showError(problem, notice);
 }
 
 // A "new level" / "new lesson" form: titles in Spanish and English.
