@@ -81,7 +81,7 @@ def value_size(value: object, depth: int) -> int:
     if isinstance(value, dict):
         total = 3
         for name, element in value.items():
-            if type(name) is not str and not isinstance(name, str):
+            if not isinstance(name, str):
                 raise InvalidRequest(f"map keys must be strings, got {name!r}")
             # The common case inline (an ASCII name and an ASCII string), without a call per value.
             total += 1 + (len(name) if name.isascii() else utf8_len(name, "a map key"))

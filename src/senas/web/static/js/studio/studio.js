@@ -57,14 +57,14 @@ async function renderTree(section, code, notice = null) {
   const ordered = [...levels].sort((a, b) => a.position - b.position);
   const details = await Promise.all(ordered.map((level) => api(`/content/levels/${encodeURIComponent(level.id)}?preview=true`)));
   const problem = errorBox();
-  const redraw = () => renderTree(clear(section), code).catch((error) => showError(problem, error));
+  const redraw = (notice = null) => renderTree(clear(section), code, notice).catch((error) => showError(problem, error));
   const act = (work) => async () => {
     problem.hidden = true;
     try {
       if ((await work()) !== false) await redraw();
     } catch (error) {
       // An order of other children than there are now (changed in another tab): show the current ones, and why.
-      if (error && error.code === "children_changed") await renderTree(clear(section), code, error);
+      if (error && error.code === "children_changed") await redraw(error);
       else showError(problem, error);
     }
   };
@@ -126,7 +126,7 @@ async function renderTree(section, code, notice = null) {
     h("h2", { id: "studio-tree-heading" }, t("studio_tree")),
     problem,
     ordered.length ? h("ol", { class: "studio-levels" }, items) : h("p", {}, t("studio_no_levels")),
-    createForm(t("studio_new_level"), `/content/author/languages/${code}/levels`, redraw, "new-level"),
+    createForm(t("studio_new_level"), `/content/author/languages/${code}/levels`, () => redraw(), "new-level"),
   );
   if (notice) showError(problem, notice);
 }
