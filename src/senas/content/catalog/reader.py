@@ -22,6 +22,7 @@ from senas.content.catalog.answers import OptionIds
 from senas.content.catalog.models import PUBLISHED, Exercise, Lesson, Level, Sign, SignLanguage
 from senas.content.catalog.repository import CatalogRepository
 from senas.content.catalog.schemas import (
+    MULTIPLE_CHOICE,
     AnswerKeyOut,
     DictionaryPageOut,
     LanguageLevelsOut,
@@ -38,7 +39,6 @@ from senas.content.views import MediaRef, View, ViewCache
 from senas.core.errors import ConflictError, NotFoundError
 
 ALPHABET_CATEGORY = "alfabeto"
-MULTIPLE_CHOICE = ("watch_choose_meaning", "meaning_choose_video")
 
 
 _NOT_FOUND_ES = {

@@ -28,6 +28,7 @@ Slug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(-[
 Id = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 Position = Annotated[int, Field(ge=1, le=10_000, description="1-based place among its siblings")]
 ExerciseKind = Literal["watch_choose_meaning", "meaning_choose_video", "perform_sign", "fingerspell"]
+MULTIPLE_CHOICE = ("watch_choose_meaning", "meaning_choose_video")  # the right sign among its distractors
 LanguageCode = Annotated[
     str,
     Field(
@@ -108,10 +109,49 @@ class SignUpdate(_In):
 Word = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\W\d_]+( [^\W\d_]+)*$")]
 
 
+def _publish_kinds(schema: dict[str, Any]) -> None:
+    """The schema says which fields each kind takes, as ``check_exercise_shape`` decides it (it published every field
+    as optional, so a fingerspell exercise without its word was schema-valid and refused — found by fuzzing the running
+    content service). One rule no JSON schema can state stays the service's alone: the right answer is not also one of
+    the wrong ones."""
+    no_choices = {"type": "array", "maxItems": 0}
+    schema["oneOf"] = [
+        {
+            "properties": {
+                "kind": {"enum": list(MULTIPLE_CHOICE)},
+                "sign_id": {"type": "string"},
+                "distractor_ids": {"type": "array", "minItems": 1, "uniqueItems": True},
+                "word": {"type": "null"},
+            },
+            "required": ["kind", "sign_id", "distractor_ids"],
+        },
+        {
+            "properties": {
+                "kind": {"const": "perform_sign"},
+                "sign_id": {"type": "string"},
+                "distractor_ids": no_choices,
+                "word": {"type": "null"},
+            },
+            "required": ["kind", "sign_id"],
+        },
+        {
+            "properties": {
+                "kind": {"const": "fingerspell"},
+                "word": {"type": "string"},
+                "sign_id": {"type": "null"},
+                "distractor_ids": no_choices,
+            },
+            "required": ["kind", "word"],
+        },
+    ]
+
+
 class ExerciseCreate(_In):
     """``watch_choose_meaning``: watch ``sign_id`` and pick its meaning among it and ``distractor_ids``.
     ``meaning_choose_video``: read the meaning and pick the right video. ``perform_sign``: sign ``sign_id`` on
     camera. ``fingerspell``: spell ``word`` letter by letter (every letter needs an alphabet sign)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_publish_kinds)
 
     slug: Slug | None = Field(None, description="generated from the kind when omitted")
     kind: ExerciseKind
